@@ -1,0 +1,1 @@
+"""Tallyhour: every billable hour captured, approved and invoiced."""

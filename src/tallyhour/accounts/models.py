@@ -1,0 +1,159 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    ENGINEER = "engineer", "Engineer"
+    APPROVER = "approver", "Approver"
+    BILLING = "billing", "Billing"
+    ADMIN = "admin", "Admin"
+
+
+class User(AbstractUser):
+    """A person who signs in; staff roles decide what they may see and do."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ENGINEER)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid")
+        ]
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def is_billing_role(self) -> bool:
+        return self.role == Role.BILLING or self.is_admin_role
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(models.Model):
+    """The MSP itself: one row holding organisation-wide settings and seller details."""
+
+    name = models.CharField(max_length=200, default="Tallyhour MSP")
+    timezone = models.CharField(max_length=64, default="Europe/London")
+    currency = models.CharField(max_length=3, default="GBP")
+    lock_date = models.DateField(null=True, blank=True)
+    invoice_number_format = models.CharField(
+        max_length=64, default="INV-{year}-{number:06d}",
+        help_text="Python format with {year} and {number}.",
+    )
+    payment_terms_days = models.PositiveIntegerField(default=14)
+    address = models.TextField(blank=True)
+    tax_id = models.CharField(max_length=64, blank=True)
+    email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Organisation":
+        org, _ = cls.objects.get_or_create(pk=1)
+        return org
+
+
+class Team(models.Model):
+    """A group of agents sharing a timesheet approver."""
+
+    name = models.CharField(max_length=100, unique=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="approved_teams",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A user who logs time: zone, teams, workday, approver, default charge type, cost."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="agent"
+    )
+    timezone = models.CharField(max_length=64, default="Europe/London")
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    timesheet_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="approved_agents",
+    )
+    default_charge_type = models.ForeignKey(
+        "timetracking.ChargeType", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cost_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    target_utilisation = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.750"),
+        help_text="Billable share of available hours this agent aims for (0–1).",
+    )
+    allow_overlaps = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_utilisation__gte=0, target_utilisation__lte=1),
+                name="agent_target_utilisation_fraction",
+            ),
+            models.CheckConstraint(condition=Q(cost_rate__gte=0), name="agent_cost_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.display_name
+
+
+class Workday(models.Model):
+    """An agent's working hours on one weekday (0 = Monday); absent weekday = no target."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="workdays")
+    weekday = models.PositiveSmallIntegerField()
+    start = models.TimeField(default=dt.time(9, 0))
+    end = models.TimeField(default=dt.time(17, 30))
+    break_minutes = models.PositiveIntegerField(default=30)
+
+    class Meta:
+        ordering = ["agent", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "weekday"], name="workday_once_per_weekday"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="workday_weekday_range"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="workday_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} weekday {self.weekday}"
+
+    @property
+    def target_seconds(self) -> int:
+        span = (self.end.hour * 3600 + self.end.minute * 60) - (
+            self.start.hour * 3600 + self.start.minute * 60
+        )
+        return max(0, span - self.break_minutes * 60)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,45 @@
+"""Reads about agents and who may see or approve whom."""
+
+from django.db.models import Q, QuerySet
+
+from tallyhour.accounts.models import Agent, Role, User
+
+
+def approvers_of(agent_user: User) -> list[User]:
+    """The agent's own timesheet approver, else their teams' approvers."""
+    agent = Agent.objects.select_related("timesheet_approver").filter(user=agent_user).first()
+    if agent is None:
+        return []
+    if agent.timesheet_approver_id:
+        return [agent.timesheet_approver]  # type: ignore[list-item]
+    return [t.approver for t in agent.teams.select_related("approver") if t.approver]  # type: ignore[misc]
+
+
+def can_approve(actor: User, agent_user: User) -> bool:
+    """Nobody approves their own time; admins may act for anyone else."""
+    if actor.pk == agent_user.pk:
+        return False
+    if actor.is_admin_role:
+        return True
+    return any(a.pk == actor.pk for a in approvers_of(agent_user))
+
+
+def approved_agent_ids(actor: User) -> QuerySet[Agent]:
+    """Agents whose time `actor` approves (directly, or as team approver without an override)."""
+    return Agent.objects.filter(
+        Q(timesheet_approver=actor) | Q(timesheet_approver__isnull=True, teams__approver=actor)
+    ).exclude(user=actor)
+
+
+def agents_visible_to(actor: User) -> QuerySet[Agent]:
+    agents = Agent.objects.select_related("user")
+    if actor.is_billing_role or actor.role == Role.ADMIN:
+        return agents
+    if actor.role == Role.APPROVER:
+        ids = approved_agent_ids(actor).values("user_id")
+        return agents.filter(Q(user=actor) | Q(user__in=ids)).distinct()
+    return agents.filter(user=actor)
+
+
+def can_see_agent(actor: User, agent_user_id: int) -> bool:
+    return agents_visible_to(actor).filter(user_id=agent_user_id).exists()

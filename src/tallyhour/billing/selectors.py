@@ -1,0 +1,71 @@
+"""Reads for billing: what is billable, invoices and runs."""
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from tallyhour.accounts.models import Organisation, User
+from tallyhour.core import dates
+from tallyhour.core.errors import Forbidden, NotFound
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
+from tallyhour.timetracking.models import EntryState, TimeEntry
+
+
+def check_billing(actor: User) -> None:
+    if not actor.is_billing_role:
+        raise Forbidden("Billing is for billing and admin users.")
+
+
+def cut_off_instant(cut_off: dt.date) -> dt.datetime:
+    """Work up to and including `cut_off` in the organisation's zone."""
+    return dates.local_midnight(cut_off + dt.timedelta(days=1), dates.zone(Organisation.current().timezone))
+
+
+def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> QuerySet[TimeEntry]:
+    """Approved billable time not yet on an invoice line, worked up to the cut-off."""
+    entries = TimeEntry.objects.filter(
+        state=EntryState.APPROVED, is_billable=True, billable_seconds__gt=0,
+        invoice_line__isnull=True, ticket__isnull=False, started_at__lt=cut_off_instant(cut_off),
+    )
+    if client_ids:
+        entries = entries.filter(ticket__client_id__in=client_ids)
+    return entries
+
+
+def billable_groups(cut_off: dt.date, client_ids: list[int] | None = None) -> list[dict]:
+    """One row per client, ticket and charge type (the future invoice lines), summed in SQL."""
+    return list(
+        billable_entries(cut_off, client_ids)
+        .values("ticket__client_id", "ticket_id", "charge_type_id")
+        .annotate(seconds=Sum("billable_seconds"), entries=Count("id"))
+        .order_by("ticket__client_id", "ticket_id", "charge_type_id")
+    )
+
+
+def invoices_visible_to(actor: User) -> QuerySet[Invoice]:
+    check_billing(actor)
+    return Invoice.objects.select_related("client")
+
+
+def invoice_get(*, actor: User, invoice_id: int) -> Invoice:
+    invoice = (
+        invoices_visible_to(actor)
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("ticket", "charge_type")
+                     .annotate(entry_count=Count("entries")))
+        )
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(f"Invoice {invoice_id} not found.")
+    return invoice
+
+
+def runs_visible_to(actor: User) -> QuerySet[InvoiceRun]:
+    check_billing(actor)
+    return InvoiceRun.objects.select_related("started_by")
+
+
+def line_entries(line: InvoiceLine) -> QuerySet[TimeEntry]:
+    return line.entries.select_related("agent").order_by("started_at")

@@ -1,0 +1,36 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Client(models.Model):
+    """A customer of the MSP, billed in its own currency with its own tax rate."""
+
+    name = models.CharField(max_length=200, unique=True)
+    currency = models.CharField(
+        max_length=3, default="GBP", validators=[RegexValidator(r"^[A-Z]{3}$", "ISO 4217 code")]
+    )
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("20.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent applied to the invoice subtotal.",
+    )
+    billing_address = models.TextField(blank=True)
+    billing_email = models.EmailField(blank=True)
+    tax_id = models.CharField(max_length=64, blank=True)
+    payment_terms_days = models.PositiveIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="client_tax_rate_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,153 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class ChargeType(models.Model):
+    """A kind of work (or non-billable activity) with its billing defaults."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_billable = models.BooleanField(default=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="charge_type_rate_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+EDITABLE_STATES = (EntryState.DRAFT, EntryState.REJECTED)
+
+
+class EntrySource(models.TextChoices):
+    TIMER = "timer", "Timer"
+    ACTION = "action", "Action"
+    MANUAL = "manual", "Manual"
+    IMPORT = "import", "Import"
+
+
+class TimeEntry(models.Model):
+    """Worked time by one agent; raw worked seconds are never rewritten by billing."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    ticket = models.ForeignKey(
+        "servicedesk.Ticket", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    charge_type = models.ForeignKey(ChargeType, on_delete=models.PROTECT, related_name="time_entries")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    worked_seconds = models.PositiveIntegerField()
+    is_billable = models.BooleanField()
+    billable_seconds = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+    source = models.CharField(max_length=8, choices=EntrySource.choices, default=EntrySource.MANUAL)
+    state = models.CharField(max_length=10, choices=EntryState.choices, default=EntryState.DRAFT)
+    submission = models.ForeignKey(
+        "timesheets.Submission", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="entries",
+    )
+    rejection_reason = models.TextField(blank=True)
+    write_off_reason = models.TextField(blank=True)
+    needs_review = models.BooleanField(default=False)
+    invoice_line = models.ForeignKey(
+        "billing.InvoiceLine", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="entries",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(fields=["agent", "started_at"]),
+            models.Index(fields=["state", "invoice_line"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")), name="entry_ends_after_start"),
+            models.CheckConstraint(condition=Q(worked_seconds__gt=0), name="entry_worked_positive"),
+            models.CheckConstraint(
+                condition=Q(billable_seconds__lte=F("worked_seconds")),
+                name="entry_billable_within_worked",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_billable=True) | Q(billable_seconds=0),
+                name="entry_nonbillable_has_no_billable_time",
+            ),
+            models.CheckConstraint(condition=Q(state__in=EntryState.values), name="entry_state_valid"),
+            # Only approved time can sit on an invoice line.
+            models.CheckConstraint(
+                condition=Q(invoice_line__isnull=True) | Q(state=EntryState.APPROVED),
+                name="entry_invoiced_only_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.started_at:%Y-%m-%d %H:%M} {self.worked_seconds}s"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES and self.invoice_line_id is None
+
+
+class TimerState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+
+
+class Timer(models.Model):
+    """A stopwatch on the server; at most one runs per agent (partial unique index)."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timers")
+    ticket = models.ForeignKey(
+        "servicedesk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
+    )
+    charge_type = models.ForeignKey(
+        ChargeType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=8, choices=TimerState.choices, default=TimerState.RUNNING)
+    accumulated_seconds = models.PositiveIntegerField(default=0)
+    running_since = models.DateTimeField(null=True, blank=True)
+    first_started_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(state="running"), name="one_running_timer_per_agent"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="paused") | Q(running_since__isnull=False),
+                name="running_timer_has_start",
+            ),
+            models.CheckConstraint(condition=Q(state__in=TimerState.values), name="timer_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"timer {self.pk} ({self.state})"
+
+    def elapsed_seconds(self, now) -> int:  # type: ignore[no-untyped-def]
+        running = 0
+        if self.state == TimerState.RUNNING and self.running_since:
+            running = max(0, int((now - self.running_since).total_seconds()))
+        return self.accumulated_seconds + running

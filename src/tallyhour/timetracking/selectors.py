@@ -1,0 +1,53 @@
+"""Reads for time entries and timers, restricted to what the actor may see."""
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.selectors import approved_agent_ids
+from tallyhour.core.errors import NotFound
+from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
+
+
+def time_entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
+    entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type", "agent")
+    if actor.is_billing_role:
+        return entries
+    if actor.role == Role.APPROVER:
+        return entries.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
+    return entries.filter(agent=actor)
+
+
+def time_entry_get(*, actor: User, entry_id: int) -> TimeEntry:
+    entry = time_entries_visible_to(actor).filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound(f"Time entry {entry_id} not found.")
+    return entry
+
+
+def entries_between(agent: User, start: dt.datetime, end: dt.datetime) -> QuerySet[TimeEntry]:
+    return TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
+
+
+def running_timer(agent: User) -> Timer | None:
+    return (
+        Timer.objects.select_related("ticket", "charge_type")
+        .filter(agent=agent, state=TimerState.RUNNING)
+        .first()
+    )
+
+
+def timers_for(agent: User) -> QuerySet[Timer]:
+    return Timer.objects.select_related("ticket", "charge_type").filter(agent=agent)
+
+
+def timer_get(*, actor: User, timer_id: int) -> Timer:
+    timer = Timer.objects.select_related("ticket", "charge_type").filter(pk=timer_id).first()
+    if timer is None or (timer.agent_id != actor.pk and not actor.is_admin_role):
+        raise NotFound(f"Timer {timer_id} not found.")
+    return timer
+
+
+def active_charge_types() -> QuerySet[ChargeType]:
+    return ChargeType.objects.filter(is_active=True)

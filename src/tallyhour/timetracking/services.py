@@ -1,0 +1,350 @@
+"""Writes for time entries and timers. Each service is one transaction and one audit row."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from tallyhour.accounts.models import Agent, Organisation, User
+from tallyhour.core import dates
+from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
+from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking.models import (
+    EDITABLE_STATES,
+    ChargeType,
+    EntrySource,
+    EntryState,
+    TimeEntry,
+    Timer,
+    TimerState,
+)
+
+ENTRY_FIELDS = [
+    "agent", "ticket", "charge_type", "started_at", "ended_at", "worked_seconds", "is_billable",
+    "billable_seconds", "note", "source", "state", "invoice_line",
+]
+MAX_ENTRY_SECONDS = 24 * 3600
+
+
+def agent_profile(user: User) -> Agent:
+    agent, _ = Agent.objects.get_or_create(user=user)
+    return agent
+
+
+def _resolve_charge_type(
+    *, agent: User, ticket: Ticket | None, charge_type: ChargeType | None
+) -> ChargeType:
+    """Explicit choice, else the ticket's, else the agent's default."""
+    if charge_type is not None:
+        return charge_type
+    if ticket is not None and ticket.charge_type_id:
+        return ticket.charge_type  # type: ignore[return-value]
+    default = agent_profile(agent).default_charge_type
+    if default is not None:
+        return default
+    raise InvalidInput(
+        "Choose a charge type: neither the ticket nor the agent has a default.",
+        fields={"charge_type_id": "required"},
+    )
+
+
+def _check_may_log_for(actor: User, agent: User) -> None:
+    if actor.pk != agent.pk and not actor.is_admin_role:
+        raise Forbidden("You can only log and change your own time.")
+
+
+def _check_lock_date(actor: User, agent: User, started_at: dt.datetime, reason: str) -> None:
+    lock_date = Organisation.current().lock_date
+    if lock_date is None:
+        return
+    local = dates.local_date(started_at, dates.zone(agent_profile(agent).timezone))
+    if local <= lock_date:
+        if actor.is_admin_role and reason:
+            return
+        raise Conflict(
+            f"The period up to {lock_date:%Y-%m-%d} is locked; only an admin giving a reason "
+            "may change it.",
+            fields={"started_at": "locked period"},
+            code="locked_period",
+        )
+
+
+def _check_week_open(agent: User, started_at: dt.datetime) -> None:
+    """New or moved time may not land in a week that is already submitted or approved."""
+    from tallyhour.timesheets.models import Submission, SubmissionState
+
+    local = dates.local_date(started_at, dates.zone(agent_profile(agent).timezone))
+    live = Submission.objects.filter(
+        agent=agent, week_start=dates.week_start(local),
+        state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
+    ).first()
+    if live is not None:
+        raise Conflict(
+            f"The week of {live.week_start:%Y-%m-%d} is {live.state}; recall or reopen it first.",
+            fields={"started_at": f"week {live.state}"},
+            code="week_locked",
+        )
+
+
+def _check_overlap(
+    agent: User, started_at: dt.datetime, ended_at: dt.datetime, exclude_id: int | None = None
+) -> None:
+    if agent_profile(agent).allow_overlaps:
+        return
+    clash = TimeEntry.objects.filter(
+        agent=agent, started_at__lt=ended_at, ended_at__gt=started_at
+    ).exclude(pk=exclude_id).first()
+    if clash is not None:
+        raise Conflict(
+            f"Overlaps time entry {clash.pk} ({clash.started_at:%Y-%m-%d %H:%M}–"
+            f"{clash.ended_at:%H:%M} UTC).",
+            fields={"started_at": f"overlaps entry {clash.pk}"},
+            code="overlap",
+        )
+
+
+def _span(
+    started_at: dt.datetime, ended_at: dt.datetime | None, duration_minutes: int | None
+) -> tuple[dt.datetime, dt.datetime, int]:
+    if started_at.tzinfo is None:
+        raise InvalidInput("started_at needs a time zone offset.", fields={"started_at": "naive"})
+    if ended_at is None and duration_minutes is None:
+        raise InvalidInput(
+            "Give ended_at or duration_minutes.", fields={"ended_at": "required"}
+        )
+    if ended_at is not None and duration_minutes is not None:
+        raise InvalidInput(
+            "Give ended_at or duration_minutes, not both.", fields={"duration_minutes": "conflict"}
+        )
+    if duration_minutes is not None:
+        if duration_minutes <= 0:
+            raise InvalidInput(
+                "duration_minutes must be positive.", fields={"duration_minutes": "not positive"}
+            )
+        ended_at = started_at + dt.timedelta(minutes=duration_minutes)
+    assert ended_at is not None
+    if ended_at.tzinfo is None:
+        raise InvalidInput("ended_at needs a time zone offset.", fields={"ended_at": "naive"})
+    if ended_at <= started_at:
+        raise InvalidInput("ended_at must be after started_at.", fields={"ended_at": "before start"})
+    seconds = int((ended_at - started_at).total_seconds())
+    if seconds > MAX_ENTRY_SECONDS:
+        raise InvalidInput("An entry cannot be longer than 24 hours.", fields={"ended_at": "too long"})
+    return started_at.astimezone(dt.UTC), ended_at.astimezone(dt.UTC), seconds
+
+
+def _billable_defaults(charge_type: ChargeType, is_billable: bool | None, seconds: int) -> tuple[bool, int]:
+    billable = charge_type.is_billable if is_billable is None else is_billable
+    return billable, (seconds if billable else 0)
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    agent: User,
+    actor: User,
+    started_at: dt.datetime,
+    ended_at: dt.datetime | None = None,
+    duration_minutes: int | None = None,
+    ticket: Ticket | None = None,
+    charge_type: ChargeType | None = None,
+    is_billable: bool | None = None,
+    note: str = "",
+    source: str = EntrySource.MANUAL,
+    reason: str = "",
+    check_overlap: bool = True,
+) -> TimeEntry:
+    _check_may_log_for(actor, agent)
+    start, end, seconds = _span(started_at, ended_at, duration_minutes)
+    charge = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
+    _check_lock_date(actor, agent, start, reason)
+    _check_week_open(agent, start)
+    if check_overlap:
+        _check_overlap(agent, start, end)
+    billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
+    entry = TimeEntry(
+        agent=agent, ticket=ticket, charge_type=charge, started_at=start, ended_at=end,
+        worked_seconds=seconds, is_billable=billable, billable_seconds=billable_seconds,
+        note=note, source=source, state=EntryState.DRAFT,
+    )
+    entry.full_clean(exclude=["submission", "invoice_line"])
+    entry.save()
+    audit_record(actor=actor, action="time_entry.create", obj=entry,
+                 after=snapshot(entry, ENTRY_FIELDS), reason=reason)
+    return entry
+
+
+def _lock_entry(entry: TimeEntry) -> TimeEntry:
+    return TimeEntry.objects.select_for_update().select_related("agent").get(pk=entry.pk)
+
+
+def _check_editable(entry: TimeEntry) -> None:
+    if entry.invoice_line_id is not None:
+        raise Conflict(f"Time entry {entry.pk} is invoiced and cannot change.", code="invoiced")
+    if entry.state not in EDITABLE_STATES:
+        raise Conflict(
+            f"Time entry {entry.pk} is {entry.state} and locked; "
+            + ("recall the submission to edit it." if entry.state == EntryState.SUBMITTED
+               else "an approver must reopen it first."),
+            code=f"entry_{entry.state}",
+        )
+
+
+@transaction.atomic
+def time_entry_update(
+    *, entry: TimeEntry, actor: User, changes: dict[str, Any], reason: str = ""
+) -> TimeEntry:
+    """Change an editable entry; `changes` keys are model-level names (ticket, charge_type, …)."""
+    entry = _lock_entry(entry)
+    _check_may_log_for(actor, entry.agent)
+    _check_editable(entry)
+    before = snapshot(entry, ENTRY_FIELDS)
+    _check_lock_date(actor, entry.agent, entry.started_at, reason)
+
+    started = changes.get("started_at", entry.started_at)
+    if "duration_minutes" in changes:
+        start, end, seconds = _span(started, None, changes["duration_minutes"])
+    else:
+        start, end, seconds = _span(started, changes.get("ended_at", entry.ended_at), None)
+    if "ticket" in changes:
+        entry.ticket = changes["ticket"]
+    if "charge_type" in changes:
+        entry.charge_type = changes["charge_type"]
+    if "note" in changes:
+        entry.note = changes["note"]
+    if start != entry.started_at or end != entry.ended_at:
+        _check_lock_date(actor, entry.agent, start, reason)
+        _check_week_open(entry.agent, start)
+        _check_overlap(entry.agent, start, end, exclude_id=entry.pk)
+    entry.started_at, entry.ended_at, entry.worked_seconds = start, end, seconds
+    billable = changes.get("is_billable", entry.is_billable if "charge_type" not in changes else None)
+    entry.is_billable, entry.billable_seconds = _billable_defaults(entry.charge_type, billable, seconds)
+    entry.version += 1
+    entry.full_clean(exclude=["submission", "invoice_line"])
+    entry.save()
+    audit_record(actor=actor, action="time_entry.update", obj=entry, before=before,
+                 after=snapshot(entry, ENTRY_FIELDS), reason=reason)
+    return entry
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry, actor: User, reason: str = "") -> None:
+    entry = _lock_entry(entry)
+    _check_may_log_for(actor, entry.agent)
+    _check_editable(entry)
+    _check_lock_date(actor, entry.agent, entry.started_at, reason)
+    before = snapshot(entry, ENTRY_FIELDS)
+    audit_record(actor=actor, action="time_entry.delete", obj=entry, before=before, reason=reason)
+    entry.delete()
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+TIMER_FIELDS = ["agent", "ticket", "charge_type", "state", "accumulated_seconds", "running_since"]
+
+
+def _pause_running(agent: User, now: dt.datetime) -> None:
+    for timer in Timer.objects.select_for_update().filter(agent=agent, state=TimerState.RUNNING):
+        timer.accumulated_seconds = timer.elapsed_seconds(now)
+        timer.state, timer.running_since = TimerState.PAUSED, None
+        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+
+
+def _lock_agent(agent: User) -> None:
+    # Serialise timer changes per agent: the partial unique index is the last line of
+    # defence; this row lock makes parallel starts queue instead of failing.
+    User.objects.select_for_update().filter(pk=agent.pk).first()
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    agent: User,
+    actor: User,
+    ticket: Ticket | None = None,
+    charge_type: ChargeType | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Timer:
+    """Start a timer for the agent; any timer already running is paused first."""
+    _check_may_log_for(actor, agent)
+    now = now or dates.now()
+    if ticket is None and charge_type is None:
+        charge_type = _resolve_charge_type(agent=agent, ticket=None, charge_type=None)
+    _lock_agent(agent)
+    _pause_running(agent, now)
+    timer = Timer(agent=agent, ticket=ticket, charge_type=charge_type, note=note,
+                  state=TimerState.RUNNING, running_since=now, first_started_at=now)
+    try:
+        with transaction.atomic():
+            timer.save()
+    except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
+        raise Conflict("Another timer is already running; try again.", code="timer_running") from exc
+    audit_record(actor=actor, action="timer.start", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+    return timer
+
+
+def _lock_timer(timer: Timer) -> Timer:
+    locked = Timer.objects.select_for_update().filter(pk=timer.pk).first()
+    if locked is None:
+        raise Conflict("This timer has already been stopped.", code="timer_gone")
+    return locked
+
+
+@transaction.atomic
+def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
+    now = now or dates.now()
+    _check_may_log_for(actor, timer.agent)
+    timer = _lock_timer(timer)
+    if timer.state == TimerState.RUNNING:
+        timer.accumulated_seconds = timer.elapsed_seconds(now)
+        timer.state, timer.running_since = TimerState.PAUSED, None
+        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+        audit_record(actor=actor, action="timer.pause", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+    return timer
+
+
+@transaction.atomic
+def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
+    now = now or dates.now()
+    _check_may_log_for(actor, timer.agent)
+    _lock_agent(timer.agent)
+    timer = _lock_timer(timer)
+    if timer.state == TimerState.PAUSED:
+        _pause_running(timer.agent, now)
+        timer.state, timer.running_since = TimerState.RUNNING, now
+        timer.save(update_fields=["state", "running_since"])
+        audit_record(actor=actor, action="timer.resume", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+    return timer
+
+
+@transaction.atomic
+def timer_stop(
+    *,
+    timer: Timer,
+    actor: User,
+    ticket: Ticket | None = None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> TimeEntry | None:
+    """Stop a timer and log its time as an entry ending now; under a second logs nothing."""
+    now = (now or dates.now()).replace(microsecond=0)
+    _check_may_log_for(actor, timer.agent)
+    timer = _lock_timer(timer)
+    seconds = timer.elapsed_seconds(now)
+    target_ticket = ticket or timer.ticket
+    entry = None
+    if seconds >= 1:
+        # The one-running-timer index already guarantees timer time never double counts,
+        # so its entry is placed to end at the stop time without an overlap check.
+        entry = time_entry_create(
+            agent=timer.agent, actor=actor, started_at=now - dt.timedelta(seconds=seconds),
+            ended_at=now, ticket=target_ticket, charge_type=timer.charge_type,
+            note=timer.note if note is None else note, source=EntrySource.TIMER,
+            check_overlap=False,
+        )
+    audit_record(actor=actor, action="timer.stop", obj=timer, before=snapshot(timer, TIMER_FIELDS),
+                 after={"entry": entry.pk if entry else None, "seconds": seconds})
+    timer.delete()
+    return entry

@@ -1,0 +1,123 @@
+"""Personas shared by every test: two teams, each engineer with an approver, plus billing,
+admin and an outsider. Team A: engineer → approver. Team B: other_engineer → other_approver."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import Client as HttpClient
+
+from tallyhour.accounts.models import Organisation, Role, User
+from tallyhour.accounts.services import api_token_create
+from tallyhour.crm.models import Client
+from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking.models import ChargeType
+from tests.factories import (
+    AgentFactory,
+    ChargeTypeFactory,
+    ClientFactory,
+    TeamFactory,
+    TicketFactory,
+    UserFactory,
+)
+
+# A Monday in November 2026 (no DST change, no UK holiday): the default week in tests.
+MONDAY = dt.date(2026, 11, 16)
+
+
+@pytest.fixture
+def org(db) -> Organisation:
+    org = Organisation.current()
+    org.name, org.timezone, org.currency = "Test MSP", "Europe/London", "GBP"
+    org.address, org.tax_id = "1 Test Street\nLondon", "GB123456789"
+    org.save()
+    return org
+
+
+@pytest.fixture
+def approver(org) -> User:
+    user = UserFactory(username="approver", role=Role.APPROVER)
+    AgentFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def other_approver(org) -> User:
+    user = UserFactory(username="other_approver", role=Role.APPROVER)
+    AgentFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def team_a(approver):
+    return TeamFactory(name="Team A", approver=approver)
+
+
+@pytest.fixture
+def team_b(other_approver):
+    return TeamFactory(name="Team B", approver=other_approver)
+
+
+@pytest.fixture
+def remote_support(db) -> ChargeType:
+    return ChargeTypeFactory(name="Remote support", hourly_rate=Decimal("90.00"))
+
+
+@pytest.fixture
+def internal(db) -> ChargeType:
+    return ChargeTypeFactory(name="Internal", is_billable=False, hourly_rate=Decimal("0"))
+
+
+@pytest.fixture
+def engineer(org, team_a, remote_support) -> User:
+    user = UserFactory(username="engineer", role=Role.ENGINEER)
+    agent = AgentFactory(user=user, default_charge_type=remote_support)
+    agent.teams.add(team_a)
+    return user
+
+
+@pytest.fixture
+def other_engineer(org, team_b, remote_support) -> User:
+    user = UserFactory(username="other_engineer", role=Role.ENGINEER)
+    agent = AgentFactory(user=user, default_charge_type=remote_support)
+    agent.teams.add(team_b)
+    return user
+
+
+@pytest.fixture
+def billing(org) -> User:
+    return UserFactory(username="billing", role=Role.BILLING)
+
+
+@pytest.fixture
+def admin(org) -> User:
+    user = UserFactory(username="admin", role=Role.ADMIN)
+    AgentFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def client_acme(db) -> Client:
+    return ClientFactory(name="Acme Ltd", currency="GBP", tax_rate=Decimal("20.00"))
+
+
+@pytest.fixture
+def ticket(client_acme, remote_support) -> Ticket:
+    return TicketFactory(client=client_acme, summary="Printer offline", charge_type=remote_support)
+
+
+def login(user: User) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def bearer(user: User) -> dict[str, str]:
+    """Headers for an API call as `user` with a fresh token."""
+    _, raw = api_token_create(user=user, name="test")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A UTC instant on `day` (London is UTC in November)."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
