@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from tallyhour.accounts.models import Organisation, User
@@ -120,9 +120,18 @@ def _bill_client(
             )
             # Only rows still unclaimed move; a parallel run that got there first leaves us
             # fewer (or no) rows, and the line is priced from what we actually claimed.
-            claimed = billable_entries(cut_off, [client.pk]).filter(
+            # The filters stay on the entry table itself (the ticket already fixes the client):
+            # a join would turn the UPDATE into `id IN (subquery)`, and PostgreSQL does not
+            # re-run that subquery after waiting for a row lock, so two runs could both claim
+            # an entry. Rows are locked in primary-key order so parallel runs queue, never
+            # deadlock.
+            candidates = billable_entries(cut_off).filter(
                 ticket_id=planned.ticket_id, charge_type_id=planned.charge_type_id
-            ).update(invoice_line=line)
+            )
+            ids = list(candidates.select_for_update().order_by("pk").values_list("pk", flat=True))
+            claimed = TimeEntry.objects.filter(pk__in=ids, invoice_line__isnull=True).update(
+                invoice_line=line
+            )
             if claimed == 0:
                 line.delete()
                 continue
@@ -138,6 +147,25 @@ def _bill_client(
         audit_record(actor=run.started_by, action="invoice.create", obj=invoice,
                      after=snapshot(invoice, INVOICE_FIELDS))
     return invoice
+
+
+def _run_start(
+    *, cut_off: dt.date, client_ids: list[int], idempotency_key: str | None, actor: User,
+    now: dt.datetime,
+) -> InvoiceRun:
+    try:
+        with transaction.atomic():
+            run = InvoiceRun.objects.create(
+                cut_off=cut_off, client_ids=client_ids, idempotency_key=idempotency_key or None,
+                started_by=actor, started_at=now,
+            )
+            audit_record(actor=actor, action="invoice_run.start", obj=run,
+                         after={"cut_off": cut_off.isoformat(), "client_ids": client_ids})
+    except IntegrityError:
+        # A parallel request with the same idempotency key created the run first; join it.
+        # Claims are guarded, so both finishing the same run still bills every entry once.
+        return InvoiceRun.objects.get(idempotency_key=idempotency_key)
+    return run
 
 
 def invoice_run_execute(
@@ -161,28 +189,30 @@ def invoice_run_execute(
         missing = [c for c in client_ids if c not in known]
         if missing:
             raise InvalidInput(f"Unknown client ids {missing}.", fields={"client_ids": missing})
-    if idempotency_key:
-        earlier = InvoiceRun.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return RunResult(run=earlier, previews=[], invoices=list(earlier.invoices.all()))
+    earlier = (
+        InvoiceRun.objects.filter(idempotency_key=idempotency_key).first()
+        if idempotency_key else None
+    )
+    if earlier is not None and (earlier.state == RunState.COMPLETED or not commit):
+        return RunResult(run=earlier, previews=[], invoices=list(earlier.invoices.all()))
+    if earlier is not None:
+        # The first attempt with this key never finished (killed part-way): finish that run,
+        # on its own terms, rather than refuse or start a second one.
+        cut_off, client_ids = earlier.cut_off, list(earlier.client_ids)
     previews = invoice_run_preview(cut_off=cut_off, client_ids=client_ids)
     if not commit:
         return RunResult(run=None, previews=previews)
-    now = now or dates.now()
-    with transaction.atomic():
-        run = InvoiceRun.objects.create(
-            cut_off=cut_off, client_ids=client_ids, idempotency_key=idempotency_key or None,
-            started_by=actor, started_at=now,
-        )
-        audit_record(actor=actor, action="invoice_run.start", obj=run,
-                     after={"cut_off": cut_off.isoformat(), "client_ids": client_ids})
-    invoices = []
+    run = earlier or _run_start(
+        cut_off=cut_off, client_ids=client_ids, idempotency_key=idempotency_key,
+        actor=actor, now=now or dates.now(),
+    )
+    invoices = list(run.invoices.all()) if earlier is not None else []
     for preview in previews:
         invoice = _bill_client(preview, run=run, cut_off=cut_off)
         if invoice is not None:
             invoices.append(invoice)
     run.state, run.finished_at = RunState.COMPLETED, dates.now()
-    run.invoice_count = len(invoices)
+    run.invoice_count = run.invoices.count()
     run.entry_count = TimeEntry.objects.filter(invoice_line__invoice__run=run).count()
     run.save(update_fields=["state", "finished_at", "invoice_count", "entry_count"])
     return RunResult(run=run, previews=previews, invoices=invoices)

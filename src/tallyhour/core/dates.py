@@ -25,7 +25,7 @@ def zone(name: str) -> ZoneInfo:
 
 def parse_week(value: str, field: str = "week") -> dt.date:
     """'2026-W45' → the Monday of that ISO week."""
-    match = _WEEK_RE.match(value or "")
+    match = _WEEK_RE.fullmatch(value or "") if isinstance(value, str) else None
     if not match:
         raise InvalidInput(
             f"Week must look like 2026-W45, not {value!r}.", fields={field: "format YYYY-Www"}

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import models
+
 
 class DomainError(Exception):
     """Base for errors a user can act on: carries a code, a message and offending fields."""
@@ -43,3 +46,17 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+def full_clean_or_invalid(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Run model validation, reporting failures as InvalidInput (422) rather than a crash."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        errors = getattr(exc, "error_dict", None) or {"__all__": exc.error_list}
+        fields = {
+            name: " ".join(str(message) for error in messages for message in error)
+            for name, messages in errors.items()
+        }
+        message = "; ".join(f"{name}: {text}" for name, text in fields.items())
+        raise InvalidInput(message or "Invalid input.", fields=fields) from exc

@@ -76,7 +76,12 @@ def utilisation_for(
     """One row per visible agent for local days start..end; a fixed number of queries."""
     _check_period(start, end)
     now = now or dates.now()
-    agents = agents_visible_to(actor).prefetch_related("workdays").order_by("user__username")
+    agents = (
+        agents_visible_to(actor)
+        .select_related("default_charge_type")
+        .prefetch_related("workdays")
+        .order_by("user__username")
+    )
     if agent_ids:
         agents = agents.filter(user_id__in=agent_ids)
     agent_list: list[Agent] = list(agents)
@@ -99,16 +104,25 @@ def utilisation_for(
         .order_by()
     }
     running: dict[int, tuple[int, bool]] = {}
+    agents_by_id = {a.user_id: a for a in agent_list}
     timers = Timer.objects.filter(
-        agent_id__in=[a.user_id for a in agent_list], state=TimerState.RUNNING
+        agent_id__in=list(agents_by_id), state=TimerState.RUNNING
     ).select_related("charge_type", "ticket__charge_type")
     for timer in timers:
-        # A running timer counts up to now when now falls inside the period.
-        lo, hi = windows.get(next(z for z, ids in by_zone.items() if timer.agent_id in ids))  # type: ignore[misc]
+        agent = agents_by_id[timer.agent_id]
+        lo, hi = windows[agent.timezone]
+        # A running timer counts up to now when now falls inside the period, but never
+        # for time before the period began.
         if lo <= now < hi:
-            charge = timer.charge_type or (timer.ticket.charge_type if timer.ticket else None)
+            seconds = min(timer.elapsed_seconds(now), int((now - lo).total_seconds()))
+            # The charge type stopping it would log: the timer's, the ticket's, the agent's.
+            charge = (
+                timer.charge_type
+                or (timer.ticket.charge_type if timer.ticket else None)
+                or agent.default_charge_type
+            )
             billable = charge.is_billable if charge else False
-            running[timer.agent_id] = (timer.elapsed_seconds(now), billable)
+            running[timer.agent_id] = (seconds, billable)
 
     rows = []
     period = dates.days(start, end)

@@ -1,4 +1,8 @@
 from django.urls import path
 
+from tallyhour.reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("utilisation/", views.utilisation, name="utilisation"),
+]

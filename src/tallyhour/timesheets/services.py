@@ -12,7 +12,7 @@ from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry, Timer, TimerState
-from tallyhour.timetracking.services import agent_profile
+from tallyhour.timetracking.services import agent_profile, lock_agent
 
 SUBMISSION_FIELDS = ["agent", "week_start", "state", "decided_by", "decided_at", "reason", "comment"]
 
@@ -32,6 +32,9 @@ def submission_submit(
     if week_start.weekday() != 0:
         raise InvalidInput("week_start must be a Monday.", fields={"week": "not a Monday"})
     now = now or dates.now()
+    # Same lock as entry and timer writes: no entry can slip into the week, and no timer can
+    # start, between these checks and the entries locking.
+    lock_agent(agent)
     if Timer.objects.filter(agent=agent, state=TimerState.RUNNING).exists():
         raise Conflict("Stop your running timer before submitting.", code="timer_running")
     tz = dates.zone(agent_profile(agent).timezone)

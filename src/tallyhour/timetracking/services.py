@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from tallyhour.accounts.models import Agent, Organisation, User
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
-from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
+from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, full_clean_or_invalid
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -87,6 +87,16 @@ def _check_week_open(agent: User, started_at: dt.datetime) -> None:
         )
 
 
+def lock_agent(agent: User) -> None:
+    """Serialise one agent's time writes (entries, timers, submissions) behind a row lock.
+
+    Overlap and week checks read before they write; without the lock two parallel requests
+    could both pass them. Always take it before locking entries or timers, so the lock order
+    is the same everywhere and PostgreSQL never sees a deadlock.
+    """
+    User.objects.select_for_update().filter(pk=agent.pk).first()
+
+
 def _check_overlap(
     agent: User, started_at: dt.datetime, ended_at: dt.datetime, exclude_id: int | None = None
 ) -> None:
@@ -109,6 +119,8 @@ def _span(
 ) -> tuple[dt.datetime, dt.datetime, int]:
     if started_at.tzinfo is None:
         raise InvalidInput("started_at needs a time zone offset.", fields={"started_at": "naive"})
+    # Durations are whole seconds: drop sub-second parts so worked_seconds is exactly the span.
+    started_at = started_at.replace(microsecond=0)
     if ended_at is None and duration_minutes is None:
         raise InvalidInput(
             "Give ended_at or duration_minutes.", fields={"ended_at": "required"}
@@ -126,11 +138,13 @@ def _span(
     assert ended_at is not None
     if ended_at.tzinfo is None:
         raise InvalidInput("ended_at needs a time zone offset.", fields={"ended_at": "naive"})
+    ended_at = ended_at.replace(microsecond=0)
     if ended_at <= started_at:
         raise InvalidInput("ended_at must be after started_at.", fields={"ended_at": "before start"})
     seconds = int((ended_at - started_at).total_seconds())
     if seconds > MAX_ENTRY_SECONDS:
-        raise InvalidInput("An entry cannot be longer than 24 hours.", fields={"ended_at": "too long"})
+        field = "duration_minutes" if duration_minutes is not None else "ended_at"
+        raise InvalidInput("An entry cannot be longer than 24 hours.", fields={field: "too long"})
     return started_at.astimezone(dt.UTC), ended_at.astimezone(dt.UTC), seconds
 
 
@@ -154,10 +168,12 @@ def time_entry_create(
     source: str = EntrySource.MANUAL,
     reason: str = "",
     check_overlap: bool = True,
+    needs_review: bool = False,
 ) -> TimeEntry:
     _check_may_log_for(actor, agent)
     start, end, seconds = _span(started_at, ended_at, duration_minutes)
     charge = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
+    lock_agent(agent)
     _check_lock_date(actor, agent, start, reason)
     _check_week_open(agent, start)
     if check_overlap:
@@ -166,9 +182,9 @@ def time_entry_create(
     entry = TimeEntry(
         agent=agent, ticket=ticket, charge_type=charge, started_at=start, ended_at=end,
         worked_seconds=seconds, is_billable=billable, billable_seconds=billable_seconds,
-        note=note, source=source, state=EntryState.DRAFT,
+        note=note, source=source, state=EntryState.DRAFT, needs_review=needs_review,
     )
-    entry.full_clean(exclude=["submission", "invoice_line"])
+    full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
     audit_record(actor=actor, action="time_entry.create", obj=entry,
                  after=snapshot(entry, ENTRY_FIELDS), reason=reason)
@@ -196,6 +212,7 @@ def time_entry_update(
     *, entry: TimeEntry, actor: User, changes: dict[str, Any], reason: str = ""
 ) -> TimeEntry:
     """Change an editable entry; `changes` keys are model-level names (ticket, charge_type, …)."""
+    lock_agent(entry.agent)
     entry = _lock_entry(entry)
     _check_may_log_for(actor, entry.agent)
     _check_editable(entry)
@@ -204,7 +221,8 @@ def time_entry_update(
 
     started = changes.get("started_at", entry.started_at)
     if "duration_minutes" in changes:
-        start, end, seconds = _span(started, None, changes["duration_minutes"])
+        # Both given is as ambiguous here as on create, so the same error applies.
+        start, end, seconds = _span(started, changes.get("ended_at"), changes["duration_minutes"])
     else:
         start, end, seconds = _span(started, changes.get("ended_at", entry.ended_at), None)
     if "ticket" in changes:
@@ -221,7 +239,7 @@ def time_entry_update(
     billable = changes.get("is_billable", entry.is_billable if "charge_type" not in changes else None)
     entry.is_billable, entry.billable_seconds = _billable_defaults(entry.charge_type, billable, seconds)
     entry.version += 1
-    entry.full_clean(exclude=["submission", "invoice_line"])
+    full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
     audit_record(actor=actor, action="time_entry.update", obj=entry, before=before,
                  after=snapshot(entry, ENTRY_FIELDS), reason=reason)
@@ -230,6 +248,7 @@ def time_entry_update(
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User, reason: str = "") -> None:
+    lock_agent(entry.agent)
     entry = _lock_entry(entry)
     _check_may_log_for(actor, entry.agent)
     _check_editable(entry)
@@ -251,10 +270,14 @@ def _pause_running(agent: User, now: dt.datetime) -> None:
         timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
 
 
-def _lock_agent(agent: User) -> None:
-    # Serialise timer changes per agent: the partial unique index is the last line of
-    # defence; this row lock makes parallel starts queue instead of failing.
-    User.objects.select_for_update().filter(pk=agent.pk).first()
+# Serialise timer changes per agent: the partial unique index is the last line of defence;
+# the agent's row lock makes parallel starts queue instead of failing.
+_lock_agent = lock_agent
+
+
+def _timer_clock(now: dt.datetime | None) -> dt.datetime:
+    # Timer instants are whole seconds, so elapsed time and the logged entry agree exactly.
+    return (now or dates.now()).replace(microsecond=0)
 
 
 @transaction.atomic
@@ -269,9 +292,13 @@ def timer_start(
 ) -> Timer:
     """Start a timer for the agent; any timer already running is paused first."""
     _check_may_log_for(actor, agent)
-    now = now or dates.now()
-    if ticket is None and charge_type is None:
-        charge_type = _resolve_charge_type(agent=agent, ticket=None, charge_type=None)
+    now = _timer_clock(now)
+    # Refuse now what stopping would refuse later: a timer whose time has no charge type could
+    # never be stopped. A ticket timer keeps charge_type empty so the ticket (or the ticket
+    # chosen at stop) decides.
+    resolved = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
+    if ticket is None:
+        charge_type = resolved
     _lock_agent(agent)
     _pause_running(agent, now)
     timer = Timer(agent=agent, ticket=ticket, charge_type=charge_type, note=note,
@@ -294,7 +321,7 @@ def _lock_timer(timer: Timer) -> Timer:
 
 @transaction.atomic
 def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    now = now or dates.now()
+    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
     timer = _lock_timer(timer)
     if timer.state == TimerState.RUNNING:
@@ -307,7 +334,7 @@ def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) ->
 
 @transaction.atomic
 def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    now = now or dates.now()
+    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
     _lock_agent(timer.agent)
     timer = _lock_timer(timer)
@@ -328,21 +355,28 @@ def timer_stop(
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> TimeEntry | None:
-    """Stop a timer and log its time as an entry ending now; under a second logs nothing."""
-    now = (now or dates.now()).replace(microsecond=0)
+    """Stop a timer and log its time as an entry ending now; under a second logs nothing.
+
+    A forgotten timer (over 24 hours) is logged capped at 24 hours and flagged for review,
+    never billed as is.
+    """
+    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
+    lock_agent(timer.agent)
     timer = _lock_timer(timer)
     seconds = timer.elapsed_seconds(now)
+    forgotten = seconds > MAX_ENTRY_SECONDS
+    logged = min(seconds, MAX_ENTRY_SECONDS)
     target_ticket = ticket or timer.ticket
     entry = None
-    if seconds >= 1:
+    if logged >= 1:
         # The one-running-timer index already guarantees timer time never double counts,
         # so its entry is placed to end at the stop time without an overlap check.
         entry = time_entry_create(
-            agent=timer.agent, actor=actor, started_at=now - dt.timedelta(seconds=seconds),
+            agent=timer.agent, actor=actor, started_at=now - dt.timedelta(seconds=logged),
             ended_at=now, ticket=target_ticket, charge_type=timer.charge_type,
             note=timer.note if note is None else note, source=EntrySource.TIMER,
-            check_overlap=False,
+            check_overlap=False, needs_review=forgotten,
         )
     audit_record(actor=actor, action="timer.stop", obj=timer, before=snapshot(timer, TIMER_FIELDS),
                  after={"entry": entry.pk if entry else None, "seconds": seconds})

@@ -1,0 +1,208 @@
+"""Billing pages: preview and commit an invoice run, list invoices, issue or void them."""
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from tallyhour.accounts.models import Organisation
+from tallyhour.billing import selectors, services
+from tallyhour.billing.models import InvoiceState
+from tallyhour.core import dates
+from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.crm.models import Client
+from tallyhour.timetracking.models import TimeEntry
+
+INVOICES_PER_PAGE = 50
+
+
+class RunForm(forms.Form):
+    cut_off = forms.DateField(
+        label="Bill work up to and including",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    clients = forms.ModelMultipleChoiceField(
+        queryset=Client.objects.filter(is_active=True).order_by("name"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to bill every client.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def client_ids(self) -> list[int]:
+        return [c.pk for c in self.cleaned_data.get("clients") or []]
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, error_messages={"required": "Give a reason for voiding."}
+    )
+
+
+def _org_today() -> dt.date:
+    return dates.local_date(dates.now(), dates.zone(Organisation.current().timezone))
+
+
+def _totals_by_currency(previews: list[services.ClientPreview]) -> list[dict[str, Any]]:
+    """Grand totals per currency: amounts in different currencies are never added up."""
+    totals: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"clients": 0, "entries": 0, "seconds": 0, "subtotal": Decimal("0")}
+    )
+    for preview in previews:
+        row = totals[preview.client.currency]
+        row["clients"] += 1
+        row["entries"] += preview.entries
+        row["seconds"] += preview.seconds
+        row["subtotal"] += preview.subtotal
+    return [{"currency": code, **row} for code, row in sorted(totals.items())]
+
+
+@login_required
+@require_GET
+def run_page(request: PageRequest) -> HttpResponse:
+    """The invoice-run form; with a cut-off it shows what a run would bill (a dry run)."""
+    try:
+        selectors.check_billing(request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
+    bound = "cut_off" in request.GET
+    form = RunForm(request.GET if bound else None, initial={"cut_off": _org_today()})
+    previews: list[services.ClientPreview] | None = None
+    status = 200
+    if bound and form.is_valid():
+        try:
+            result = services.invoice_run_execute(
+                cut_off=form.cleaned_data["cut_off"], actor=request.user,
+                client_ids=form.client_ids, commit=False,
+            )
+            previews = result.previews
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+    elif bound:
+        status = 422
+    context = {
+        "form": form,
+        "previews": previews,
+        "totals": _totals_by_currency(previews or []),
+        # One key per preview: a double-clicked Commit returns the first run, not a second one.
+        "idempotency_key": "web-" + secrets.token_hex(16),
+        "runs": selectors.runs_visible_to(request.user)[:8],
+    }
+    return render(request, "billing/run.html", context, status=status)
+
+
+@login_required
+@require_POST
+def run_commit(request: PageRequest) -> HttpResponse:
+    back = reverse("billing:run")
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        return error_response(request, InvalidInput("Choose a valid cut-off date."), back_to=back)
+    try:
+        result = services.invoice_run_execute(
+            cut_off=form.cleaned_data["cut_off"], actor=request.user, client_ids=form.client_ids,
+            commit=True, idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    run = result.run
+    assert run is not None
+    count = len(result.invoices)
+    message = (
+        f"Invoice run {run.pk} created {count} draft invoice{'s' if count != 1 else ''}."
+        if count else f"Invoice run {run.pk} found nothing left to bill."
+    )
+    return done(request, message, reverse("billing:invoice_list") + f"?run={run.pk}")
+
+
+@login_required
+@require_GET
+def invoice_list(request: PageRequest) -> HttpResponse:
+    try:
+        invoices = selectors.invoices_visible_to(request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
+    state = request.GET.get("state", "")
+    if state in InvoiceState.values:
+        invoices = invoices.filter(state=state)
+    run = request.GET.get("run", "")
+    if run.isdigit():
+        invoices = invoices.filter(run_id=int(run))
+    page = Paginator(invoices.order_by("-created_at", "-id"), INVOICES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("run", run)) if v)
+    context = {
+        "page": page, "state": state, "run": run, "states": InvoiceState.choices, "query": query,
+    }
+    return render_page(
+        request, "billing/invoice_list.html", "billing/partials/invoice_table.html", context
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
+    try:
+        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    lines = list(invoice.lines.all())
+    # Every entry behind every line in one query (not one per line).
+    by_line: dict[int, list[TimeEntry]] = defaultdict(list)
+    entries = (
+        TimeEntry.objects.filter(invoice_line__invoice=invoice)
+        .select_related("agent", "agent__agent")
+        .order_by("started_at", "id")
+    )
+    for entry in entries:
+        by_line[entry.invoice_line_id].append(entry)  # type: ignore[index]
+    for line in lines:
+        line.entry_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
+    context = {
+        "invoice": invoice,
+        "lines": lines,
+        "organisation": Organisation.current(),
+        "void_form": VoidForm(),
+    }
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@login_required
+@require_POST
+def invoice_issue(request: PageRequest, invoice_id: int) -> HttpResponse:
+    back = reverse("billing:invoice_detail", args=[invoice_id])
+    try:
+        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+        invoice = services.invoice_issue(invoice=invoice, actor=request.user)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, f"Issued invoice {invoice.number}.", back)
+
+
+@login_required
+@require_POST
+def invoice_void(request: PageRequest, invoice_id: int) -> HttpResponse:
+    back = reverse("billing:invoice_detail", args=[invoice_id])
+    form = VoidForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+        services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, "Draft voided; its time is free for the next run.", back)

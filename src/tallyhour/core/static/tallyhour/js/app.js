@@ -1,0 +1,120 @@
+/* Tallyhour page behaviour. Everything here is an enhancement: every page works without it.
+   Kept out of the HTML so a strict Content-Security-Policy (script-src 'self') can be used. */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.remove("no-js");
+  document.documentElement.classList.add("js");
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function clock(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    return Math.floor(s / 3600) + ":" + pad(Math.floor((s % 3600) / 60)) + ":" + pad(s % 60);
+  }
+
+  /* Running timers tick from the server's start time. The difference between the server's
+     clock and this device's is measured once per element, so a wrong device clock does not
+     show a wrong elapsed time. */
+  function bindTimer(el) {
+    if (el.dataset.timerBound) return;
+    el.dataset.timerBound = "1";
+    var serverNow = Date.parse(el.dataset.serverNow || "");
+    el.timerOffset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+  }
+
+  function tick() {
+    var timers = document.querySelectorAll("[data-timer]");
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      bindTimer(el);
+      var since = Date.parse(el.dataset.runningSince || "");
+      var seconds = parseInt(el.dataset.accumulated || "0", 10) || 0;
+      if (!isNaN(since)) {
+        seconds += (Date.now() + el.timerOffset - since) / 1000;
+      }
+      var outputs = el.querySelectorAll("[data-timer-elapsed]");
+      for (var j = 0; j < outputs.length; j++) {
+        outputs[j].textContent = clock(seconds);
+      }
+    }
+  }
+
+  /* The small-screen menu button. */
+  function bindNavToggle() {
+    var button = document.querySelector("[data-nav-toggle]");
+    if (!button) return;
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", open ? "false" : "true");
+      menu.classList.toggle("is-open", !open);
+    });
+  }
+
+  /* "Add" links on a day fill the add-entry form's date instead of reloading the page. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-fill-date]");
+    if (!link) return;
+    var form = document.getElementById("entry-form");
+    if (!form) return;
+    var date = form.querySelector("[name=date]");
+    if (!date) return;
+    event.preventDefault();
+    date.value = link.dataset.fillDate;
+    if (link.dataset.fillStart) {
+      var start = form.querySelector("[name=start]");
+      if (start) start.value = link.dataset.fillStart;
+    }
+    form.scrollIntoView({ behavior: "smooth", block: "start" });
+    var first = form.querySelector("[name=start]") || date;
+    first.focus({ preventScroll: true });
+  });
+
+  /* Forms and buttons that do something hard to undo ask first (data-confirm="question").
+     htmx requests use hx-confirm instead. */
+  document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) return; // htmx already handled it (and asked via hx-confirm)
+    var form = event.target;
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  /* A fragment swapped in by htmx: start its timers and focus its first field when asked. */
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || !root.querySelector) return;
+    var focus = root.matches("[data-autofocus]") ? root : root.querySelector("[data-autofocus]");
+    if (focus) {
+      var fields = "input:not([type=hidden]), select, textarea";
+      var field = focus.matches(fields) ? focus : focus.querySelector(fields);
+      if (field) field.focus();
+    }
+    tick();
+  });
+
+  /* A swapped-in error message should be seen even when the button was far down the page. */
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "messages" && target.firstElementChild) {
+      target.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    }
+  });
+
+  function start() {
+    bindNavToggle();
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

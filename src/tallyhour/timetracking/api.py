@@ -1,0 +1,396 @@
+"""API: charge types, time entries and timers."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
+
+from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.lookups import agent_from, charge_type_from, ticket_from, zone_name_of
+from tallyhour.api.reference import charge_type_create, charge_types_visible_to
+from tallyhour.api.schemas import (
+    Day,
+    Instant,
+    ObjectId,
+    Page,
+    Paging,
+    Text,
+    error_responses,
+    paginate,
+)
+from tallyhour.core import dates
+from tallyhour.core.errors import InvalidInput
+from tallyhour.core.money import hours
+from tallyhour.timetracking.models import (
+    ChargeType,
+    EntrySource,
+    EntryState,
+    TimeEntry,
+    Timer,
+    TimerState,
+)
+from tallyhour.timetracking.selectors import (
+    time_entries_visible_to,
+    time_entry_get,
+    timer_get,
+    timers_for,
+)
+from tallyhour.timetracking.services import (
+    time_entry_create,
+    time_entry_delete,
+    time_entry_update,
+    timer_pause,
+    timer_resume,
+    timer_start,
+    timer_stop,
+)
+
+router = Router()
+
+MAX_MINUTES = 24 * 60
+# PATCH may clear these (null means "none" / "the charge type's default"); others may not be null.
+NULLABLE_ON_PATCH = {"ticket_id", "is_billable"}
+
+
+# --- charge types -------------------------------------------------------------------------------
+
+
+class ChargeTypeOut(Schema):
+    id: int
+    name: str
+    is_billable: bool = Field(..., description="Whether time of this type is billable by default.")
+    hourly_rate: Decimal = Field(..., description="Default sell rate per hour.")
+    is_active: bool
+
+
+class ChargeTypeIn(Schema):
+    name: Text = Field(..., min_length=1, max_length=100)
+    is_billable: bool = True
+    hourly_rate: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
+
+
+@router.get(
+    "/charge-types",
+    response={200: list[ChargeTypeOut], **error_responses(422)},
+    summary="List charge types",
+    tags=["charge types"],
+)
+def list_charge_types(
+    request: AuthedRequest, active: bool | None = Query(None, description="Filter on is_active.")
+) -> QuerySet[ChargeType]:
+    """Kinds of work and non-billable activities, with their billing defaults."""
+    charge_types = charge_types_visible_to(request.auth)
+    if active is not None:
+        charge_types = charge_types.filter(is_active=active)
+    return charge_types
+
+
+@router.post(
+    "/charge-types",
+    response={201: ChargeTypeOut, **error_responses(403, 422)},
+    summary="Create a charge type",
+    tags=["charge types"],
+)
+def create_charge_type(request: AuthedRequest, payload: ChargeTypeIn) -> Status:
+    """Admins only. A non-billable activity is a charge type with `is_billable` false."""
+    charge_type = charge_type_create(
+        name=payload.name,
+        is_billable=payload.is_billable,
+        hourly_rate=payload.hourly_rate,
+        actor=request.auth,
+    )
+    return Status(201, charge_type)
+
+
+# --- time entries -------------------------------------------------------------------------------
+
+
+class TimeEntryOut(Schema):
+    id: int
+    agent_id: int
+    ticket_id: int | None
+    charge_type_id: int
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    worked_seconds: int = Field(..., description="Raw worked time; never changed by billing.")
+    billable_seconds: int = Field(..., description="Worked time that may be billed.")
+    hours: Decimal = Field(..., description="Worked time in hours, 2 places (display only).")
+    billable_hours: Decimal
+    is_billable: bool
+    note: str
+    source: EntrySource
+    state: EntryState
+    submission_id: int | None
+    invoice_line_id: int | None = Field(..., description="Set once the entry is invoiced.")
+    rejection_reason: str
+    needs_review: bool
+    version: int
+
+    @staticmethod
+    def resolve_hours(entry: TimeEntry) -> Decimal:
+        return hours(entry.worked_seconds)
+
+    @staticmethod
+    def resolve_billable_hours(entry: TimeEntry) -> Decimal:
+        return hours(entry.billable_seconds)
+
+
+class TimeEntryIn(Schema):
+    started_at: Instant = Field(..., description="ISO 8601 with a zone offset.")
+    ended_at: Instant | None = Field(None, description="Give this or duration_minutes.")
+    duration_minutes: int | None = Field(None, gt=0, le=MAX_MINUTES)
+    ticket_id: ObjectId | None = None
+    charge_type_id: ObjectId | None = Field(
+        None, description="Defaults to the ticket's, else the agent's default charge type."
+    )
+    note: Text = Field("", max_length=10_000)
+    is_billable: bool | None = Field(None, description="Defaults to the charge type's setting.")
+    agent_id: ObjectId | None = Field(None, description="Defaults to the caller; admins only.")
+
+
+class TimeEntryPatch(Schema):
+    started_at: Instant | None = None
+    ended_at: Instant | None = None
+    duration_minutes: int | None = Field(None, gt=0, le=MAX_MINUTES)
+    ticket_id: ObjectId | None = Field(None, description="null detaches the ticket.")
+    charge_type_id: ObjectId | None = None
+    note: Text | None = Field(None, max_length=10_000)
+    is_billable: bool | None = Field(None, description="null: back to the charge type's default.")
+    reason: Text = Field("", max_length=2_000, description="Why; needed in a locked period.")
+
+    @field_validator("started_at", "ended_at", "duration_minutes", "charge_type_id", "note")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Validators only run on values the caller sent, so this refuses an explicit null.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class DeleteParams(Schema):
+    reason: Text = Field("", max_length=2_000, description="Why; needed in a locked period.")
+
+
+class TimeEntryFilters(Paging):
+    agent_id: ObjectId | None = None
+    start: Day | None = Field(None, description="First local day (the caller's time zone).")
+    end: Day | None = Field(None, description="Last local day, inclusive.")
+    state: EntryState | None = None
+
+
+@router.get(
+    "/time-entries",
+    response={200: Page[TimeEntryOut], **error_responses(422)},
+    summary="List time entries",
+    tags=["time entries"],
+)
+def list_time_entries(request: AuthedRequest, filters: Query[TimeEntryFilters]) -> dict[str, Any]:
+    """Entries the caller may see, newest first: engineers their own, approvers also their
+    agents', billing and admin users all. `start`/`end` are local days in the caller's zone."""
+    if filters.start and filters.end and filters.end < filters.start:
+        raise InvalidInput("end must not be before start.", fields={"end": "before start"})
+    entries = time_entries_visible_to(request.auth).order_by("-started_at", "-id")
+    if filters.agent_id is not None:
+        entries = entries.filter(agent_id=filters.agent_id)
+    if filters.state is not None:
+        entries = entries.filter(state=filters.state)
+    if filters.start is not None or filters.end is not None:
+        zone = dates.zone(zone_name_of(request.auth))
+        if filters.start is not None:
+            entries = entries.filter(started_at__gte=dates.local_midnight(filters.start, zone))
+        if filters.end is not None:
+            day_after = filters.end + dt.timedelta(days=1)
+            entries = entries.filter(started_at__lt=dates.local_midnight(day_after, zone))
+    return paginate(entries, filters)
+
+
+@router.post(
+    "/time-entries",
+    response={201: TimeEntryOut, **error_responses(403, 409, 422)},
+    summary="Log time",
+    tags=["time entries"],
+)
+def create_time_entry(request: AuthedRequest, payload: TimeEntryIn) -> Status:
+    """Log a span of work: `started_at` plus `ended_at` or `duration_minutes`, against a ticket
+    and/or a charge type. Overlaps, locked weeks and locked periods are refused (409)."""
+    entry = time_entry_create(
+        agent=agent_from(request.auth, payload.agent_id) or request.auth,
+        actor=request.auth,
+        started_at=payload.started_at,
+        ended_at=payload.ended_at,
+        duration_minutes=payload.duration_minutes,
+        ticket=ticket_from(payload.ticket_id),
+        charge_type=charge_type_from(payload.charge_type_id),
+        is_billable=payload.is_billable,
+        note=payload.note,
+    )
+    return Status(201, entry)
+
+
+@router.get(
+    "/time-entries/{entry_id}",
+    response={200: TimeEntryOut, **error_responses(404)},
+    summary="Get a time entry",
+    tags=["time entries"],
+)
+def get_time_entry(request: AuthedRequest, entry_id: ObjectId) -> TimeEntry:
+    """One entry the caller may see (404 otherwise)."""
+    return time_entry_get(actor=request.auth, entry_id=entry_id)
+
+
+@router.patch(
+    "/time-entries/{entry_id}",
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    summary="Change a time entry",
+    tags=["time entries"],
+)
+def update_time_entry(
+    request: AuthedRequest, entry_id: ObjectId, payload: TimeEntryPatch
+) -> TimeEntry:
+    """Change only the fields sent. Draft and rejected entries are editable; submitted,
+    approved and invoiced ones are locked (409 naming why)."""
+    sent = payload.model_dump(exclude_unset=True)
+    not_model_fields = {"ticket_id", "charge_type_id", "reason"}
+    changes: dict[str, Any] = {
+        key: value for key, value in sent.items() if key not in not_model_fields
+    }
+    if "ticket_id" in sent:
+        changes["ticket"] = ticket_from(sent["ticket_id"])
+    if "charge_type_id" in sent:
+        changes["charge_type"] = charge_type_from(sent["charge_type_id"])
+    entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    return time_entry_update(
+        entry=entry, actor=request.auth, changes=changes, reason=payload.reason
+    )
+
+
+@router.delete(
+    "/time-entries/{entry_id}",
+    response={204: None, **error_responses(403, 404, 409, 422)},
+    summary="Delete a time entry",
+    tags=["time entries"],
+)
+def delete_time_entry(
+    request: AuthedRequest,
+    entry_id: ObjectId,
+    params: Query[DeleteParams],
+) -> Status:
+    """Delete an editable (draft or rejected) entry of your own."""
+    entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    time_entry_delete(entry=entry, actor=request.auth, reason=params.reason)
+    return Status(204, None)
+
+
+# --- timers -------------------------------------------------------------------------------------
+
+
+class TimerOut(Schema):
+    id: int
+    agent_id: int
+    state: TimerState
+    ticket_id: int | None
+    charge_type_id: int | None
+    note: str
+    accumulated_seconds: int = Field(..., description="Time banked before the current run.")
+    running_since: dt.datetime | None
+    elapsed_seconds: int = Field(..., description="Total so far, including the current run.")
+    first_started_at: dt.datetime
+
+    @staticmethod
+    def resolve_elapsed_seconds(timer: Timer) -> int:
+        return timer.elapsed_seconds(dates.now())
+
+
+class TimerStartIn(Schema):
+    ticket_id: ObjectId | None = None
+    charge_type_id: ObjectId | None = Field(
+        None, description="Defaults to the ticket's, else the agent's default charge type."
+    )
+    note: Text = Field("", max_length=10_000)
+
+
+class TimerStopIn(Schema):
+    ticket_id: ObjectId | None = Field(None, description="Log the time on this ticket instead.")
+    note: Text | None = Field(None, max_length=10_000, description="Replaces the timer's note.")
+
+
+class TimerStopOut(Schema):
+    entry: TimeEntryOut | None = Field(
+        ..., description="The logged entry; null when the timer ran for under a second."
+    )
+
+
+@router.get(
+    "/timers",
+    response={200: list[TimerOut], **error_responses()},
+    summary="List my timers",
+    tags=["timers"],
+)
+def list_timers(request: AuthedRequest) -> QuerySet[Timer]:
+    """The caller's timers: at most one running, any number paused."""
+    return timers_for(request.auth)
+
+
+@router.post(
+    "/timers",
+    response={201: TimerOut, **error_responses(403, 409, 422)},
+    summary="Start a timer",
+    tags=["timers"],
+)
+def start_timer(request: AuthedRequest, payload: TimerStartIn) -> Status:
+    """Start timing work now; a timer already running is paused first."""
+    timer = timer_start(
+        agent=request.auth,
+        actor=request.auth,
+        ticket=ticket_from(payload.ticket_id),
+        charge_type=charge_type_from(payload.charge_type_id),
+        note=payload.note,
+    )
+    return Status(201, timer)
+
+
+@router.post(
+    "/timers/{timer_id}/pause",
+    response={200: TimerOut, **error_responses(404, 409)},
+    summary="Pause a timer",
+    tags=["timers"],
+)
+def pause_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
+    """Bank the running time; pausing a paused timer changes nothing."""
+    return timer_pause(timer=timer_get(actor=request.auth, timer_id=timer_id), actor=request.auth)
+
+
+@router.post(
+    "/timers/{timer_id}/resume",
+    response={200: TimerOut, **error_responses(404, 409)},
+    summary="Resume a timer",
+    tags=["timers"],
+)
+def resume_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
+    """Run a paused timer again; whichever timer was running is paused."""
+    return timer_resume(timer=timer_get(actor=request.auth, timer_id=timer_id), actor=request.auth)
+
+
+@router.post(
+    "/timers/{timer_id}/stop",
+    response={200: TimerStopOut, **error_responses(404, 409, 422)},
+    summary="Stop a timer and log its time",
+    tags=["timers"],
+)
+def stop_timer(
+    request: AuthedRequest, timer_id: ObjectId, payload: TimerStopIn | None = None
+) -> dict[str, Any]:
+    """Stop the timer and log its time as a draft entry ending now, answered as
+    `{"entry": {...}}`; `{"entry": null}` when it ran for under a second (nothing is logged).
+    The body is optional."""
+    timer = timer_get(actor=request.auth, timer_id=timer_id)
+    entry = timer_stop(
+        timer=timer,
+        actor=request.auth,
+        ticket=ticket_from(payload.ticket_id if payload else None),
+        note=payload.note if payload else None,
+    )
+    return {"entry": entry}

@@ -1,0 +1,302 @@
+"""Timer buttons (start, pause, resume, stop) and the forms that capture time on pages."""
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.htmx import PageRequest, done, error_response, safe_next
+from tallyhour.core.templatetags.tally import hours
+from tallyhour.servicedesk.models import Ticket, TicketStatus
+from tallyhour.timetracking import services
+from tallyhour.timetracking.models import ChargeType, TimeEntry
+from tallyhour.timetracking.selectors import active_charge_types, timer_get
+
+TICKET_CHOICES_LIMIT = 500
+_HOURS_MINUTES = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+_UNITS = re.compile(r"^(?:(\d+(?:[.,]\d+)?)h)?(?:(\d+)(?:m|min)?)?$")
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes from `1:30`, `90`, `90m`, `1.5h`, `1h 30m` or `1.5`; None when empty.
+
+    A bare whole number is minutes and a bare decimal is hours, which is how people
+    type durations on timesheets ("45" vs "1.5").
+    """
+    text = (text or "").strip().lower().replace(" ", "")
+    if not text:
+        return None
+    match = _HOURS_MINUTES.match(text)
+    if match:
+        return int(match[1]) * 60 + int(match[2])
+    if text.isdigit():
+        return int(text)
+    try:
+        if re.fullmatch(r"\d+[.,]\d+", text):
+            return round(Decimal(text.replace(",", ".")) * 60)
+        match = _UNITS.match(text)
+        if match and (match[1] or match[2]):
+            hours_part = Decimal((match[1] or "0").replace(",", "."))
+            return round(hours_part * 60) + int(match[2] or 0)
+    except InvalidOperation:
+        pass
+    raise forms.ValidationError("Use h:mm (1:30), minutes (90) or hours (1.5h).")
+
+
+def ticket_choices(include: list[Ticket] | None = None) -> list[Any]:
+    """Open tickets grouped by client for a <select>, plus any tickets the form must keep."""
+    tickets = list(
+        Ticket.objects.exclude(status=TicketStatus.CLOSED)
+        .select_related("client")
+        .order_by("client__name", "-id")[:TICKET_CHOICES_LIMIT]
+    )
+    known = {t.pk for t in tickets}
+    tickets += [t for t in include or [] if t is not None and t.pk not in known]
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ticket in sorted(tickets, key=lambda t: (t.client.name, -t.pk)):
+        groups.setdefault(ticket.client.name, []).append(
+            (str(ticket.pk), f"#{ticket.pk} {ticket.summary}")
+        )
+    return [("", "No ticket (internal activity)"), *groups.items()]
+
+
+def _ticket_from(value: str) -> Ticket | None:
+    if not value:
+        return None
+    ticket = Ticket.objects.filter(pk=value).select_related("client").first()
+    if ticket is None:
+        raise forms.ValidationError("This ticket no longer exists.")
+    return ticket
+
+
+def _set_choices(form: forms.Form, keep: list[Ticket]) -> None:
+    """Fill the ticket and charge-type selects when the form is built, not at import."""
+    ticket_field = form.fields["ticket"]
+    charge_field = form.fields["charge_type"]
+    assert isinstance(ticket_field, forms.ChoiceField)
+    assert isinstance(charge_field, forms.ModelChoiceField)
+    ticket_field.choices = ticket_choices(keep)
+    charge_field.queryset = active_charge_types()
+
+
+BILLABLE_CHOICES = [("", "Default"), ("yes", "Billable"), ("no", "Not billable")]
+
+
+class EntryForm(forms.Form):
+    """A time entry as typed on a page: local date and time in the agent's zone."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration = forms.CharField(
+        required=False, max_length=16, help_text="e.g. 1:30, 90m or 1.5h",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                      "placeholder": "1:30"}),
+    )
+    end = forms.TimeField(
+        required=False, label="or end time",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    ticket = forms.ChoiceField(required=False, choices=())
+    charge_type = forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(), required=False, label="Charge type",
+        empty_label="Default", help_text="Default: the ticket's, else yours",
+    )
+    billable = forms.ChoiceField(
+        required=False, choices=BILLABLE_CHOICES, help_text="Default: as the charge type says"
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(
+        self, *args: Any, tz: ZoneInfo, entry: TimeEntry | None = None, **kwargs: Any
+    ) -> None:
+        self.tz = tz
+        self.entry = entry
+        if entry is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_for(entry, tz)
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        keep = [entry.ticket] if entry is not None and entry.ticket is not None else []
+        _set_choices(self, keep)
+
+    @staticmethod
+    def initial_for(entry: TimeEntry, tz: ZoneInfo) -> dict[str, Any]:
+        start = entry.started_at.astimezone(tz)
+        return {
+            "date": start.date(),
+            # Whole minutes, so an untouched field counts as unchanged (see changes()).
+            "start": start.time().replace(second=0, microsecond=0),
+            "duration": hours(entry.worked_seconds),
+            "ticket": str(entry.ticket_id or ""),
+            "charge_type": entry.charge_type_id,
+            "billable": "yes" if entry.is_billable else "no",
+            "note": entry.note,
+        }
+
+    def clean_duration(self) -> int | None:
+        return parse_duration(self.cleaned_data.get("duration", ""))
+
+    def clean_ticket(self) -> Ticket | None:
+        return _ticket_from(self.cleaned_data.get("ticket", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        duration, end = data.get("duration"), data.get("end")
+        editing_both = self.entry is not None and {"duration", "end"} <= set(self.changed_data)
+        if duration is None and end is None:
+            self.add_error("duration", "Give a duration or an end time.")
+        elif duration is not None and end is not None and (self.entry is None or editing_both):
+            self.add_error("end", "Give a duration or an end time, not both.")
+        if end is not None and data.get("start") is not None and end <= data["start"]:
+            self.add_error(
+                "end", "End must be after start; for work past midnight give a duration."
+            )
+        return data
+
+    def local(self, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(self.cleaned_data["date"], time, tzinfo=self.tz)
+
+    @property
+    def is_billable(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("billable") or "")
+
+    def create_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "started_at": self.local(data["start"]),
+            "ticket": data.get("ticket"),
+            "charge_type": data.get("charge_type"),
+            "is_billable": self.is_billable,
+            "note": data.get("note", ""),
+        }
+        if data.get("end") is not None:
+            kwargs["ended_at"] = self.local(data["end"])
+        else:
+            kwargs["duration_minutes"] = data["duration"]
+        return kwargs
+
+    def changes(self) -> dict[str, Any]:
+        """Only what the person changed, so an untouched timer entry keeps its exact seconds."""
+        assert self.entry is not None
+        data, changed = self.cleaned_data, set(self.changed_data)
+        result: dict[str, Any] = {}
+        new_start = self.local(data["start"]) if changed & {"date", "start"} else None
+        if new_start is not None:
+            result["started_at"] = new_start
+        if "end" in changed and data.get("end") is not None:
+            result["ended_at"] = self.local(data["end"])
+        elif "duration" in changed:
+            result["duration_minutes"] = data["duration"]
+        elif new_start is not None:
+            # Moving an entry keeps its length.
+            result["ended_at"] = new_start + dt.timedelta(seconds=self.entry.worked_seconds)
+        if "ticket" in changed:
+            result["ticket"] = data.get("ticket")
+        if "charge_type" in changed and data.get("charge_type") is not None:
+            result["charge_type"] = data["charge_type"]
+        if "billable" in changed or "charge_type" in changed:
+            result["is_billable"] = self.is_billable
+        if "note" in changed:
+            result["note"] = data.get("note", "")
+        return result
+
+    def add_domain_error(self, error: DomainError) -> None:
+        self.add_error(None, error.message)
+
+
+class TimerStartForm(forms.Form):
+    """What a new timer runs against: a ticket, or an activity (charge type)."""
+
+    ticket = forms.ChoiceField(required=False, choices=())
+    charge_type = forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(), required=False, label="Charge type",
+        empty_label="Default",
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "timer_%s")
+        super().__init__(*args, **kwargs)
+        _set_choices(self, [])
+
+    def clean_ticket(self) -> Ticket | None:
+        return _ticket_from(self.cleaned_data.get("ticket", ""))
+
+
+def _home(request: PageRequest) -> str:
+    return safe_next(request, reverse("home"))
+
+
+def _timer_label(timer: Any) -> str:
+    if timer.ticket_id:
+        return f"#{timer.ticket_id} {timer.ticket.summary}"
+    return timer.charge_type.name if timer.charge_type_id else "the timer"
+
+
+@login_required
+@require_POST
+def timer_start(request: PageRequest) -> HttpResponse:
+    back = _home(request)
+    form = TimerStartForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return error_response(request, InvalidInput(errors), back_to=back)
+    try:
+        timer = services.timer_start(
+            agent=request.user, actor=request.user, ticket=form.cleaned_data["ticket"],
+            charge_type=form.cleaned_data["charge_type"], note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, f"Timer started for {_timer_label(timer)}.", back)
+
+
+@login_required
+@require_POST
+def timer_stop(request: PageRequest, timer_id: int) -> HttpResponse:
+    back = _home(request)
+    try:
+        timer = timer_get(actor=request.user, timer_id=timer_id)
+        label = _timer_label(timer)
+        entry = services.timer_stop(timer=timer, actor=request.user)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    if entry is None:
+        return done(request, f"Stopped {label}; under a second, so nothing was logged.", back)
+    worked = entry.worked_seconds
+    shown = hours(worked, "long") if worked < 60 else hours(worked)
+    return done(request, f"Logged {shown} to {label}.", back)
+
+
+@login_required
+@require_POST
+def timer_pause(request: PageRequest, timer_id: int) -> HttpResponse:
+    back = _home(request)
+    try:
+        timer = services.timer_pause(
+            timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, f"Paused {_timer_label(timer)}.", back)
+
+
+@login_required
+@require_POST
+def timer_resume(request: PageRequest, timer_id: int) -> HttpResponse:
+    back = _home(request)
+    try:
+        timer = services.timer_resume(
+            timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, f"Resumed {_timer_label(timer)}.", back)
