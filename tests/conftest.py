@@ -25,6 +25,16 @@ from tests.factories import (
 MONDAY = dt.date(2026, 11, 16)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Personas get passwords; the production hasher would make every test crawl.
+    # Module-scoped fixtures hash before this runs, so the default hasher still verifies.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def org(db) -> Organisation:
     org = Organisation.current()

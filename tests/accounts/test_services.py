@@ -21,8 +21,7 @@ def test_token_is_stored_only_as_digest(engineer):
     assert raw not in {token.digest, token.prefix}
     assert token.prefix == raw[:10]
     [row] = history_for(token)
-    assert row.action == "api_token.create" and row.after == {"user": engineer.pk,
-                                                              "name": "laptop"}
+    assert row.action == "api_token.create" and row.after == {"user": engineer.pk, "name": "laptop"}
 
 
 def test_authenticate(engineer):

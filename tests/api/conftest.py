@@ -44,12 +44,6 @@ class Api:
         return self.http.delete(PREFIX + path, headers=self.headers)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Personas get passwords; the production hasher would make every test crawl.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api_as():
     return Api

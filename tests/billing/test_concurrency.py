@@ -29,17 +29,27 @@ def test_parallel_runs_bill_each_entry_once(engineer, billing, remote_support, i
             ticket = TicketFactory(client=client)
             for e in range(4):
                 start = at(MONDAY, 8 + e) + dt.timedelta(days=c, minutes=t * 15)
-                entries.append(TimeEntryFactory(
-                    agent=engineer, ticket=ticket, charge_type=remote_support,
-                    started_at=start, ended_at=start + dt.timedelta(minutes=10 + e),
-                    state=EntryState.APPROVED,
-                ))
+                entries.append(
+                    TimeEntryFactory(
+                        agent=engineer,
+                        ticket=ticket,
+                        charge_type=remote_support,
+                        started_at=start,
+                        ended_at=start + dt.timedelta(minutes=10 + e),
+                        state=EntryState.APPROVED,
+                    )
+                )
     expected_seconds = sum(e.billable_seconds for e in entries)
 
-    results, errors = run_in_parallel(4, lambda _: invoice_run_execute(
-        cut_off=MONDAY + dt.timedelta(days=6), actor=billing, commit=True,
-        client_ids=[c.pk for c in clients],
-    ))
+    results, errors = run_in_parallel(
+        4,
+        lambda _: invoice_run_execute(
+            cut_off=MONDAY + dt.timedelta(days=6),
+            actor=billing,
+            commit=True,
+            client_ids=[c.pk for c in clients],
+        ),
+    )
 
     assert errors == []
     assert len(results) == 4
@@ -59,17 +69,24 @@ def test_parallel_runs_bill_each_entry_once(engineer, billing, remote_support, i
 
 def test_parallel_issue_numbers_are_gapless(billing, client_acme):
     drafts = [
-        Invoice.objects.create(client=client_acme, currency="GBP", tax_rate=Decimal("20"),
-                               period_end=MONDAY)
+        Invoice.objects.create(
+            client=client_acme, currency="GBP", tax_rate=Decimal("20"), period_end=MONDAY
+        )
         for _ in range(8)
     ]
     for draft in drafts:
-        InvoiceLine.objects.create(invoice=draft, description="Work", quantity=Decimal("1"),
-                                   rate=Decimal("90"), amount=Decimal("90"))
+        InvoiceLine.objects.create(
+            invoice=draft,
+            description="Work",
+            quantity=Decimal("1"),
+            rate=Decimal("90"),
+            amount=Decimal("90"),
+        )
     now = at(MONDAY, 12)
 
-    results, errors = run_in_parallel(8, lambda i: invoice_issue(
-        invoice=drafts[i], actor=billing, now=now))
+    results, errors = run_in_parallel(
+        8, lambda i: invoice_issue(invoice=drafts[i], actor=billing, now=now)
+    )
 
     assert errors == []
     sequences = sorted(Invoice.objects.values_list("number_sequence", flat=True))

@@ -20,28 +20,37 @@ NEW_YEAR = dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC)
 @pytest.fixture
 def make_draft(client_acme):
     def make(client=client_acme, amount="90.00") -> Invoice:
-        invoice = Invoice.objects.create(client=client, currency=client.currency,
-                                         tax_rate=client.tax_rate, period_end=MONDAY,
-                                         buyer_name=client.name)
-        InvoiceLine.objects.create(invoice=invoice, description="Remote support",
-                                   quantity=Decimal("1"), rate=Decimal(amount),
-                                   amount=Decimal(amount))
+        invoice = Invoice.objects.create(
+            client=client,
+            currency=client.currency,
+            tax_rate=client.tax_rate,
+            period_end=MONDAY,
+            buyer_name=client.name,
+        )
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            description="Remote support",
+            quantity=Decimal("1"),
+            rate=Decimal(amount),
+            amount=Decimal(amount),
+        )
         return invoice
 
     return make
 
 
 def test_numbers_are_gapless_and_restart_each_year(billing, make_draft):
-    issued = [invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEARS_EVE)
-              for _ in range(3)]
-    assert [i.number for i in issued] == ["INV-2026-000001", "INV-2026-000002",
-                                          "INV-2026-000003"]
-    assert [(i.number_year, i.number_sequence) for i in issued] == [(2026, 1), (2026, 2),
-                                                                    (2026, 3)]
+    issued = [
+        invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEARS_EVE) for _ in range(3)
+    ]
+    assert [i.number for i in issued] == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
+    assert [(i.number_year, i.number_sequence) for i in issued] == [(2026, 1), (2026, 2), (2026, 3)]
     january = invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEAR)
     assert (january.number, january.issue_date) == ("INV-2027-000001", dt.date(2027, 1, 1))
-    assert invoice_issue(invoice=make_draft(), actor=billing,
-                         now=NEW_YEARS_EVE).number == "INV-2026-000004"
+    assert (
+        invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEARS_EVE).number
+        == "INV-2026-000004"
+    )
 
 
 def test_issue_year_and_date_are_the_organisations(org, billing, make_draft):
@@ -70,23 +79,32 @@ def test_issue_snapshots_buyer_and_seller(org, billing, client_acme, make_draft)
 
     invoice.refresh_from_db()
     assert (invoice.buyer_name, invoice.buyer_address, invoice.buyer_tax_id) == (
-        "Acme Ltd", "2 Client Road\nLeeds", "GB987654321")
+        "Acme Ltd",
+        "2 Client Road\nLeeds",
+        "GB987654321",
+    )
     assert (invoice.seller_name, invoice.seller_address, invoice.seller_tax_id) == (
-        "Test MSP", "1 Test Street\nLondon", "GB123456789")
+        "Test MSP",
+        "1 Test Street\nLondon",
+        "GB123456789",
+    )
     assert (invoice.state, invoice.issued_by) == (InvoiceState.ISSUED, billing)
 
 
 def test_due_date_uses_client_terms_else_organisation_terms(billing, client_acme, make_draft):
-    assert invoice_issue(invoice=make_draft(), actor=billing,
-                         now=NEW_YEAR).due_date == dt.date(2027, 1, 15)
+    assert invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEAR).due_date == dt.date(
+        2027, 1, 15
+    )
     client_acme.payment_terms_days = 30
     client_acme.save()
-    assert invoice_issue(invoice=make_draft(), actor=billing,
-                         now=NEW_YEAR).due_date == dt.date(2027, 1, 31)
+    assert invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEAR).due_date == dt.date(
+        2027, 1, 31
+    )
     client_acme.payment_terms_days = 0  # due on receipt, not "use the default"
     client_acme.save()
-    assert invoice_issue(invoice=make_draft(), actor=billing,
-                         now=NEW_YEAR).due_date == dt.date(2027, 1, 1)
+    assert invoice_issue(invoice=make_draft(), actor=billing, now=NEW_YEAR).due_date == dt.date(
+        2027, 1, 1
+    )
 
 
 def test_issuing_twice_is_a_conflict_and_uses_no_number(billing, make_draft):
@@ -101,8 +119,9 @@ def test_issuing_twice_is_a_conflict_and_uses_no_number(billing, make_draft):
 def test_void_or_empty_invoices_are_not_issued(billing, client_acme, make_draft):
     void = make_draft()
     Invoice.objects.filter(pk=void.pk).update(state=InvoiceState.VOID)
-    empty = Invoice.objects.create(client=client_acme, currency="GBP",
-                                   tax_rate=Decimal("20"), period_end=MONDAY)
+    empty = Invoice.objects.create(
+        client=client_acme, currency="GBP", tax_rate=Decimal("20"), period_end=MONDAY
+    )
     for invoice in (void, empty):
         with pytest.raises(Conflict):
             invoice_issue(invoice=invoice, actor=billing, now=NEW_YEAR)

@@ -23,16 +23,19 @@ from tests.factories import ChargeTypeFactory, ClientFactory, TicketFactory, Tim
 pytestmark = pytest.mark.django_db
 
 entries_strategy = st.lists(
-    st.fixed_dictionaries({
-        "ticket": st.integers(0, 3),
-        "charge": st.integers(0, 2),
-        "day": st.integers(0, 13),
-        "seconds": st.integers(1, 10 * 3600),
-        "billable": st.booleans(),
-        "kept_percent": st.sampled_from([0, 37, 100, 100]),
-        "state": st.sampled_from(EntryState.values),
-    }),
-    min_size=1, max_size=14,
+    st.fixed_dictionaries(
+        {
+            "ticket": st.integers(0, 3),
+            "charge": st.integers(0, 2),
+            "day": st.integers(0, 13),
+            "seconds": st.integers(1, 10 * 3600),
+            "billable": st.booleans(),
+            "kept_percent": st.sampled_from([0, 37, 100, 100]),
+            "state": st.sampled_from(EntryState.values),
+        }
+    ),
+    min_size=1,
+    max_size=14,
 )
 client_filters = st.sampled_from([(), (0,), (1,), (0, 1)])
 ops_strategy = st.lists(
@@ -48,11 +51,15 @@ ops_strategy = st.lists(
 @pytest.fixture
 def book(db):
     """Two clients (GBP and JPY) with two tickets each, and three charge types."""
-    clients = [ClientFactory(name="Pounds Ltd", currency="GBP", tax_rate=Decimal("20.00")),
-               ClientFactory(name="Yen KK", currency="JPY", tax_rate=Decimal("10.00"))]
-    charges = [ChargeTypeFactory(name="Remote", hourly_rate=Decimal("90.00")),
-               ChargeTypeFactory(name="Odd", hourly_rate=Decimal("77.77")),
-               ChargeTypeFactory(name="Internal", is_billable=False, hourly_rate=Decimal("0"))]
+    clients = [
+        ClientFactory(name="Pounds Ltd", currency="GBP", tax_rate=Decimal("20.00")),
+        ClientFactory(name="Yen KK", currency="JPY", tax_rate=Decimal("10.00")),
+    ]
+    charges = [
+        ChargeTypeFactory(name="Remote", hourly_rate=Decimal("90.00")),
+        ChargeTypeFactory(name="Odd", hourly_rate=Decimal("77.77")),
+        ChargeTypeFactory(name="Internal", is_billable=False, hourly_rate=Decimal("0")),
+    ]
     tickets = [TicketFactory(client=clients[i // 2]) for i in range(4)]
     return {"clients": clients, "charges": charges, "tickets": tickets}
 
@@ -63,40 +70,59 @@ def make_entries(engineer, book, specs) -> list[TimeEntry]:
         start = at(MONDAY, 0) + dt.timedelta(days=spec["day"], minutes=index)
         worked = spec["seconds"]
         billable = worked * spec["kept_percent"] // 100 if spec["billable"] else 0
-        entries.append(TimeEntryFactory(
-            agent=engineer, ticket=book["tickets"][spec["ticket"]],
-            charge_type=book["charges"][spec["charge"]], started_at=start,
-            ended_at=start + dt.timedelta(seconds=worked), worked_seconds=worked,
-            is_billable=spec["billable"], billable_seconds=billable, state=spec["state"],
-        ))
+        entries.append(
+            TimeEntryFactory(
+                agent=engineer,
+                ticket=book["tickets"][spec["ticket"]],
+                charge_type=book["charges"][spec["charge"]],
+                started_at=start,
+                ended_at=start + dt.timedelta(seconds=worked),
+                worked_seconds=worked,
+                is_billable=spec["billable"],
+                billable_seconds=billable,
+                state=spec["state"],
+            )
+        )
     return entries
 
 
 def eligible(entry: TimeEntry, cut_off: dt.date) -> bool:
-    return (entry.state == EntryState.APPROVED and entry.is_billable
-            and entry.billable_seconds > 0 and entry.ticket_id is not None
-            and entry.started_at < cut_off_instant(cut_off))
+    return (
+        entry.state == EntryState.APPROVED
+        and entry.is_billable
+        and entry.billable_seconds > 0
+        and entry.ticket_id is not None
+        and entry.started_at < cut_off_instant(cut_off)
+    )
 
 
 def check_invariants(entries, raw, final_cut_off, latest_cut_off) -> None:
     for entry in TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(
-            "invoice_line__invoice"):
-        assert (entry.started_at, entry.ended_at, entry.worked_seconds,
-                entry.billable_seconds) == raw[entry.pk]
+        "invoice_line__invoice"
+    ):
+        assert (
+            entry.started_at,
+            entry.ended_at,
+            entry.worked_seconds,
+            entry.billable_seconds,
+        ) == raw[entry.pk]
         if eligible(entry, final_cut_off):
             assert entry.invoice_line is not None
         if entry.invoice_line is not None:
             assert entry.invoice_line.invoice.state != InvoiceState.VOID
             assert eligible(entry, latest_cut_off)
             assert (entry.invoice_line.ticket_id, entry.invoice_line.charge_type_id) == (
-                entry.ticket_id, entry.charge_type_id)
+                entry.ticket_id,
+                entry.charge_type_id,
+            )
 
     for invoice in Invoice.objects.prefetch_related("lines"):
         lines = list(invoice.lines.all())
         subtotal = sum((line.amount for line in lines), Decimal("0"))
         assert invoice.subtotal == subtotal
-        assert invoice.tax_amount == round_money(subtotal * invoice.tax_rate / 100,
-                                                 invoice.currency)
+        assert invoice.tax_amount == round_money(
+            subtotal * invoice.tax_rate / 100, invoice.currency
+        )
         assert invoice.total == invoice.subtotal + invoice.tax_amount
         if invoice.state == InvoiceState.VOID:
             continue
@@ -110,14 +136,18 @@ def check_invariants(entries, raw, final_cut_off, latest_cut_off) -> None:
     assert issued == list(range(1, len(issued) + 1))
 
 
-@settings(max_examples=50, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(specs=entries_strategy, ops=ops_strategy, final_day=st.integers(0, 13))
 def test_every_billable_entry_is_billed_once(engineer, billing, book, specs, ops, final_day):
     with transaction.atomic():
         entries = make_entries(engineer, book, specs)
-        raw = {e.pk: (e.started_at, e.ended_at, e.worked_seconds, e.billable_seconds)
-               for e in entries}
+        raw = {
+            e.pk: (e.started_at, e.ended_at, e.worked_seconds, e.billable_seconds) for e in entries
+        }
         latest_cut_off = MONDAY
         for op in ops:
             invoices = list(Invoice.objects.order_by("pk"))
@@ -126,8 +156,9 @@ def test_every_billable_entry_is_billed_once(engineer, billing, book, specs, ops
                 cut_off = MONDAY + dt.timedelta(days=day)
                 client_ids = [book["clients"][i].pk for i in chosen]
                 before = InvoiceLine.objects.count()
-                invoice_run_execute(cut_off=cut_off, actor=billing, client_ids=client_ids,
-                                    commit=commit)
+                invoice_run_execute(
+                    cut_off=cut_off, actor=billing, client_ids=client_ids, commit=commit
+                )
                 if commit:
                     latest_cut_off = max(latest_cut_off, cut_off)
                 else:

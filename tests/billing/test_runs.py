@@ -27,8 +27,13 @@ def run(actor, cut_off=SUNDAY, **kwargs):
 
 
 def written_rows() -> tuple[int, ...]:
-    return (Invoice.objects.count(), InvoiceLine.objects.count(), InvoiceRun.objects.count(),
-            AuditEntry.objects.count(), TimeEntry.objects.exclude(invoice_line=None).count())
+    return (
+        Invoice.objects.count(),
+        InvoiceLine.objects.count(),
+        InvoiceRun.objects.count(),
+        AuditEntry.objects.count(),
+        TimeEntry.objects.exclude(invoice_line=None).count(),
+    )
 
 
 @pytest.fixture
@@ -50,8 +55,12 @@ def worked_week(engineer, client_acme, ticket, remote_support, onsite):
         approved(engineer, second, at(MONDAY, 14), 10 * MIN),
         approved(engineer, third, at(MONDAY, 15), 45 * MIN),
     ]
-    return {"acme": client_acme, "beta": beta, "tickets": (ticket, second, third),
-            "entries": entries}
+    return {
+        "acme": client_acme,
+        "beta": beta,
+        "tickets": (ticket, second, third),
+        "entries": entries,
+    }
 
 
 def test_preview_writes_nothing(worked_week, billing):
@@ -68,8 +77,10 @@ def test_preview_writes_nothing(worked_week, billing):
     ]
     assert (acme.seconds, acme.subtotal, acme.entries) == (7200, Decimal("190.00"), 4)
     assert acme.lines[0].hours == Decimal("1.50")
-    assert acme.lines[0].description == f"#{worked_week['tickets'][0].pk} Printer offline — " \
+    assert (
+        acme.lines[0].description == f"#{worked_week['tickets'][0].pk} Printer offline — "
         "Remote support"
+    )
 
 
 def test_commit_makes_one_draft_per_client(worked_week, billing, remote_support, onsite):
@@ -78,21 +89,36 @@ def test_commit_makes_one_draft_per_client(worked_week, billing, remote_support,
     ticket, second, third = worked_week["tickets"]
 
     assert (acme_invoice.client, acme_invoice.state, acme_invoice.currency) == (
-        worked_week["acme"], InvoiceState.DRAFT, "GBP")
+        worked_week["acme"],
+        InvoiceState.DRAFT,
+        "GBP",
+    )
     assert (acme_invoice.period_end, acme_invoice.run, acme_invoice.number) == (
-        SUNDAY, result.run, None)
-    lines = [(line.ticket, line.charge_type, line.billed_seconds, line.quantity, line.rate,
-              line.amount) for line in acme_invoice.lines.order_by("id")]
+        SUNDAY,
+        result.run,
+        None,
+    )
+    lines = [
+        (line.ticket, line.charge_type, line.billed_seconds, line.quantity, line.rate, line.amount)
+        for line in acme_invoice.lines.order_by("id")
+    ]
     assert lines == [
         (ticket, remote_support, 5400, Decimal("1.5000"), Decimal("90.00"), Decimal("135.00")),
         (ticket, onsite, 1200, Decimal("0.3333"), Decimal("120.00"), Decimal("40.00")),
         (second, remote_support, 600, Decimal("0.1667"), Decimal("90.00"), Decimal("15.00")),
     ]
     assert (acme_invoice.subtotal, acme_invoice.tax_amount, acme_invoice.total) == (
-        Decimal("190.00"), Decimal("38.00"), Decimal("228.00"))
+        Decimal("190.00"),
+        Decimal("38.00"),
+        Decimal("228.00"),
+    )
     # €90/h × 45 min = €67.50; 21 % of it is 14.175, which rounds half-up to 14.18.
-    assert (beta_invoice.currency, beta_invoice.subtotal, beta_invoice.tax_amount,
-            beta_invoice.total) == ("EUR", Decimal("67.50"), Decimal("14.18"), Decimal("81.68"))
+    assert (
+        beta_invoice.currency,
+        beta_invoice.subtotal,
+        beta_invoice.tax_amount,
+        beta_invoice.total,
+    ) == ("EUR", Decimal("67.50"), Decimal("14.18"), Decimal("81.68"))
 
     first_line = acme_invoice.lines.order_by("id").first()
     assert set(first_line.entries.all()) == set(worked_week["entries"][:2])
@@ -112,7 +138,10 @@ def test_jpy_client_rounds_to_whole_yen(engineer, billing):
     [line] = invoice.lines.all()
     assert line.amount == Decimal("4167")
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("4167"), Decimal("417"), Decimal("4584"))
+        Decimal("4167"),
+        Decimal("417"),
+        Decimal("4584"),
+    )
 
 
 def test_half_cents_round_up_per_line_not_per_entry(engineer, billing, client_acme):
@@ -135,7 +164,10 @@ def test_half_cents_round_up_per_line_not_per_entry(engineer, billing, client_ac
     assert amounts == [(45, Decimal("0.13")), (87, Decimal("0.87")), (135, Decimal("0.38"))]
     # Subtotal £1.38 at 12.5 % is £0.1725 → £0.17.
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("1.38"), Decimal("0.17"), Decimal("1.55"))
+        Decimal("1.38"),
+        Decimal("0.17"),
+        Decimal("1.55"),
+    )
 
 
 def test_tax_is_on_the_subtotal(engineer, billing, client_acme):
@@ -149,15 +181,14 @@ def test_tax_is_on_the_subtotal(engineer, billing, client_acme):
     assert (invoice.subtotal, invoice.tax_amount) == (Decimal("0.26"), Decimal("0.03"))
 
 
-def test_only_approved_billable_uninvoiced_time_to_the_cut_off(
-    engineer, billing, ticket, internal
-):
+def test_only_approved_billable_uninvoiced_time_to_the_cut_off(engineer, billing, ticket, internal):
     billed = approved(engineer, ticket, at(MONDAY, 9), 30 * MIN)
     skipped = [
         approved(engineer, ticket, at(MONDAY, 10), 600, charge_type=internal),  # non-billable
         approved(engineer, ticket, at(MONDAY, 11), 600, is_billable=False),  # flagged off
-        approved(engineer, ticket, at(MONDAY, 12), 600, billable_seconds=0,
-                 write_off_reason="goodwill"),  # written off completely
+        approved(
+            engineer, ticket, at(MONDAY, 12), 600, billable_seconds=0, write_off_reason="goodwill"
+        ),  # written off completely
         approved(engineer, ticket, at(MONDAY, 13), 600, state=EntryState.DRAFT),
         approved(engineer, ticket, at(MONDAY, 14), 600, state=EntryState.SUBMITTED),
         approved(engineer, ticket, at(MONDAY, 15), 600, state=EntryState.REJECTED),
@@ -169,21 +200,29 @@ def test_only_approved_billable_uninvoiced_time_to_the_cut_off(
     [line] = invoice.lines.all()
     assert list(line.entries.all()) == [billed]
     assert line.amount == Decimal("45.00")
-    assert not TimeEntry.objects.filter(pk__in=[e.pk for e in skipped + [activity]]).exclude(
-        invoice_line=None).exists()
+    assert (
+        not TimeEntry.objects.filter(pk__in=[e.pk for e in skipped + [activity]])
+        .exclude(invoice_line=None)
+        .exists()
+    )
 
 
 def test_written_down_time_bills_billable_seconds_not_worked(engineer, billing, ticket):
-    entry = approved(engineer, ticket, at(MONDAY, 9), 60 * MIN, billable_seconds=40 * MIN,
-                     write_off_reason="learning curve")
+    entry = approved(
+        engineer,
+        ticket,
+        at(MONDAY, 9),
+        60 * MIN,
+        billable_seconds=40 * MIN,
+        write_off_reason="learning curve",
+    )
     [invoice] = run(billing).invoices
     assert invoice.lines.get().amount == Decimal("60.00")
     entry.refresh_from_db()
     assert (entry.worked_seconds, entry.billable_seconds) == (3600, 2400)
 
 
-def test_cut_off_is_the_end_of_the_day_in_the_organisations_zone(org, engineer, billing,
-                                                                 ticket):
+def test_cut_off_is_the_end_of_the_day_in_the_organisations_zone(org, engineer, billing, ticket):
     org.timezone = "Pacific/Auckland"  # UTC+13 in November: Monday ends at 11:00 UTC
     org.save()
     inside = approved(engineer, ticket, at(MONDAY, 10, 59), 60)
@@ -241,9 +280,13 @@ def test_idempotency_key_returns_the_first_run(worked_week, billing, engineer):
 
 def test_idempotency_key_finishes_an_interrupted_run(worked_week, billing):
     # A run that was killed after it started: its row exists, still marked running.
-    stale = InvoiceRun.objects.create(cut_off=SUNDAY, client_ids=[worked_week["beta"].pk],
-                                      idempotency_key="retry-me", started_by=billing,
-                                      started_at=at(SUNDAY, 23))
+    stale = InvoiceRun.objects.create(
+        cut_off=SUNDAY,
+        client_ids=[worked_week["beta"].pk],
+        idempotency_key="retry-me",
+        started_by=billing,
+        started_at=at(SUNDAY, 23),
+    )
     result = run(billing, cut_off=MONDAY, idempotency_key="retry-me")
     assert result.run.pk == stale.pk
     stale.refresh_from_db()
@@ -265,7 +308,10 @@ def test_void_releases_time_for_the_next_run(worked_week, billing):
     assert acme_invoice.lines.count() == 3  # the void keeps its lines as a record
     row = history_for(acme_invoice).last()
     assert (row.action, row.reason, row.after["released_entries"]) == (
-        "invoice.void", "Wrong rate", 4)
+        "invoice.void",
+        "Wrong rate",
+        4,
+    )
 
     [rebilled] = run(billing).invoices
     assert rebilled.pk != acme_invoice.pk and rebilled.total == Decimal("228.00")
@@ -301,7 +347,11 @@ def test_admin_may_bill(worked_week, admin):
 def test_billable_groups_and_invoice_get(worked_week, billing):
     groups = billable_groups(SUNDAY)
     assert [(g["seconds"], g["entries"]) for g in groups] == [
-        (5400, 2), (1200, 1), (600, 1), (2700, 1)]
+        (5400, 2),
+        (1200, 1),
+        (600, 1),
+        (2700, 1),
+    ]
     invoice = run(billing).invoices[0]
     fetched = invoice_get(actor=billing, invoice_id=invoice.pk)
     assert [line.entry_count for line in fetched.lines.all()] == [2, 1, 1]

@@ -22,8 +22,10 @@ def test_parse_week(value, monday):
     assert dates.format_week(monday) == value
 
 
-@pytest.mark.parametrize("value", ["2026-47", "2026-W7", "26-W47", "", None, "2026-W47\n",
-                                   " 2026-W47", "2026-w47", 202647])
+@pytest.mark.parametrize(
+    "value",
+    ["2026-47", "2026-W7", "26-W47", "", None, "2026-W47\n", " 2026-W47", "2026-w47", 202647],
+)
 def test_parse_week_rejects_format(value):
     with pytest.raises(InvalidInput) as caught:
         dates.parse_week(value)
@@ -61,9 +63,13 @@ def test_local_date_of_an_instant():
     monday_1am_utc = dt.datetime(2026, 11, 23, 1, tzinfo=dt.UTC)
     assert dates.local_date(monday_1am_utc, new_york) == dt.date(2026, 11, 22)  # still Sunday
     assert dates.local_midnight(dt.date(2026, 11, 23), new_york) == dt.datetime(
-        2026, 11, 23, 5, tzinfo=dt.UTC)
+        2026, 11, 23, 5, tzinfo=dt.UTC
+    )
 
 
 def test_days_inclusive():
     assert dates.days(dt.date(2026, 11, 16), dt.date(2026, 11, 18)) == [
-        dt.date(2026, 11, 16), dt.date(2026, 11, 17), dt.date(2026, 11, 18)]
+        dt.date(2026, 11, 16),
+        dt.date(2026, 11, 17),
+        dt.date(2026, 11, 18),
+    ]

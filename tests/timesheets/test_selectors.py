@@ -28,8 +28,9 @@ HOUR = 3600
 
 
 def log(agent, start, minutes=60, **kwargs):
-    return time_entry_create(agent=agent, actor=agent, started_at=start,
-                             duration_minutes=minutes, **kwargs)
+    return time_entry_create(
+        agent=agent, actor=agent, started_at=start, duration_minutes=minutes, **kwargs
+    )
 
 
 def test_week_days_targets_and_gaps(engineer, ticket, internal):
@@ -96,8 +97,9 @@ def both_weeks_submitted(engineer, other_engineer, admin, ticket):
     subs = {}
     for agent in (engineer, other_engineer, admin):
         log(agent, at(MONDAY, 9), ticket=ticket)
-        subs[agent.username] = submission_submit(agent=agent, week_start=MONDAY, actor=agent,
-                                                 now=at(MONDAY, 18))
+        subs[agent.username] = submission_submit(
+            agent=agent, week_start=MONDAY, actor=agent, now=at(MONDAY, 18)
+        )
     return subs
 
 
@@ -114,13 +116,16 @@ def test_approval_queue_shows_only_what_the_approver_may_decide(
     assert list(approval_queue(approver)) == []
 
 
-def test_approval_queue_follows_personal_approver(both_weeks_submitted, engineer, approver,
-                                                  other_approver):
+def test_approval_queue_follows_personal_approver(
+    both_weeks_submitted, engineer, approver, other_approver
+):
     engineer.agent.timesheet_approver = other_approver
     engineer.agent.save()
     assert list(approval_queue(approver)) == []
-    assert set(approval_queue(other_approver)) == {both_weeks_submitted["engineer"],
-                                                   both_weeks_submitted["other_engineer"]}
+    assert set(approval_queue(other_approver)) == {
+        both_weeks_submitted["engineer"],
+        both_weeks_submitted["other_engineer"],
+    }
 
 
 def test_submission_visibility(both_weeks_submitted, engineer, approver, billing):

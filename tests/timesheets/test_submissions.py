@@ -29,8 +29,9 @@ NOW = at(NEXT_MONDAY, 9)
 
 
 def log(agent, start, minutes=60, **kwargs):
-    return time_entry_create(agent=agent, actor=agent, started_at=start,
-                             duration_minutes=minutes, **kwargs)
+    return time_entry_create(
+        agent=agent, actor=agent, started_at=start, duration_minutes=minutes, **kwargs
+    )
 
 
 def submit(agent, week=MONDAY, actor=None):
@@ -47,7 +48,10 @@ def test_submit_locks_the_weeks_entries(engineer, ticket, internal):
     next_week = log(engineer, at(NEXT_MONDAY, 0), ticket=ticket)
     submission = submit(engineer)
     assert (submission.state, submission.week_start, submission.submitted_at) == (
-        SubmissionState.SUBMITTED, MONDAY, NOW)
+        SubmissionState.SUBMITTED,
+        MONDAY,
+        NOW,
+    )
     assert (submission.total_seconds, submission.billable_seconds) == (5400, 3600)
     assert states(monday, sunday, next_week) == ["submitted", "submitted", "draft"]
     assert set(submission.entries.all()) == {monday, sunday}
@@ -118,8 +122,11 @@ def test_moving_draft_time_into_a_submitted_week_is_refused(engineer, ticket):
     submit(engineer)
     later = log(engineer, at(NEXT_MONDAY, 9), ticket=ticket)
     with pytest.raises(Conflict, match="submitted"):
-        time_entry_update(entry=later, actor=engineer,
-                          changes={"started_at": at(MONDAY, 13), "ended_at": at(MONDAY, 14)})
+        time_entry_update(
+            entry=later,
+            actor=engineer,
+            changes={"started_at": at(MONDAY, 13), "ended_at": at(MONDAY, 14)},
+        )
 
 
 def test_recall_returns_entries_to_draft(engineer, ticket):
@@ -147,11 +154,17 @@ def test_team_approver_approves_and_entries_lock(engineer, approver, ticket):
     entry = log(engineer, at(MONDAY, 9), ticket=ticket)
     submission = submission_approve(submission=submit(engineer), actor=approver, now=NOW)
     assert (submission.state, submission.decided_by, submission.decided_at) == (
-        SubmissionState.APPROVED, approver, NOW)
+        SubmissionState.APPROVED,
+        approver,
+        NOW,
+    )
     assert states(entry) == ["approved"]
     row = history_for(submission).last()
     assert (row.action, row.before["state"], row.after["state"]) == (
-        "submission.approve", "submitted", "approved")
+        "submission.approve",
+        "submitted",
+        "approved",
+    )
 
 
 def test_nobody_approves_their_own_time(engineer, approver, admin, team_a, ticket):
@@ -163,17 +176,17 @@ def test_nobody_approves_their_own_time(engineer, approver, admin, team_a, ticke
     admin.agent.teams.add(team_a)
     log(admin, at(MONDAY, 9), ticket=ticket)
     own = submit(admin)
-    for decide in (lambda: submission_approve(submission=own, actor=admin, now=NOW),
-                   lambda: submission_reject(submission=own, actor=admin, reason="x", now=NOW)):
+    for decide in (
+        lambda: submission_approve(submission=own, actor=admin, now=NOW),
+        lambda: submission_reject(submission=own, actor=admin, reason="x", now=NOW),
+    ):
         with pytest.raises(Forbidden, match="own"):
             decide()
     own.refresh_from_db()
     assert own.state == SubmissionState.SUBMITTED
 
 
-def test_other_teams_approver_and_billing_cannot_decide(
-    engineer, other_approver, billing, ticket
-):
+def test_other_teams_approver_and_billing_cannot_decide(engineer, other_approver, billing, ticket):
     entry = log(engineer, at(MONDAY, 9), ticket=ticket)
     submission = submit(engineer)
     for actor in (other_approver, billing):
@@ -191,14 +204,15 @@ def test_personal_approver_replaces_the_team_approver(engineer, approver, other_
     submission = submit(engineer)
     with pytest.raises(Forbidden):
         submission_approve(submission=submission, actor=approver, now=NOW)
-    assert submission_approve(submission=submission, actor=other_approver,
-                              now=NOW).state == SubmissionState.APPROVED
+    assert (
+        submission_approve(submission=submission, actor=other_approver, now=NOW).state
+        == SubmissionState.APPROVED
+    )
 
 
 def test_admin_approves_anyone_else(engineer, admin, ticket):
     log(engineer, at(MONDAY, 9), ticket=ticket)
-    assert submission_approve(submission=submit(engineer), actor=admin,
-                              now=NOW).decided_by == admin
+    assert submission_approve(submission=submit(engineer), actor=admin, now=NOW).decided_by == admin
 
 
 def test_deciding_twice_is_a_conflict(engineer, approver, ticket):
@@ -220,18 +234,19 @@ def test_reject_needs_a_reason(engineer, approver, ticket, reason):
     assert states(entry) == ["submitted"]
 
 
-def test_reject_returns_entries_with_the_reason_and_resubmission_works(
-    engineer, approver, ticket
-):
+def test_reject_returns_entries_with_the_reason_and_resubmission_works(engineer, approver, ticket):
     entry = log(engineer, at(MONDAY, 9), ticket=ticket)
     first = submit(engineer)
-    first = submission_reject(submission=first, actor=approver,
-                              reason="  Split the printer work  ", now=NOW)
+    first = submission_reject(
+        submission=first, actor=approver, reason="  Split the printer work  ", now=NOW
+    )
     assert (first.state, first.reason, first.decided_by) == (
-        SubmissionState.REJECTED, "Split the printer work", approver)
+        SubmissionState.REJECTED,
+        "Split the printer work",
+        approver,
+    )
     entry.refresh_from_db()
-    assert (entry.state, entry.rejection_reason) == (EntryState.REJECTED,
-                                                     "Split the printer work")
+    assert (entry.state, entry.rejection_reason) == (EntryState.REJECTED, "Split the printer work")
     assert history_for(first).last().reason == "Split the printer work"
 
     time_entry_update(entry=entry, actor=engineer, changes={"duration_minutes": 30})
@@ -241,6 +256,9 @@ def test_reject_returns_entries_with_the_reason_and_resubmission_works(
     assert set(second.entries.all()) == {entry, extra}
     entry.refresh_from_db()
     assert (entry.state, entry.rejection_reason, entry.submission) == (
-        EntryState.SUBMITTED, "", second)
+        EntryState.SUBMITTED,
+        "",
+        second,
+    )
     submission_approve(submission=second, actor=approver, now=NOW)
     assert states(entry, extra) == ["approved", "approved"]

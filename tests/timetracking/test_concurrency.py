@@ -19,8 +19,10 @@ pytestmark = [
 def test_parallel_starts_leave_one_running_timer(engineer, client_acme):
     tickets = [TicketFactory(client=client_acme, charge_type=None) for _ in range(20)]
 
-    results, errors = run_in_parallel(20, lambda i: timer_start(
-        agent=engineer, actor=engineer, ticket=tickets[i], now=at(MONDAY, 9)))
+    results, errors = run_in_parallel(
+        20,
+        lambda i: timer_start(agent=engineer, actor=engineer, ticket=tickets[i], now=at(MONDAY, 9)),
+    )
 
     assert errors == []
     assert len(results) == 20

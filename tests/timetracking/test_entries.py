@@ -24,48 +24,71 @@ NEW_YORK_MONDAY_EVENING_UTC = dt.datetime(2026, 11, 17, 3, tzinfo=dt.UTC)  # 22:
 
 
 def log(agent, start, minutes=60, **kwargs):
-    return time_entry_create(agent=agent, actor=kwargs.pop("actor", agent), started_at=start,
-                             duration_minutes=minutes, **kwargs)
+    return time_entry_create(
+        agent=agent,
+        actor=kwargs.pop("actor", agent),
+        started_at=start,
+        duration_minutes=minutes,
+        **kwargs,
+    )
 
 
 # --- creating ----------------------------------------------------------------------------------
 
 
 def test_create_with_duration(engineer, ticket, remote_support):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=95, ticket=ticket, note="Replaced toner")
+    entry = time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=95,
+        ticket=ticket,
+        note="Replaced toner",
+    )
     entry.refresh_from_db()
     assert entry.started_at == at(MONDAY, 9)
     assert entry.ended_at == at(MONDAY, 10, 35)
     assert entry.worked_seconds == 95 * 60
     assert (entry.is_billable, entry.billable_seconds) == (True, 95 * 60)
     assert entry.charge_type == remote_support
-    assert (entry.state, entry.source, entry.note) == (EntryState.DRAFT, EntrySource.MANUAL,
-                                                       "Replaced toner")
+    assert (entry.state, entry.source, entry.note) == (
+        EntryState.DRAFT,
+        EntrySource.MANUAL,
+        "Replaced toner",
+    )
     assert entry.invoice_line is None and entry.submission is None
 
 
 def test_create_with_end_in_another_offset_is_stored_in_utc(engineer, ticket):
     paris = dt.timezone(dt.timedelta(hours=1))
     entry = time_entry_create(
-        agent=engineer, actor=engineer, ticket=ticket,
+        agent=engineer,
+        actor=engineer,
+        ticket=ticket,
         started_at=dt.datetime(2026, 11, 16, 10, 0, tzinfo=paris),
         ended_at=dt.datetime(2026, 11, 16, 11, 20, 30, tzinfo=paris),
     )
     entry.refresh_from_db()
-    assert (entry.started_at, entry.ended_at) == (at(MONDAY, 9), at(MONDAY, 10, 20) +
-                                                  dt.timedelta(seconds=30))
+    assert (entry.started_at, entry.ended_at) == (
+        at(MONDAY, 9),
+        at(MONDAY, 10, 20) + dt.timedelta(seconds=30),
+    )
     assert entry.worked_seconds == 80 * 60 + 30
 
 
 def test_sub_second_parts_are_dropped(engineer, ticket):
     entry = time_entry_create(
-        agent=engineer, actor=engineer, ticket=ticket,
+        agent=engineer,
+        actor=engineer,
+        ticket=ticket,
         started_at=at(MONDAY, 9) + dt.timedelta(microseconds=700_000),
         ended_at=at(MONDAY, 9, 1) + dt.timedelta(microseconds=200_000),
     )
     assert (entry.started_at, entry.ended_at, entry.worked_seconds) == (
-        at(MONDAY, 9), at(MONDAY, 9, 1), 60)
+        at(MONDAY, 9),
+        at(MONDAY, 9, 1),
+        60,
+    )
 
 
 def test_exactly_24_hours_is_allowed(engineer, ticket):
@@ -200,11 +223,17 @@ def test_update_recomputes_duration_and_billing(engineer, ticket, internal):
     entry = log(engineer, at(MONDAY, 9), ticket=ticket)
     entry = time_entry_update(entry=entry, actor=engineer, changes={"duration_minutes": 45})
     assert (entry.ended_at, entry.worked_seconds, entry.billable_seconds) == (
-        at(MONDAY, 9, 45), 2700, 2700)
+        at(MONDAY, 9, 45),
+        2700,
+        2700,
+    )
     entry = time_entry_update(entry=entry, actor=engineer, changes={"charge_type": internal})
     assert (entry.is_billable, entry.billable_seconds) == (False, 0)
-    entry = time_entry_update(entry=entry, actor=engineer,
-                              changes={"started_at": at(MONDAY, 13), "ended_at": at(MONDAY, 14)})
+    entry = time_entry_update(
+        entry=entry,
+        actor=engineer,
+        changes={"started_at": at(MONDAY, 13), "ended_at": at(MONDAY, 14)},
+    )
     assert (entry.worked_seconds, entry.version) == (3600, 4)
 
 
@@ -312,8 +341,11 @@ def test_lock_date_blocks_edit_and_delete(engineer, ticket, org):
         time_entry_delete(entry=entry, actor=engineer)
     later = log(engineer, at(MONDAY + dt.timedelta(days=2), 9), ticket=ticket)
     with pytest.raises(Conflict, match="locked"):  # moving open time into the closed period
-        time_entry_update(entry=later, actor=engineer,
-                          changes={"started_at": at(MONDAY, 12), "ended_at": at(MONDAY, 13)})
+        time_entry_update(
+            entry=later,
+            actor=engineer,
+            changes={"started_at": at(MONDAY, 12), "ended_at": at(MONDAY, 13)},
+        )
 
 
 def test_admin_with_reason_may_change_locked_period(engineer, admin, ticket, org):
@@ -322,8 +354,9 @@ def test_admin_with_reason_may_change_locked_period(engineer, admin, ticket, org
     org.save()
     with pytest.raises(Conflict):
         time_entry_update(entry=entry, actor=admin, changes={"note": "x"})  # no reason
-    entry = time_entry_update(entry=entry, actor=admin, changes={"note": "x"},
-                              reason="Client disputed the time")
+    entry = time_entry_update(
+        entry=entry, actor=admin, changes={"note": "x"}, reason="Client disputed the time"
+    )
     assert entry.note == "x"
     created = log(engineer, at(MONDAY, 14), ticket=ticket, actor=admin, reason="Missed entry")
     time_entry_delete(entry=created, actor=admin, reason="Entered twice")
@@ -336,10 +369,13 @@ def test_admin_with_reason_may_change_locked_period(engineer, admin, ticket, org
 def test_every_change_is_audited_with_before_and_after(engineer, ticket):
     entry = log(engineer, at(MONDAY, 9), ticket=ticket)
     entry_id = entry.pk
-    time_entry_update(entry=entry, actor=engineer, changes={"note": "toner", "duration_minutes": 30})
+    time_entry_update(
+        entry=entry, actor=engineer, changes={"note": "toner", "duration_minutes": 30}
+    )
     time_entry_delete(entry=entry, actor=engineer, reason="duplicate")
     create, update, delete = AuditEntry.objects.filter(
-        object_type="timetracking.timeentry", object_id=str(entry_id))
+        object_type="timetracking.timeentry", object_id=str(entry_id)
+    )
     assert (create.action, create.before, create.actor) == ("time_entry.create", None, engineer)
     assert create.after["worked_seconds"] == 3600
     assert create.after["started_at"] == "2026-11-16T09:00:00+00:00"

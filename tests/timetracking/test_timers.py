@@ -21,8 +21,7 @@ def clock(time_machine):
     """Frozen time, moved by hand: `clock(9, 30)` is Monday 09:30 UTC."""
 
     def move(hour: int, minute: int = 0, second: int = 0, microsecond: int = 0) -> dt.datetime:
-        instant = at(MONDAY, hour, minute) + dt.timedelta(seconds=second,
-                                                          microseconds=microsecond)
+        instant = at(MONDAY, hour, minute) + dt.timedelta(seconds=second, microseconds=microsecond)
         time_machine.move_to(instant, tick=False)
         return instant
 
@@ -33,7 +32,10 @@ def test_start_runs_a_timer(engineer, ticket, clock):
     clock(9)
     timer = timer_start(agent=engineer, actor=engineer, ticket=ticket)
     assert (timer.state, timer.running_since, timer.first_started_at) == (
-        TimerState.RUNNING, at(MONDAY, 9), at(MONDAY, 9))
+        TimerState.RUNNING,
+        at(MONDAY, 9),
+        at(MONDAY, 9),
+    )
     assert timer.accumulated_seconds == 0
     assert timer.charge_type is None  # the ticket decides when it is stopped
     assert running_timer(engineer) == timer
@@ -47,7 +49,10 @@ def test_start_pauses_the_running_timer(engineer, ticket, client_acme, clock):
     second = timer_start(agent=engineer, actor=engineer, ticket=TicketFactory(client=client_acme))
     first.refresh_from_db()
     assert (first.state, first.accumulated_seconds, first.running_since) == (
-        TimerState.PAUSED, 25 * 60, None)
+        TimerState.PAUSED,
+        25 * 60,
+        None,
+    )
     assert second.state == TimerState.RUNNING
     assert Timer.objects.filter(agent=engineer, state=TimerState.RUNNING).get() == second
 
@@ -61,22 +66,38 @@ def test_other_agents_timers_are_untouched(engineer, other_engineer, ticket, clo
 
 
 def test_database_refuses_a_second_running_timer(engineer, ticket):
-    Timer.objects.create(agent=engineer, ticket=ticket, state=TimerState.RUNNING,
-                         running_since=at(MONDAY, 9), first_started_at=at(MONDAY, 9))
+    Timer.objects.create(
+        agent=engineer,
+        ticket=ticket,
+        state=TimerState.RUNNING,
+        running_since=at(MONDAY, 9),
+        first_started_at=at(MONDAY, 9),
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Timer.objects.create(agent=engineer, ticket=ticket, state=TimerState.RUNNING,
-                             running_since=at(MONDAY, 10), first_started_at=at(MONDAY, 10))
+        Timer.objects.create(
+            agent=engineer,
+            ticket=ticket,
+            state=TimerState.RUNNING,
+            running_since=at(MONDAY, 10),
+            first_started_at=at(MONDAY, 10),
+        )
     # Paused timers are not limited.
     for _ in range(2):
-        Timer.objects.create(agent=engineer, ticket=ticket, state=TimerState.PAUSED,
-                             first_started_at=at(MONDAY, 8))
+        Timer.objects.create(
+            agent=engineer, ticket=ticket, state=TimerState.PAUSED, first_started_at=at(MONDAY, 8)
+        )
     assert Timer.objects.filter(agent=engineer).count() == 3
 
 
 def test_database_refuses_a_running_timer_without_start(engineer, ticket):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Timer.objects.create(agent=engineer, ticket=ticket, state=TimerState.RUNNING,
-                             running_since=None, first_started_at=at(MONDAY, 9))
+        Timer.objects.create(
+            agent=engineer,
+            ticket=ticket,
+            state=TimerState.RUNNING,
+            running_since=None,
+            first_started_at=at(MONDAY, 9),
+        )
 
 
 def test_pause_and_resume_accumulate(engineer, ticket, clock):
@@ -120,10 +141,16 @@ def test_stop_logs_exact_elapsed_time_ending_now(engineer, ticket, remote_suppor
     entry = timer_stop(timer=timer, actor=engineer)
     entry.refresh_from_db()
     assert entry.worked_seconds == 77 * 60 + 42
-    assert (entry.started_at, entry.ended_at) == (at(MONDAY, 9), at(MONDAY, 10, 17) +
-                                                  dt.timedelta(seconds=42))
+    assert (entry.started_at, entry.ended_at) == (
+        at(MONDAY, 9),
+        at(MONDAY, 10, 17) + dt.timedelta(seconds=42),
+    )
     assert (entry.source, entry.ticket, entry.charge_type, entry.note) == (
-        EntrySource.TIMER, ticket, remote_support, "Printer")
+        EntrySource.TIMER,
+        ticket,
+        remote_support,
+        "Printer",
+    )
     assert not entry.needs_review
     assert not Timer.objects.exists()
     assert history_for(timer).last().after == {"entry": entry.pk, "seconds": 4662}

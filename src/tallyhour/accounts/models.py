@@ -45,7 +45,8 @@ class Organisation(models.Model):
     currency = models.CharField(max_length=3, default="GBP")
     lock_date = models.DateField(null=True, blank=True)
     invoice_number_format = models.CharField(
-        max_length=64, default="INV-{year}-{number:06d}",
+        max_length=64,
+        default="INV-{year}-{number:06d}",
         help_text="Python format with {year} and {number}.",
     )
     payment_terms_days = models.PositiveIntegerField(default=14)
@@ -67,7 +68,10 @@ class Team(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="approved_teams",
     )
 
@@ -87,16 +91,24 @@ class Agent(models.Model):
     timezone = models.CharField(max_length=64, default="Europe/London")
     teams = models.ManyToManyField(Team, blank=True, related_name="agents")
     timesheet_approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="approved_agents",
     )
     default_charge_type = models.ForeignKey(
-        "timetracking.ChargeType", null=True, blank=True, on_delete=models.SET_NULL,
+        "timetracking.ChargeType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     cost_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     target_utilisation = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.750"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.750"),
         help_text="Billable share of available hours this agent aims for (0–1).",
     )
     allow_overlaps = models.BooleanField(default=False)
@@ -129,7 +141,9 @@ class Workday(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agent", "weekday"], name="workday_once_per_weekday"),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="workday_weekday_range"),
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="workday_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="workday_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,7 +160,9 @@ class Workday(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 digest is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64, unique=True)

@@ -25,11 +25,18 @@ def api_token_create(
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name or "API token", prefix=raw[:10], digest=_digest(raw),
+            user=user,
+            name=name or "API token",
+            prefix=raw[:10],
+            digest=_digest(raw),
             expires_at=expires_at,
         )
-        audit_record(actor=actor or user, action="api_token.create", obj=token,
-                     after={"user": user.pk, "name": token.name})
+        audit_record(
+            actor=actor or user,
+            action="api_token.create",
+            obj=token,
+            after={"user": user.pk, "name": token.name},
+        )
     return token, raw
 
 

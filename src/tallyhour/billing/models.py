@@ -82,7 +82,9 @@ class Invoice(models.Model):
                 condition=Q(state="draft") | Q(state="void") | Q(number__isnull=False),
                 name="issued_invoice_has_number",
             ),
-            models.CheckConstraint(condition=Q(state__in=InvoiceState.values), name="invoice_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=InvoiceState.values), name="invoice_state_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,9 +5,9 @@ import datetime as dt
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
 from tallyhour.core import dates
 from tallyhour.core.errors import Forbidden, NotFound
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
 from tallyhour.timetracking.models import EntryState, TimeEntry
 
 
@@ -18,14 +18,20 @@ def check_billing(actor: User) -> None:
 
 def cut_off_instant(cut_off: dt.date) -> dt.datetime:
     """Work up to and including `cut_off` in the organisation's zone."""
-    return dates.local_midnight(cut_off + dt.timedelta(days=1), dates.zone(Organisation.current().timezone))
+    return dates.local_midnight(
+        cut_off + dt.timedelta(days=1), dates.zone(Organisation.current().timezone)
+    )
 
 
 def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> QuerySet[TimeEntry]:
     """Approved billable time not yet on an invoice line, worked up to the cut-off."""
     entries = TimeEntry.objects.filter(
-        state=EntryState.APPROVED, is_billable=True, billable_seconds__gt=0,
-        invoice_line__isnull=True, ticket__isnull=False, started_at__lt=cut_off_instant(cut_off),
+        state=EntryState.APPROVED,
+        is_billable=True,
+        billable_seconds__gt=0,
+        invoice_line__isnull=True,
+        ticket__isnull=False,
+        started_at__lt=cut_off_instant(cut_off),
     )
     if client_ids:
         entries = entries.filter(ticket__client_id__in=client_ids)
@@ -51,8 +57,12 @@ def invoice_get(*, actor: User, invoice_id: int) -> Invoice:
     invoice = (
         invoices_visible_to(actor)
         .prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.select_related("ticket", "charge_type")
-                     .annotate(entry_count=Count("entries")))
+            Prefetch(
+                "lines",
+                queryset=InvoiceLine.objects.select_related("ticket", "charge_type").annotate(
+                    entry_count=Count("entries")
+                ),
+            )
         )
         .filter(pk=invoice_id)
         .first()

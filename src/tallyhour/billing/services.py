@@ -73,7 +73,9 @@ def _line_description(ticket: Ticket, charge_type: ChargeType) -> str:
     return f"#{ticket.pk} {ticket.summary} — {charge_type.name}"[:300]
 
 
-def invoice_run_preview(*, cut_off: dt.date, client_ids: list[int] | None = None) -> list[ClientPreview]:
+def invoice_run_preview(
+    *, cut_off: dt.date, client_ids: list[int] | None = None
+) -> list[ClientPreview]:
     """What a run would bill, per client, without writing anything."""
     groups = billable_groups(cut_off, client_ids)
     clients = Client.objects.in_bulk({g["ticket__client_id"] for g in groups})
@@ -84,13 +86,17 @@ def invoice_run_preview(*, cut_off: dt.date, client_ids: list[int] | None = None
         client = clients[g["ticket__client_id"]]
         charge_type = charge_types[g["charge_type_id"]]
         preview = previews.setdefault(client.pk, ClientPreview(client=client))
-        preview.lines.append(LinePreview(
-            ticket_id=g["ticket_id"], charge_type_id=g["charge_type_id"],
-            description=_line_description(tickets[g["ticket_id"]], charge_type),
-            seconds=g["seconds"], rate=charge_type.hourly_rate,
-            amount=amount_for_seconds(charge_type.hourly_rate, g["seconds"], client.currency),
-            entries=g["entries"],
-        ))
+        preview.lines.append(
+            LinePreview(
+                ticket_id=g["ticket_id"],
+                charge_type_id=g["charge_type_id"],
+                description=_line_description(tickets[g["ticket_id"]], charge_type),
+                seconds=g["seconds"],
+                rate=charge_type.hourly_rate,
+                amount=amount_for_seconds(charge_type.hourly_rate, g["seconds"], client.currency),
+                entries=g["entries"],
+            )
+        )
     return list(previews.values())
 
 
@@ -102,20 +108,26 @@ def _recalculate(invoice: Invoice) -> None:
     invoice.save(update_fields=["subtotal", "tax_amount", "total"])
 
 
-def _bill_client(
-    preview: ClientPreview, *, run: InvoiceRun, cut_off: dt.date
-) -> Invoice | None:
+def _bill_client(preview: ClientPreview, *, run: InvoiceRun, cut_off: dt.date) -> Invoice | None:
     """One client in one transaction: claim each line's entries with a guarded update."""
     client = preview.client
     with transaction.atomic():
         invoice = Invoice.objects.create(
-            client=client, run=run, currency=client.currency, tax_rate=client.tax_rate,
-            period_end=cut_off, buyer_name=client.name,
+            client=client,
+            run=run,
+            currency=client.currency,
+            tax_rate=client.tax_rate,
+            period_end=cut_off,
+            buyer_name=client.name,
         )
         for planned in preview.lines:
             line = InvoiceLine.objects.create(
-                invoice=invoice, ticket_id=planned.ticket_id, charge_type_id=planned.charge_type_id,
-                description=planned.description, quantity=Decimal("0"), rate=planned.rate,
+                invoice=invoice,
+                ticket_id=planned.ticket_id,
+                charge_type_id=planned.charge_type_id,
+                description=planned.description,
+                quantity=Decimal("0"),
+                rate=planned.rate,
                 amount=Decimal("0"),
             )
             # Only rows still unclaimed move; a parallel run that got there first leaves us
@@ -144,23 +156,38 @@ def _bill_client(
             invoice.delete()
             return None
         _recalculate(invoice)
-        audit_record(actor=run.started_by, action="invoice.create", obj=invoice,
-                     after=snapshot(invoice, INVOICE_FIELDS))
+        audit_record(
+            actor=run.started_by,
+            action="invoice.create",
+            obj=invoice,
+            after=snapshot(invoice, INVOICE_FIELDS),
+        )
     return invoice
 
 
 def _run_start(
-    *, cut_off: dt.date, client_ids: list[int], idempotency_key: str | None, actor: User,
+    *,
+    cut_off: dt.date,
+    client_ids: list[int],
+    idempotency_key: str | None,
+    actor: User,
     now: dt.datetime,
 ) -> InvoiceRun:
     try:
         with transaction.atomic():
             run = InvoiceRun.objects.create(
-                cut_off=cut_off, client_ids=client_ids, idempotency_key=idempotency_key or None,
-                started_by=actor, started_at=now,
+                cut_off=cut_off,
+                client_ids=client_ids,
+                idempotency_key=idempotency_key or None,
+                started_by=actor,
+                started_at=now,
             )
-            audit_record(actor=actor, action="invoice_run.start", obj=run,
-                         after={"cut_off": cut_off.isoformat(), "client_ids": client_ids})
+            audit_record(
+                actor=actor,
+                action="invoice_run.start",
+                obj=run,
+                after={"cut_off": cut_off.isoformat(), "client_ids": client_ids},
+            )
     except IntegrityError:
         # A parallel request with the same idempotency key created the run first; join it.
         # Claims are guarded, so both finishing the same run still bills every entry once.
@@ -191,7 +218,8 @@ def invoice_run_execute(
             raise InvalidInput(f"Unknown client ids {missing}.", fields={"client_ids": missing})
     earlier = (
         InvoiceRun.objects.filter(idempotency_key=idempotency_key).first()
-        if idempotency_key else None
+        if idempotency_key
+        else None
     )
     if earlier is not None and (earlier.state == RunState.COMPLETED or not commit):
         return RunResult(run=earlier, previews=[], invoices=list(earlier.invoices.all()))
@@ -203,8 +231,11 @@ def invoice_run_execute(
     if not commit:
         return RunResult(run=None, previews=previews)
     run = earlier or _run_start(
-        cut_off=cut_off, client_ids=client_ids, idempotency_key=idempotency_key,
-        actor=actor, now=now or dates.now(),
+        cut_off=cut_off,
+        client_ids=client_ids,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        now=now or dates.now(),
     )
     invoices = list(run.invoices.all()) if earlier is not None else []
     for preview in previews:
@@ -248,15 +279,28 @@ def invoice_issue(*, invoice: Invoice, actor: User, now: dt.datetime | None = No
     invoice.number = org.invoice_number_format.format(year=today.year, number=number)
     invoice.state = InvoiceState.ISSUED
     invoice.issue_date = today
-    terms = client.payment_terms_days if client.payment_terms_days is not None else org.payment_terms_days
+    terms = (
+        client.payment_terms_days
+        if client.payment_terms_days is not None
+        else org.payment_terms_days
+    )
     invoice.due_date = today + dt.timedelta(days=terms)
     invoice.buyer_name, invoice.buyer_address = client.name, client.billing_address
     invoice.buyer_tax_id = client.tax_id
-    invoice.seller_name, invoice.seller_address, invoice.seller_tax_id = org.name, org.address, org.tax_id
+    invoice.seller_name, invoice.seller_address, invoice.seller_tax_id = (
+        org.name,
+        org.address,
+        org.tax_id,
+    )
     invoice.issued_by = actor
     invoice.save()
-    audit_record(actor=actor, action="invoice.issue", obj=invoice, before=before,
-                 after=snapshot(invoice, INVOICE_FIELDS))
+    audit_record(
+        actor=actor,
+        action="invoice.issue",
+        obj=invoice,
+        before=before,
+        after=snapshot(invoice, INVOICE_FIELDS),
+    )
     return invoice
 
 
@@ -273,7 +317,12 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     released = TimeEntry.objects.filter(invoice_line__invoice=invoice).update(invoice_line=None)
     invoice.state = InvoiceState.VOID
     invoice.save(update_fields=["state"])
-    audit_record(actor=actor, action="invoice.void", obj=invoice, before=before,
-                 after={**snapshot(invoice, INVOICE_FIELDS), "released_entries": released},
-                 reason=reason.strip())
+    audit_record(
+        actor=actor,
+        action="invoice.void",
+        obj=invoice,
+        before=before,
+        after={**snapshot(invoice, INVOICE_FIELDS), "released_entries": released},
+        reason=reason.strip(),
+    )
     return invoice

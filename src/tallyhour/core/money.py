@@ -3,8 +3,18 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 minor units for currencies that do not use two decimals.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3,
-                "JOD": 3, "TND": 3}
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "ISK": 0,
+    "CLP": 0,
+    "VND": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
 
 SECONDS_PER_HOUR = Decimal(3600)
 

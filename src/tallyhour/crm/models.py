@@ -13,7 +13,9 @@ class Client(models.Model):
         max_length=3, default="GBP", validators=[RegexValidator(r"^[A-Z]{3}$", "ISO 4217 code")]
     )
     tax_rate = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("20.00"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Percent applied to the invoice subtotal.",
     )

@@ -33,13 +33,17 @@ class UtilisationRow:
     def utilisation(self) -> Decimal | None:
         if not self.available_seconds:
             return None
-        return (Decimal(self.billable_seconds) / Decimal(self.available_seconds)).quantize(Decimal("0.0001"))
+        return (Decimal(self.billable_seconds) / Decimal(self.available_seconds)).quantize(
+            Decimal("0.0001")
+        )
 
     @property
     def logged_ratio(self) -> Decimal | None:
         if not self.available_seconds:
             return None
-        return (Decimal(self.logged_seconds) / Decimal(self.available_seconds)).quantize(Decimal("0.0001"))
+        return (Decimal(self.logged_seconds) / Decimal(self.available_seconds)).quantize(
+            Decimal("0.0001")
+        )
 
     @property
     def headroom_seconds(self) -> int:
@@ -70,7 +74,11 @@ def _check_period(start: dt.date, end: dt.date) -> None:
 
 
 def utilisation_for(
-    *, actor: User, start: dt.date, end: dt.date, agent_ids: list[int] | None = None,
+    *,
+    actor: User,
+    start: dt.date,
+    end: dt.date,
+    agent_ids: list[int] | None = None,
     now: dt.datetime | None = None,
 ) -> list[UtilisationRow]:
     """One row per visible agent for local days start..end; a fixed number of queries."""
@@ -99,8 +107,9 @@ def utilisation_for(
         row["agent_id"]: row
         for row in TimeEntry.objects.filter(in_window)
         .values("agent_id")
-        .annotate(logged=Sum("worked_seconds"),
-                  billable=Sum("worked_seconds", filter=Q(is_billable=True)))
+        .annotate(
+            logged=Sum("worked_seconds"), billable=Sum("worked_seconds", filter=Q(is_billable=True))
+        )
         .order_by()
     }
     running: dict[int, tuple[int, bool]] = {}
@@ -135,9 +144,14 @@ def utilisation_for(
             seconds, is_billable = running[agent.user_id]
             logged += seconds
             billable += seconds if is_billable else 0
-        rows.append(UtilisationRow(
-            agent_id=agent.user_id, name=agent.user.display_name, available_seconds=available,
-            logged_seconds=logged, billable_seconds=billable,
-            target_utilisation=agent.target_utilisation,
-        ))
+        rows.append(
+            UtilisationRow(
+                agent_id=agent.user_id,
+                name=agent.user.display_name,
+                available_seconds=available,
+                logged_seconds=logged,
+                billable_seconds=billable,
+                target_utilisation=agent.target_utilisation,
+            )
+        )
     return rows

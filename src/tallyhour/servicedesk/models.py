@@ -19,12 +19,19 @@ class Ticket(models.Model):
     details = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
     charge_type = models.ForeignKey(
-        "timetracking.ChargeType", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text="Wins over the agent's default charge type.",
+        "timetracking.ChargeType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Wins over the agent's default charge type.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

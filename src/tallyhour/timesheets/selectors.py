@@ -73,7 +73,8 @@ class Week:
     @property
     def can_submit(self) -> bool:
         return self.submission is None or self.submission.state in (
-            SubmissionState.REJECTED, SubmissionState.RECALLED,
+            SubmissionState.REJECTED,
+            SubmissionState.RECALLED,
         )
 
     @property
@@ -87,8 +88,10 @@ def week_for(agent: User, monday: dt.date) -> Week:
     tz = dates.zone(profile.timezone)
     start, end = dates.day_range(monday, monday + dt.timedelta(days=6), tz)
     targets = {w.weekday: w.target_seconds for w in profile.workdays.all()}
-    days = [Day(date=d, target_seconds=targets.get(d.weekday(), 0))
-            for d in dates.days(monday, monday + dt.timedelta(days=6))]
+    days = [
+        Day(date=d, target_seconds=targets.get(d.weekday(), 0))
+        for d in dates.days(monday, monday + dt.timedelta(days=6))
+    ]
     entries = (
         TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
         .select_related("ticket", "ticket__client", "charge_type")
@@ -105,10 +108,17 @@ def week_for(agent: User, monday: dt.date) -> Week:
     )
     timer = (
         Timer.objects.select_related("ticket", "charge_type")
-        .filter(agent=agent, state=TimerState.RUNNING).first()
+        .filter(agent=agent, state=TimerState.RUNNING)
+        .first()
     )
-    return Week(agent=agent, monday=monday, days=days, submission=submission,
-                running_timer=timer, timezone=profile.timezone)
+    return Week(
+        agent=agent,
+        monday=monday,
+        days=days,
+        submission=submission,
+        running_timer=timer,
+        timezone=profile.timezone,
+    )
 
 
 def submissions_visible_to(actor: User) -> QuerySet[Submission]:
@@ -116,7 +126,9 @@ def submissions_visible_to(actor: User) -> QuerySet[Submission]:
     if actor.is_billing_role:
         return subs
     if actor.role == Role.APPROVER:
-        return subs.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
+        return subs.filter(
+            Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id"))
+        )
     return subs.filter(agent=actor)
 
 
@@ -142,5 +154,7 @@ def submission_entries(submission: Submission) -> QuerySet[TimeEntry]:
 
 
 def submission_totals(submission: Submission) -> dict[str, int]:
-    agg = submission.entries.aggregate(worked=Sum("worked_seconds"), billable=Sum("billable_seconds"))
+    agg = submission.entries.aggregate(
+        worked=Sum("worked_seconds"), billable=Sum("billable_seconds")
+    )
     return {"worked": agg["worked"] or 0, "billable": agg["billable"] or 0}

@@ -14,7 +14,15 @@ from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.services import agent_profile, lock_agent
 
-SUBMISSION_FIELDS = ["agent", "week_start", "state", "decided_by", "decided_at", "reason", "comment"]
+SUBMISSION_FIELDS = [
+    "agent",
+    "week_start",
+    "state",
+    "decided_by",
+    "decided_at",
+    "reason",
+    "comment",
+]
 
 
 def _lock_submission(submission: Submission) -> Submission:
@@ -23,7 +31,11 @@ def _lock_submission(submission: Submission) -> Submission:
 
 @transaction.atomic
 def submission_submit(
-    *, agent: User, week_start: dt.date, actor: User, comment: str = "",
+    *,
+    agent: User,
+    week_start: dt.date,
+    actor: User,
+    comment: str = "",
     now: dt.datetime | None = None,
 ) -> Submission:
     """Send the agent's week (Monday in their zone) for approval; its open entries lock."""
@@ -58,8 +70,12 @@ def submission_submit(
     )
     submission.total_seconds, submission.billable_seconds = totals["w"] or 0, totals["b"] or 0
     submission.save(update_fields=["total_seconds", "billable_seconds"])
-    audit_record(actor=actor, action="submission.submit", obj=submission,
-                 after={**snapshot(submission, SUBMISSION_FIELDS), "entries": ids})
+    audit_record(
+        actor=actor,
+        action="submission.submit",
+        obj=submission,
+        after={**snapshot(submission, SUBMISSION_FIELDS), "entries": ids},
+    )
     return submission
 
 
@@ -70,13 +86,20 @@ def submission_recall(*, submission: Submission, actor: User) -> Submission:
     if actor.pk != submission.agent_id and not actor.is_admin_role:
         raise Forbidden("Only the agent can recall their submission.")
     if submission.state != SubmissionState.SUBMITTED:
-        raise Conflict(f"This submission is {submission.state}; only undecided ones can be recalled.")
+        raise Conflict(
+            f"This submission is {submission.state}; only undecided ones can be recalled."
+        )
     before = snapshot(submission, SUBMISSION_FIELDS)
     submission.entries.update(state=EntryState.DRAFT, submission=None)
     submission.state = SubmissionState.RECALLED
     submission.save(update_fields=["state"])
-    audit_record(actor=actor, action="submission.recall", obj=submission, before=before,
-                 after=snapshot(submission, SUBMISSION_FIELDS))
+    audit_record(
+        actor=actor,
+        action="submission.recall",
+        obj=submission,
+        before=before,
+        after=snapshot(submission, SUBMISSION_FIELDS),
+    )
     return submission
 
 
@@ -101,8 +124,13 @@ def submission_approve(
     submission.state = SubmissionState.APPROVED
     submission.decided_by, submission.decided_at = actor, now or dates.now()
     submission.save(update_fields=["state", "decided_by", "decided_at"])
-    audit_record(actor=actor, action="submission.approve", obj=submission, before=before,
-                 after=snapshot(submission, SUBMISSION_FIELDS))
+    audit_record(
+        actor=actor,
+        action="submission.approve",
+        obj=submission,
+        before=before,
+        after=snapshot(submission, SUBMISSION_FIELDS),
+    )
     return submission
 
 
@@ -120,6 +148,12 @@ def submission_reject(
     submission.reason = reason.strip()
     submission.decided_by, submission.decided_at = actor, now or dates.now()
     submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-    audit_record(actor=actor, action="submission.reject", obj=submission, before=before,
-                 after=snapshot(submission, SUBMISSION_FIELDS), reason=reason.strip())
+    audit_record(
+        actor=actor,
+        action="submission.reject",
+        obj=submission,
+        before=before,
+        after=snapshot(submission, SUBMISSION_FIELDS),
+        reason=reason.strip(),
+    )
     return submission

@@ -50,9 +50,7 @@ from tallyhour.timetracking.services import (
 
 router = Router()
 
-MAX_MINUTES = 24 * 60
-# PATCH may clear these (null means "none" / "the charge type's default"); others may not be null.
-NULLABLE_ON_PATCH = {"ticket_id", "is_billable"}
+MAX_MINUTES = 24 * 60  # the longest entry the services accept
 
 
 # --- charge types -------------------------------------------------------------------------------

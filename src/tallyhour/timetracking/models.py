@@ -16,7 +16,9 @@ class ChargeType(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="charge_type_rate_positive")
+            models.CheckConstraint(
+                condition=Q(hourly_rate__gte=0), name="charge_type_rate_positive"
+            )
         ]
 
     def __str__(self) -> str:
@@ -47,10 +49,15 @@ class TimeEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
     )
     ticket = models.ForeignKey(
-        "servicedesk.Ticket", null=True, blank=True, on_delete=models.PROTECT,
+        "servicedesk.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="time_entries",
     )
-    charge_type = models.ForeignKey(ChargeType, on_delete=models.PROTECT, related_name="time_entries")
+    charge_type = models.ForeignKey(
+        ChargeType, on_delete=models.PROTECT, related_name="time_entries"
+    )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     worked_seconds = models.PositiveIntegerField()
@@ -60,14 +67,20 @@ class TimeEntry(models.Model):
     source = models.CharField(max_length=8, choices=EntrySource.choices, default=EntrySource.MANUAL)
     state = models.CharField(max_length=10, choices=EntryState.choices, default=EntryState.DRAFT)
     submission = models.ForeignKey(
-        "timesheets.Submission", null=True, blank=True, on_delete=models.SET_NULL,
+        "timesheets.Submission",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="entries",
     )
     rejection_reason = models.TextField(blank=True)
     write_off_reason = models.TextField(blank=True)
     needs_review = models.BooleanField(default=False)
     invoice_line = models.ForeignKey(
-        "billing.InvoiceLine", null=True, blank=True, on_delete=models.SET_NULL,
+        "billing.InvoiceLine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="entries",
     )
     version = models.PositiveIntegerField(default=1)
@@ -82,7 +95,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["state", "invoice_line"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")), name="entry_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ended_at__gt=F("started_at")), name="entry_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(worked_seconds__gt=0), name="entry_worked_positive"),
             models.CheckConstraint(
                 condition=Q(billable_seconds__lte=F("worked_seconds")),
@@ -92,7 +107,9 @@ class TimeEntry(models.Model):
                 condition=Q(is_billable=True) | Q(billable_seconds=0),
                 name="entry_nonbillable_has_no_billable_time",
             ),
-            models.CheckConstraint(condition=Q(state__in=EntryState.values), name="entry_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=EntryState.values), name="entry_state_valid"
+            ),
             # Only approved time can sit on an invoice line.
             models.CheckConstraint(
                 condition=Q(invoice_line__isnull=True) | Q(state=EntryState.APPROVED),
@@ -116,7 +133,9 @@ class TimerState(models.TextChoices):
 class Timer(models.Model):
     """A stopwatch on the server; at most one runs per agent (partial unique index)."""
 
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timers")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timers"
+    )
     ticket = models.ForeignKey(
         "servicedesk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="timers"
     )
@@ -140,7 +159,9 @@ class Timer(models.Model):
                 condition=Q(state="paused") | Q(running_since__isnull=False),
                 name="running_timer_has_start",
             ),
-            models.CheckConstraint(condition=Q(state__in=TimerState.values), name="timer_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=TimerState.values), name="timer_state_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,9 @@ def time_entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
     if actor.is_billing_role:
         return entries
     if actor.role == Role.APPROVER:
-        return entries.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
+        return entries.filter(
+            Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id"))
+        )
     return entries.filter(agent=actor)
 
 

@@ -21,8 +21,18 @@ from tallyhour.timetracking.models import (
 )
 
 ENTRY_FIELDS = [
-    "agent", "ticket", "charge_type", "started_at", "ended_at", "worked_seconds", "is_billable",
-    "billable_seconds", "note", "source", "state", "invoice_line",
+    "agent",
+    "ticket",
+    "charge_type",
+    "started_at",
+    "ended_at",
+    "worked_seconds",
+    "is_billable",
+    "billable_seconds",
+    "note",
+    "source",
+    "state",
+    "invoice_line",
 ]
 MAX_ENTRY_SECONDS = 24 * 3600
 
@@ -76,7 +86,8 @@ def _check_week_open(agent: User, started_at: dt.datetime) -> None:
 
     local = dates.local_date(started_at, dates.zone(agent_profile(agent).timezone))
     live = Submission.objects.filter(
-        agent=agent, week_start=dates.week_start(local),
+        agent=agent,
+        week_start=dates.week_start(local),
         state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
     ).first()
     if live is not None:
@@ -102,9 +113,11 @@ def _check_overlap(
 ) -> None:
     if agent_profile(agent).allow_overlaps:
         return
-    clash = TimeEntry.objects.filter(
-        agent=agent, started_at__lt=ended_at, ended_at__gt=started_at
-    ).exclude(pk=exclude_id).first()
+    clash = (
+        TimeEntry.objects.filter(agent=agent, started_at__lt=ended_at, ended_at__gt=started_at)
+        .exclude(pk=exclude_id)
+        .first()
+    )
     if clash is not None:
         raise Conflict(
             f"Overlaps time entry {clash.pk} ({clash.started_at:%Y-%m-%d %H:%M}–"
@@ -122,9 +135,7 @@ def _span(
     # Durations are whole seconds: drop sub-second parts so worked_seconds is exactly the span.
     started_at = started_at.replace(microsecond=0)
     if ended_at is None and duration_minutes is None:
-        raise InvalidInput(
-            "Give ended_at or duration_minutes.", fields={"ended_at": "required"}
-        )
+        raise InvalidInput("Give ended_at or duration_minutes.", fields={"ended_at": "required"})
     if ended_at is not None and duration_minutes is not None:
         raise InvalidInput(
             "Give ended_at or duration_minutes, not both.", fields={"duration_minutes": "conflict"}
@@ -140,7 +151,9 @@ def _span(
         raise InvalidInput("ended_at needs a time zone offset.", fields={"ended_at": "naive"})
     ended_at = ended_at.replace(microsecond=0)
     if ended_at <= started_at:
-        raise InvalidInput("ended_at must be after started_at.", fields={"ended_at": "before start"})
+        raise InvalidInput(
+            "ended_at must be after started_at.", fields={"ended_at": "before start"}
+        )
     seconds = int((ended_at - started_at).total_seconds())
     if seconds > MAX_ENTRY_SECONDS:
         field = "duration_minutes" if duration_minutes is not None else "ended_at"
@@ -148,7 +161,9 @@ def _span(
     return started_at.astimezone(dt.UTC), ended_at.astimezone(dt.UTC), seconds
 
 
-def _billable_defaults(charge_type: ChargeType, is_billable: bool | None, seconds: int) -> tuple[bool, int]:
+def _billable_defaults(
+    charge_type: ChargeType, is_billable: bool | None, seconds: int
+) -> tuple[bool, int]:
     billable = charge_type.is_billable if is_billable is None else is_billable
     return billable, (seconds if billable else 0)
 
@@ -180,14 +195,28 @@ def time_entry_create(
         _check_overlap(agent, start, end)
     billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
     entry = TimeEntry(
-        agent=agent, ticket=ticket, charge_type=charge, started_at=start, ended_at=end,
-        worked_seconds=seconds, is_billable=billable, billable_seconds=billable_seconds,
-        note=note, source=source, state=EntryState.DRAFT, needs_review=needs_review,
+        agent=agent,
+        ticket=ticket,
+        charge_type=charge,
+        started_at=start,
+        ended_at=end,
+        worked_seconds=seconds,
+        is_billable=billable,
+        billable_seconds=billable_seconds,
+        note=note,
+        source=source,
+        state=EntryState.DRAFT,
+        needs_review=needs_review,
     )
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(actor=actor, action="time_entry.create", obj=entry,
-                 after=snapshot(entry, ENTRY_FIELDS), reason=reason)
+    audit_record(
+        actor=actor,
+        action="time_entry.create",
+        obj=entry,
+        after=snapshot(entry, ENTRY_FIELDS),
+        reason=reason,
+    )
     return entry
 
 
@@ -201,8 +230,11 @@ def _check_editable(entry: TimeEntry) -> None:
     if entry.state not in EDITABLE_STATES:
         raise Conflict(
             f"Time entry {entry.pk} is {entry.state} and locked; "
-            + ("recall the submission to edit it." if entry.state == EntryState.SUBMITTED
-               else "an approver must reopen it first."),
+            + (
+                "recall the submission to edit it."
+                if entry.state == EntryState.SUBMITTED
+                else "an approver must reopen it first."
+            ),
             code=f"entry_{entry.state}",
         )
 
@@ -236,13 +268,23 @@ def time_entry_update(
         _check_week_open(entry.agent, start)
         _check_overlap(entry.agent, start, end, exclude_id=entry.pk)
     entry.started_at, entry.ended_at, entry.worked_seconds = start, end, seconds
-    billable = changes.get("is_billable", entry.is_billable if "charge_type" not in changes else None)
-    entry.is_billable, entry.billable_seconds = _billable_defaults(entry.charge_type, billable, seconds)
+    billable = changes.get(
+        "is_billable", entry.is_billable if "charge_type" not in changes else None
+    )
+    entry.is_billable, entry.billable_seconds = _billable_defaults(
+        entry.charge_type, billable, seconds
+    )
     entry.version += 1
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(actor=actor, action="time_entry.update", obj=entry, before=before,
-                 after=snapshot(entry, ENTRY_FIELDS), reason=reason)
+    audit_record(
+        actor=actor,
+        action="time_entry.update",
+        obj=entry,
+        before=before,
+        after=snapshot(entry, ENTRY_FIELDS),
+        reason=reason,
+    )
     return entry
 
 
@@ -301,13 +343,22 @@ def timer_start(
         charge_type = resolved
     _lock_agent(agent)
     _pause_running(agent, now)
-    timer = Timer(agent=agent, ticket=ticket, charge_type=charge_type, note=note,
-                  state=TimerState.RUNNING, running_since=now, first_started_at=now)
+    timer = Timer(
+        agent=agent,
+        ticket=ticket,
+        charge_type=charge_type,
+        note=note,
+        state=TimerState.RUNNING,
+        running_since=now,
+        first_started_at=now,
+    )
     try:
         with transaction.atomic():
             timer.save()
     except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
-        raise Conflict("Another timer is already running; try again.", code="timer_running") from exc
+        raise Conflict(
+            "Another timer is already running; try again.", code="timer_running"
+        ) from exc
     audit_record(actor=actor, action="timer.start", obj=timer, after=snapshot(timer, TIMER_FIELDS))
     return timer
 
@@ -328,7 +379,9 @@ def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) ->
         timer.accumulated_seconds = timer.elapsed_seconds(now)
         timer.state, timer.running_since = TimerState.PAUSED, None
         timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
-        audit_record(actor=actor, action="timer.pause", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+        audit_record(
+            actor=actor, action="timer.pause", obj=timer, after=snapshot(timer, TIMER_FIELDS)
+        )
     return timer
 
 
@@ -342,7 +395,9 @@ def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -
         _pause_running(timer.agent, now)
         timer.state, timer.running_since = TimerState.RUNNING, now
         timer.save(update_fields=["state", "running_since"])
-        audit_record(actor=actor, action="timer.resume", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+        audit_record(
+            actor=actor, action="timer.resume", obj=timer, after=snapshot(timer, TIMER_FIELDS)
+        )
     return timer
 
 
@@ -373,12 +428,23 @@ def timer_stop(
         # The one-running-timer index already guarantees timer time never double counts,
         # so its entry is placed to end at the stop time without an overlap check.
         entry = time_entry_create(
-            agent=timer.agent, actor=actor, started_at=now - dt.timedelta(seconds=logged),
-            ended_at=now, ticket=target_ticket, charge_type=timer.charge_type,
-            note=timer.note if note is None else note, source=EntrySource.TIMER,
-            check_overlap=False, needs_review=forgotten,
+            agent=timer.agent,
+            actor=actor,
+            started_at=now - dt.timedelta(seconds=logged),
+            ended_at=now,
+            ticket=target_ticket,
+            charge_type=timer.charge_type,
+            note=timer.note if note is None else note,
+            source=EntrySource.TIMER,
+            check_overlap=False,
+            needs_review=forgotten,
         )
-    audit_record(actor=actor, action="timer.stop", obj=timer, before=snapshot(timer, TIMER_FIELDS),
-                 after={"entry": entry.pk if entry else None, "seconds": seconds})
+    audit_record(
+        actor=actor,
+        action="timer.stop",
+        obj=timer,
+        before=snapshot(timer, TIMER_FIELDS),
+        after={"entry": entry.pk if entry else None, "seconds": seconds},
+    )
     timer.delete()
     return entry
