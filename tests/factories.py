@@ -56,8 +56,9 @@ class AgentFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         for weekday in extracted if extracted is not None else range(5):
-            Workday.objects.create(agent=self, weekday=weekday, start=dt.time(9), end=dt.time(17, 30),
-                                   break_minutes=30)
+            Workday.objects.create(
+                agent=self, weekday=weekday, start=dt.time(9), end=dt.time(17, 30), break_minutes=30
+            )
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -88,7 +89,9 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     charge_type = factory.SubFactory(ChargeTypeFactory)
     started_at = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
     ended_at = factory.LazyAttribute(lambda e: e.started_at + dt.timedelta(hours=1))
-    worked_seconds = factory.LazyAttribute(lambda e: int((e.ended_at - e.started_at).total_seconds()))
+    worked_seconds = factory.LazyAttribute(
+        lambda e: int((e.ended_at - e.started_at).total_seconds())
+    )
     is_billable = factory.LazyAttribute(lambda e: e.charge_type.is_billable)
     billable_seconds = factory.LazyAttribute(lambda e: e.worked_seconds if e.is_billable else 0)
     state = EntryState.DRAFT

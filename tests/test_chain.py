@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_entry_to_issued_invoice(engineer, approver, billing, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=95, ticket=ticket)
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=95, ticket=ticket
+    )
     submission = submission_submit(agent=engineer, week_start=MONDAY, actor=engineer)
     with pytest.raises(Forbidden):
         submission_approve(submission=submission, actor=engineer)
@@ -28,10 +29,16 @@ def test_entry_to_issued_invoice(engineer, approver, billing, ticket):
     [invoice] = result.invoices
     [line] = invoice.lines.all()
     # 95 min × £90/h = £142.50; 20 % tax = £28.50.
-    assert (line.quantity, line.rate, line.amount) == (Decimal("1.5833"), Decimal("90.00"),
-                                                        Decimal("142.50"))
+    assert (line.quantity, line.rate, line.amount) == (
+        Decimal("1.5833"),
+        Decimal("90.00"),
+        Decimal("142.50"),
+    )
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("142.50"), Decimal("28.50"), Decimal("171.00"))
+        Decimal("142.50"),
+        Decimal("28.50"),
+        Decimal("171.00"),
+    )
     assert invoice_run_execute(cut_off=MONDAY, actor=billing, commit=True).invoices == []
 
     issued = invoice_issue(invoice=invoice, actor=billing)

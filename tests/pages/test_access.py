@@ -75,10 +75,13 @@ def test_navigation_shows_only_what_the_role_may_open(engineer, approver, billin
 
 
 def test_invoice_detail_is_for_billing_only(engineer, approver, billing, ticket):
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=60, ticket=ticket)
-    submission_approve(submission=submission_submit(agent=engineer, week_start=MONDAY,
-                                                    actor=engineer), actor=approver)
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=60, ticket=ticket
+    )
+    submission_approve(
+        submission=submission_submit(agent=engineer, week_start=MONDAY, actor=engineer),
+        actor=approver,
+    )
     [invoice] = invoice_run_execute(cut_off=MONDAY, actor=billing, commit=True).invoices
     url = reverse("billing:invoice_detail", args=[invoice.pk])
     assert login(billing).get(url).status_code == 200

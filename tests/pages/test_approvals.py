@@ -21,10 +21,17 @@ QUEUE = reverse("timesheets:approvals")
 
 @pytest.fixture
 def submitted(engineer, ticket):
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=90, ticket=ticket, note="Printer fixed")
-    return submission_submit(agent=engineer, week_start=MONDAY, actor=engineer,
-                             comment="Off on Friday")
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=90,
+        ticket=ticket,
+        note="Printer fixed",
+    )
+    return submission_submit(
+        agent=engineer, week_start=MONDAY, actor=engineer, comment="Off on Friday"
+    )
 
 
 def test_queue_lists_submissions_with_totals_and_entries(approver, submitted):
@@ -54,7 +61,8 @@ def test_approve_through_the_page(approver, engineer, submitted):
 
 def test_approve_with_htmx_replaces_the_card(approver, submitted):
     response = login(approver).post(
-        reverse("timesheets:submission_approve", args=[submitted.pk]), **HTMX)
+        reverse("timesheets:submission_approve", args=[submitted.pk]), **HTMX
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "<html" not in page and f'id="submission-{submitted.pk}"' in page
@@ -77,7 +85,9 @@ def test_reject_needs_a_reason(approver, submitted):
 def test_reject_returns_the_week_to_the_agent_with_the_reason(approver, engineer, submitted):
     response = login(approver).post(
         reverse("timesheets:submission_reject", args=[submitted.pk]),
-        {"reason": "Friday is missing"}, **HTMX)
+        {"reason": "Friday is missing"},
+        **HTMX,
+    )
     assert response.status_code == 200 and b"Rejected" in response.content
     submitted.refresh_from_db()
     assert submitted.state == SubmissionState.REJECTED
@@ -97,25 +107,31 @@ def test_deciding_twice_is_a_conflict_message(approver, submitted):
 
 
 def test_engineer_cannot_approve_even_by_posting(engineer, other_engineer, ticket):
-    time_entry_create(agent=other_engineer, actor=other_engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=30, ticket=ticket)
+    time_entry_create(
+        agent=other_engineer,
+        actor=other_engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=30,
+        ticket=ticket,
+    )
     sub = submission_submit(agent=other_engineer, week_start=MONDAY, actor=other_engineer)
-    response = login(engineer).post(
-        reverse("timesheets:submission_approve", args=[sub.pk]), **HTMX)
+    response = login(engineer).post(reverse("timesheets:submission_approve", args=[sub.pk]), **HTMX)
     assert response.status_code == 404
     sub.refresh_from_db()
     assert sub.state == SubmissionState.SUBMITTED
 
 
 def test_approver_cannot_approve_their_own_week(approver, admin, ticket):
-    time_entry_create(agent=approver, actor=approver, started_at=at(MONDAY, 9),
-                      duration_minutes=30, ticket=ticket)
+    time_entry_create(
+        agent=approver, actor=approver, started_at=at(MONDAY, 9), duration_minutes=30, ticket=ticket
+    )
     sub = submission_submit(agent=approver, week_start=MONDAY, actor=approver)
-    response = login(approver).post(reverse("timesheets:submission_approve", args=[sub.pk]),
-                                    **HTMX)
+    response = login(approver).post(reverse("timesheets:submission_approve", args=[sub.pk]), **HTMX)
     assert response.status_code == 403 and b"Nobody approves" in response.content
-    assert login(admin).post(reverse("timesheets:submission_approve", args=[sub.pk])
-                             ).status_code == 302
+    assert (
+        login(admin).post(reverse("timesheets:submission_approve", args=[sub.pk])).status_code
+        == 302
+    )
     sub.refresh_from_db()
     assert sub.state == SubmissionState.APPROVED
 
@@ -131,8 +147,13 @@ def test_queue_query_budget_does_not_grow(
         user = UserFactory(username=f"agent{n}", role=Role.ENGINEER)
         AgentFactory(user=user, default_charge_type=remote_support).teams.add(team_a)
         for i in range(entries_each):
-            time_entry_create(agent=user, actor=user, started_at=at(MONDAY, 8) + dt.timedelta(
-                minutes=30 * i), duration_minutes=20, ticket=ticket)
+            time_entry_create(
+                agent=user,
+                actor=user,
+                started_at=at(MONDAY, 8) + dt.timedelta(minutes=30 * i),
+                duration_minutes=20,
+                ticket=ticket,
+            )
         submission_submit(agent=user, week_start=MONDAY, actor=user)
     http = login(approver)
     http.get(QUEUE)

@@ -23,10 +23,21 @@ def approved(engineer, approver, ticket, remote_support):
     """95 minutes on Acme (GBP) and 30 on a euro client, approved."""
     euro = ClientFactory(name="Euro GmbH", currency="EUR", tax_rate=Decimal("19.00"))
     euro_ticket = TicketFactory(client=euro, summary="Switch swap", charge_type=remote_support)
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=95, ticket=ticket, note="Printer")
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 13),
-                      duration_minutes=30, ticket=euro_ticket)
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=95,
+        ticket=ticket,
+        note="Printer",
+    )
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 13),
+        duration_minutes=30,
+        ticket=euro_ticket,
+    )
     submission = submission_submit(agent=engineer, week_start=MONDAY, actor=engineer)
     submission_approve(submission=submission, actor=approver)
     return euro
@@ -68,16 +79,18 @@ def test_bad_cut_off_is_a_form_error(billing):
 
 def test_commit_then_issue_through_the_pages(billing, approved, client_acme):
     http = login(billing)
-    response = http.post(reverse("billing:run_commit"),
-                         {"cut_off": "2026-11-16", "idempotency_key": "web-test-1"})
+    response = http.post(
+        reverse("billing:run_commit"), {"cut_off": "2026-11-16", "idempotency_key": "web-test-1"}
+    )
     run = InvoiceRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("billing:invoice_list") + f"?run={run.pk}"
     assert Invoice.objects.filter(state=InvoiceState.DRAFT).count() == 2
 
     # A double-clicked Commit with the same key bills nothing again and makes no new run.
-    http.post(reverse("billing:run_commit"),
-              {"cut_off": "2026-11-16", "idempotency_key": "web-test-1"})
+    http.post(
+        reverse("billing:run_commit"), {"cut_off": "2026-11-16", "idempotency_key": "web-test-1"}
+    )
     assert InvoiceRun.objects.count() == 1 and Invoice.objects.count() == 2
 
     listing = http.get(response["Location"]).content.decode()
@@ -114,8 +127,9 @@ def test_invoice_list_filters_by_state(billing, approved, client_acme):
     drafts = http.get(reverse("billing:invoice_list"), {"state": "draft"}).content.decode()
     assert acme.number in issued and "Euro GmbH" not in issued
     assert "Euro GmbH" in drafts and acme.number not in drafts
-    fragment = http.get(reverse("billing:invoice_list"), {"state": "draft"},
-                        HTTP_HX_REQUEST="true").content.decode()
+    fragment = http.get(
+        reverse("billing:invoice_list"), {"state": "draft"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "<html" not in fragment and 'id="invoices"' in fragment
 
 
@@ -145,14 +159,22 @@ INVOICE_QUERY_BUDGET = 8  # 7 today, whatever the number of lines
 
 
 @pytest.mark.parametrize("tickets", [1, 8])
-def test_invoice_detail_query_budget(billing, engineer, approver, client_acme, remote_support,
-                                     tickets, django_assert_max_num_queries):
+def test_invoice_detail_query_budget(
+    billing, engineer, approver, client_acme, remote_support, tickets, django_assert_max_num_queries
+):
     for i in range(tickets):
         t = TicketFactory(client=client_acme, charge_type=remote_support)
-        time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 8 + i),
-                          duration_minutes=30, ticket=t)
-    submission_approve(submission=submission_submit(agent=engineer, week_start=MONDAY,
-                                                    actor=engineer), actor=approver)
+        time_entry_create(
+            agent=engineer,
+            actor=engineer,
+            started_at=at(MONDAY, 8 + i),
+            duration_minutes=30,
+            ticket=t,
+        )
+    submission_approve(
+        submission=submission_submit(agent=engineer, week_start=MONDAY, actor=engineer),
+        actor=approver,
+    )
     http = login(billing)
     http.post(reverse("billing:run_commit"), {"cut_off": "2026-11-16"})
     url = reverse("billing:invoice_detail", args=[Invoice.objects.get().pk])

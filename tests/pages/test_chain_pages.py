@@ -12,11 +12,19 @@ pytestmark = pytest.mark.django_db
 
 def test_chain_through_the_pages(engineer, approver, billing, ticket):
     agent = login(engineer)
-    agent.post(reverse("timesheets:time_entry_create"), {
-        "week": "2026-W47", "date": "2026-11-16", "start": "09:00", "duration": "95m",
-        "ticket": str(ticket.pk), "note": "Printer"}, **HTMX)
-    agent.post(reverse("timesheets:submission_submit", args=["2026-W47"]),
-               {"agent": engineer.pk})
+    agent.post(
+        reverse("timesheets:time_entry_create"),
+        {
+            "week": "2026-W47",
+            "date": "2026-11-16",
+            "start": "09:00",
+            "duration": "95m",
+            "ticket": str(ticket.pk),
+            "note": "Printer",
+        },
+        **HTMX,
+    )
+    agent.post(reverse("timesheets:submission_submit", args=["2026-W47"]), {"agent": engineer.pk})
     submission = Submission.objects.get(agent=engineer)
 
     login(approver).post(reverse("timesheets:submission_approve", args=[submission.pk]), **HTMX)

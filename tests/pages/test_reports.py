@@ -15,15 +15,25 @@ URL = reverse("reports:utilisation")
 @pytest.fixture
 def logged(engineer, ticket, internal):
     # 6 h billable + 2 h internal this week (the clock is Wednesday of MONDAY's week).
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 8),
-                      duration_minutes=360, ticket=ticket)
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 15),
-                      duration_minutes=120, charge_type=internal)
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 8),
+        duration_minutes=360,
+        ticket=ticket,
+    )
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 15),
+        duration_minutes=120,
+        charge_type=internal,
+    )
 
 
 def row_of(page: str, name: str) -> str:
     start = page.index(name)
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 def test_utilisation_shows_the_agents_hours(approver, engineer, logged):
@@ -63,11 +73,18 @@ def test_custom_period_and_its_errors(approver, engineer, logged):
 
 def test_over_capacity_is_flagged(approver, engineer, ticket):
     for day in range(3):
-        time_entry_create(agent=engineer, actor=engineer,
-                          started_at=at(MONDAY.replace(day=MONDAY.day + day), 6),
-                          duration_minutes=14 * 60, ticket=ticket)
-    page = login(approver).get(URL, {"period": "custom", "start": "2026-11-16",
-                                     "end": "2026-11-18"}).content.decode()
+        time_entry_create(
+            agent=engineer,
+            actor=engineer,
+            started_at=at(MONDAY.replace(day=MONDAY.day + day), 6),
+            duration_minutes=14 * 60,
+            ticket=ticket,
+        )
+    page = (
+        login(approver)
+        .get(URL, {"period": "custom", "start": "2026-11-16", "end": "2026-11-18"})
+        .content.decode()
+    )
     assert "Over capacity" in row_of(page, engineer.display_name)
 
 
@@ -76,5 +93,6 @@ def test_csv_download(billing, engineer, logged):
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("agent,available_h")
-    assert any(line.startswith(f"{engineer.display_name},40.00,8.00,6.00,2.00,15.0,20.0")
-               for line in lines)
+    assert any(
+        line.startswith(f"{engineer.display_name},40.00,8.00,6.00,2.00,15.0,20.0") for line in lines
+    )

@@ -21,15 +21,30 @@ def week_url(week: str = WEEK) -> str:
 
 
 def add_form(**overrides) -> dict[str, str]:
-    data = {"week": WEEK, "date": "2026-11-17", "start": "09:30", "duration": "1:30",
-            "end": "", "ticket": "", "charge_type": "", "billable": "", "note": ""}
+    data = {
+        "week": WEEK,
+        "date": "2026-11-17",
+        "start": "09:30",
+        "duration": "1:30",
+        "end": "",
+        "ticket": "",
+        "charge_type": "",
+        "billable": "",
+        "note": "",
+    }
     data.update(overrides)
     return data
 
 
 def test_home_shows_this_week_in_the_agents_zone(engineer, ticket):
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=90, ticket=ticket, note="Swapped the toner")
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=90,
+        ticket=ticket,
+        note="Swapped the toner",
+    )
     response = login(engineer).get(reverse("home"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -44,8 +59,13 @@ def test_week_shows_local_times_across_zones(engineer, ticket):
     engineer.agent.timezone = "America/New_York"
     engineer.agent.save()
     # 14:00 UTC is 09:00 in New York in November.
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 14),
-                      duration_minutes=30, ticket=ticket)
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 14),
+        duration_minutes=30,
+        ticket=ticket,
+    )
     page = login(engineer).get(week_url()).content.decode()
     assert "09:00–09:30" in page and "America/New_York" in page
 
@@ -63,8 +83,9 @@ def test_bad_week_is_a_404_page_not_a_500(engineer):
 
 def test_posting_the_add_form_creates_an_entry(engineer, ticket, remote_support):
     http = login(engineer)
-    response = http.post(reverse("timesheets:time_entry_create"),
-                         add_form(ticket=str(ticket.pk), note="On site"))
+    response = http.post(
+        reverse("timesheets:time_entry_create"), add_form(ticket=str(ticket.pk), note="On site")
+    )
     assert response.status_code == 302 and response["Location"] == week_url()
     entry = TimeEntry.objects.get(agent=engineer)
     # 09:30 London on 17 Nov is 09:30 UTC; 1:30 is 90 minutes.
@@ -78,22 +99,27 @@ def test_add_form_takes_an_end_time_and_local_zone(engineer, internal):
     engineer.agent.timezone = "Europe/Berlin"
     engineer.agent.save()
     http = login(engineer)
-    http.post(reverse("timesheets:time_entry_create"),
-              add_form(start="08:00", duration="", end="08:45", charge_type=str(internal.pk)))
+    http.post(
+        reverse("timesheets:time_entry_create"),
+        add_form(start="08:00", duration="", end="08:45", charge_type=str(internal.pk)),
+    )
     entry = TimeEntry.objects.get(agent=engineer)
     assert entry.started_at == at(MONDAY + dt.timedelta(days=1), 7)  # Berlin is UTC+1
     assert entry.worked_seconds == 45 * 60 and not entry.is_billable
 
 
 def test_add_form_billable_override(engineer, internal):
-    login(engineer).post(reverse("timesheets:time_entry_create"),
-                         add_form(charge_type=str(internal.pk), billable="yes"))
+    login(engineer).post(
+        reverse("timesheets:time_entry_create"),
+        add_form(charge_type=str(internal.pk), billable="yes"),
+    )
     assert TimeEntry.objects.get(agent=engineer).is_billable
 
 
 def test_add_entry_with_htmx_returns_the_week_fragment(engineer, ticket):
-    response = login(engineer).post(reverse("timesheets:time_entry_create"),
-                                    add_form(ticket=str(ticket.pk)), **HTMX)
+    response = login(engineer).post(
+        reverse("timesheets:time_entry_create"), add_form(ticket=str(ticket.pk)), **HTMX
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "<html" not in page and 'id="week"' in page
@@ -102,8 +128,9 @@ def test_add_entry_with_htmx_returns_the_week_fragment(engineer, ticket):
 
 
 def test_add_entry_in_another_week_redirects_the_browser(engineer):
-    response = login(engineer).post(reverse("timesheets:time_entry_create"),
-                                    add_form(date="2026-11-24"), **HTMX)
+    response = login(engineer).post(
+        reverse("timesheets:time_entry_create"), add_form(date="2026-11-24"), **HTMX
+    )
     assert response.status_code == 200
     assert response["HX-Redirect"] == week_url("2026-W48")
 
@@ -113,8 +140,9 @@ def test_invalid_add_form_shows_errors_inline(engineer):
     response = http.post(reverse("timesheets:time_entry_create"), add_form(duration="soon"))
     assert response.status_code == 422
     assert b"Use h:mm" in response.content and b"<html" in response.content
-    response = http.post(reverse("timesheets:time_entry_create"),
-                         add_form(duration="", end=""), **HTMX)
+    response = http.post(
+        reverse("timesheets:time_entry_create"), add_form(duration="", end=""), **HTMX
+    )
     assert response.status_code == 422
     assert response["HX-Retarget"] == "#entry-form"
     assert b"Give a duration or an end time." in response.content
@@ -122,18 +150,25 @@ def test_invalid_add_form_shows_errors_inline(engineer):
 
 
 def test_overlap_is_a_409_with_the_message(engineer, ticket):
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=60, ticket=ticket)
-    response = login(engineer).post(reverse("timesheets:time_entry_create"),
-                                    add_form(date="2026-11-16", start="09:30"), **HTMX)
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=60, ticket=ticket
+    )
+    response = login(engineer).post(
+        reverse("timesheets:time_entry_create"), add_form(date="2026-11-16", start="09:30"), **HTMX
+    )
     assert response.status_code == 409
     assert b"Overlaps time entry" in response.content
     assert TimeEntry.objects.count() == 1
 
 
 def test_edit_with_htmx_returns_fragments(engineer, ticket, internal):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9, 0),
-                              duration_minutes=60, ticket=ticket)
+    entry = time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9, 0),
+        duration_minutes=60,
+        ticket=ticket,
+    )
     http = login(engineer)
     url = reverse("timesheets:time_entry_edit", args=[entry.pk])
 
@@ -141,9 +176,16 @@ def test_edit_with_htmx_returns_fragments(engineer, ticket, internal):
     assert form.status_code == 200
     assert b"<html" not in form.content and f'id="entry-{entry.pk}"'.encode() in form.content
 
-    data = {"date": "2026-11-16", "start": "09:00", "duration": "1:00", "end": "",
-            "ticket": str(ticket.pk), "charge_type": str(internal.pk), "billable": "no",
-            "note": "Edited"}
+    data = {
+        "date": "2026-11-16",
+        "start": "09:00",
+        "duration": "1:00",
+        "end": "",
+        "ticket": str(ticket.pk),
+        "charge_type": str(internal.pk),
+        "billable": "no",
+        "note": "Edited",
+    }
     response = http.post(url, data, **HTMX)
     assert response.status_code == 200
     assert b"<html" not in response.content and b'id="week"' in response.content
@@ -156,23 +198,43 @@ def test_edit_with_htmx_returns_fragments(engineer, ticket, internal):
 
 
 def test_editing_only_the_note_keeps_exact_timer_seconds(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9, 0),
-                              ended_at=at(MONDAY, 9, 0) + dt.timedelta(seconds=1234), ticket=ticket)
+    entry = time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9, 0),
+        ended_at=at(MONDAY, 9, 0) + dt.timedelta(seconds=1234),
+        ticket=ticket,
+    )
     http = login(engineer)
-    data = {"date": "2026-11-16", "start": "09:00", "duration": "0:21", "end": "",
-            "ticket": str(ticket.pk), "charge_type": str(entry.charge_type_id), "billable": "yes",
-            "note": "Only the note"}
+    data = {
+        "date": "2026-11-16",
+        "start": "09:00",
+        "duration": "0:21",
+        "end": "",
+        "ticket": str(ticket.pk),
+        "charge_type": str(entry.charge_type_id),
+        "billable": "yes",
+        "note": "Only the note",
+    }
     http.post(reverse("timesheets:time_entry_edit", args=[entry.pk]), data, **HTMX)
     entry.refresh_from_db()
     assert entry.note == "Only the note" and entry.worked_seconds == 1234
 
 
 def test_moving_an_entry_keeps_its_length(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=45, ticket=ticket)
-    data = {"date": "2026-11-17", "start": "13:00", "duration": "0:45", "end": "",
-            "ticket": str(ticket.pk), "charge_type": str(entry.charge_type_id), "billable": "yes",
-            "note": ""}
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
+    data = {
+        "date": "2026-11-17",
+        "start": "13:00",
+        "duration": "0:45",
+        "end": "",
+        "ticket": str(ticket.pk),
+        "charge_type": str(entry.charge_type_id),
+        "billable": "yes",
+        "note": "",
+    }
     response = login(engineer).post(reverse("timesheets:time_entry_edit", args=[entry.pk]), data)
     assert response.status_code == 302
     entry.refresh_from_db()
@@ -181,20 +243,31 @@ def test_moving_an_entry_keeps_its_length(engineer, ticket):
 
 
 def test_edit_errors_come_back_in_the_row(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=45, ticket=ticket)
-    data = {"date": "2026-11-16", "start": "09:00", "duration": "", "end": "08:00",
-            "ticket": "", "charge_type": "", "billable": "", "note": ""}
-    response = login(engineer).post(reverse("timesheets:time_entry_edit", args=[entry.pk]),
-                                    data, **HTMX)
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
+    data = {
+        "date": "2026-11-16",
+        "start": "09:00",
+        "duration": "",
+        "end": "08:00",
+        "ticket": "",
+        "charge_type": "",
+        "billable": "",
+        "note": "",
+    }
+    response = login(engineer).post(
+        reverse("timesheets:time_entry_edit", args=[entry.pk]), data, **HTMX
+    )
     assert response.status_code == 422
     assert response["HX-Retarget"] == f"#entry-{entry.pk}"
     assert b"End must be after start" in response.content
 
 
 def test_locked_entries_cannot_be_edited_or_deleted(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=45, ticket=ticket)
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
     http = login(engineer)
     http.post(reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk})
     page = http.get(week_url()).content.decode()
@@ -205,17 +278,24 @@ def test_locked_entries_cannot_be_edited_or_deleted(engineer, ticket):
 
 
 def test_delete_entry(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=45, ticket=ticket)
-    response = login(engineer).post(reverse("timesheets:time_entry_delete", args=[entry.pk]),
-                                    **HTMX)
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
+    response = login(engineer).post(
+        reverse("timesheets:time_entry_delete", args=[entry.pk]), **HTMX
+    )
     assert response.status_code == 200 and b'id="week"' in response.content
     assert not TimeEntry.objects.exists()
 
 
 def test_others_entries_are_not_found(engineer, other_engineer, ticket):
-    entry = time_entry_create(agent=other_engineer, actor=other_engineer,
-                              started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket)
+    entry = time_entry_create(
+        agent=other_engineer,
+        actor=other_engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=45,
+        ticket=ticket,
+    )
     http = login(engineer)
     assert http.get(reverse("timesheets:time_entry_edit", args=[entry.pk])).status_code == 404
     assert http.post(reverse("timesheets:time_entry_delete", args=[entry.pk])).status_code == 302
@@ -223,8 +303,14 @@ def test_others_entries_are_not_found(engineer, other_engineer, ticket):
 
 
 def test_approver_views_an_agents_week_read_only(engineer, approver, other_engineer, ticket):
-    time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                      duration_minutes=45, ticket=ticket, note="Visible to approver")
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        duration_minutes=45,
+        ticket=ticket,
+        note="Visible to approver",
+    )
     http = login(approver)
     response = http.get(week_url() + f"?agent={engineer.pk}")
     assert response.status_code == 200
@@ -237,8 +323,9 @@ def test_approver_views_an_agents_week_read_only(engineer, approver, other_engin
 
 def test_timer_start_and_stop_through_the_page(engineer, ticket):
     http = login(engineer)
-    response = http.post(reverse("timetracking:timer_start"),
-                         {"ticket": str(ticket.pk), "next": week_url()})
+    response = http.post(
+        reverse("timetracking:timer_start"), {"ticket": str(ticket.pk), "next": week_url()}
+    )
     assert response.status_code == 302 and response["Location"] == week_url()
     timer = Timer.objects.get(agent=engineer, state=TimerState.RUNNING)
     page = http.get(week_url()).content.decode()
@@ -249,8 +336,9 @@ def test_timer_start_and_stop_through_the_page(engineer, ticket):
     from time_machine import travel
 
     with travel(with_time, tick=False):
-        response = http.post(reverse("timetracking:timer_stop", args=[timer.pk]),
-                             {"next": week_url()})
+        response = http.post(
+            reverse("timetracking:timer_stop", args=[timer.pk]), {"next": week_url()}
+        )
     assert response.status_code == 302
     entry = TimeEntry.objects.get(agent=engineer)
     assert entry.worked_seconds == 25 * 60 and entry.ticket == ticket
@@ -286,11 +374,14 @@ def test_someone_elses_timer_cannot_be_stopped(engineer, other_engineer, ticket)
 
 
 def test_submit_and_recall_through_the_page(engineer, ticket):
-    entry = time_entry_create(agent=engineer, actor=engineer, started_at=at(MONDAY, 9),
-                              duration_minutes=45, ticket=ticket)
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
     http = login(engineer)
-    response = http.post(reverse("timesheets:submission_submit", args=[WEEK]),
-                         {"agent": engineer.pk, "comment": "Short week"})
+    response = http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]),
+        {"agent": engineer.pk, "comment": "Short week"},
+    )
     assert response.status_code == 302
     submission = Submission.objects.get(agent=engineer)
     assert submission.comment == "Short week" and submission.state == SubmissionState.SUBMITTED
@@ -308,15 +399,17 @@ def test_submit_and_recall_through_the_page(engineer, ticket):
 def test_submit_twice_is_a_message_not_an_error(engineer):
     http = login(engineer)
     http.post(reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk})
-    response = http.post(reverse("timesheets:submission_submit", args=[WEEK]),
-                         {"agent": engineer.pk})
+    response = http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk}
+    )
     assert response.status_code == 302
     assert b"already submitted" in http.get(week_url()).content
 
 
 def test_submitting_someone_elses_week_is_refused(engineer, other_engineer):
-    response = login(engineer).post(reverse("timesheets:submission_submit", args=[WEEK]),
-                                    {"agent": other_engineer.pk})
+    response = login(engineer).post(
+        reverse("timesheets:submission_submit", args=[WEEK]), {"agent": other_engineer.pk}
+    )
     assert response.status_code == 302
     assert not Submission.objects.exists()
 
@@ -324,8 +417,14 @@ def test_submitting_someone_elses_week_is_refused(engineer, other_engineer):
 def _entries(agent, ticket, count):
     for i in range(count):
         day = MONDAY + dt.timedelta(days=i % 7)
-        time_entry_create(agent=agent, actor=agent, started_at=at(day, 0) + dt.timedelta(
-            minutes=20 * (i // 7)), duration_minutes=15, ticket=ticket, note=f"entry {i}")
+        time_entry_create(
+            agent=agent,
+            actor=agent,
+            started_at=at(day, 0) + dt.timedelta(minutes=20 * (i // 7)),
+            duration_minutes=15,
+            ticket=ticket,
+            note=f"entry {i}",
+        )
 
 
 WEEK_QUERY_BUDGET = 14  # 13 today: session, user, header timer, week, tickets, charge types…

@@ -10,9 +10,9 @@ def approvers_of(agent_user: User) -> list[User]:
     agent = Agent.objects.select_related("timesheet_approver").filter(user=agent_user).first()
     if agent is None:
         return []
-    if agent.timesheet_approver_id:
-        return [agent.timesheet_approver]  # type: ignore[list-item]
-    return [t.approver for t in agent.teams.select_related("approver") if t.approver]  # type: ignore[misc]
+    if agent.timesheet_approver is not None:
+        return [agent.timesheet_approver]
+    return [t.approver for t in agent.teams.select_related("approver") if t.approver is not None]
 
 
 def can_approve(actor: User, agent_user: User) -> bool:
@@ -35,10 +35,9 @@ def agents_visible_to(actor: User) -> QuerySet[Agent]:
     agents = Agent.objects.select_related("user")
     if actor.is_billing_role or actor.role == Role.ADMIN:
         return agents
-    if actor.role == Role.APPROVER:
-        ids = approved_agent_ids(actor).values("user_id")
-        return agents.filter(Q(user=actor) | Q(user__in=ids)).distinct()
-    return agents.filter(user=actor)
+    # Whoever approves an agent's time may see the agent, whatever their role.
+    ids = approved_agent_ids(actor).values("user_id")
+    return agents.filter(Q(user=actor) | Q(user__in=ids))
 
 
 def can_see_agent(actor: User, agent_user_id: int) -> bool:

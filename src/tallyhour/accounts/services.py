@@ -10,7 +10,7 @@ from tallyhour.accounts.models import ApiToken, User
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record
 
-TOKEN_PREFIX = "th_"
+TOKEN_PREFIX = "th_"  # noqa: S105 — a public marker on every token, not a secret
 
 
 def _digest(raw: str) -> str:

@@ -1,6 +1,7 @@
 """Reads for billing: what is billable, invoices and runs."""
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
@@ -38,14 +39,15 @@ def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> Q
     return entries
 
 
-def billable_groups(cut_off: dt.date, client_ids: list[int] | None = None) -> list[dict]:
+def billable_groups(cut_off: dt.date, client_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """One row per client, ticket and charge type (the future invoice lines), summed in SQL."""
-    return list(
+    rows = (
         billable_entries(cut_off, client_ids)
         .values("ticket__client_id", "ticket_id", "charge_type_id")
         .annotate(seconds=Sum("billable_seconds"), entries=Count("id"))
         .order_by("ticket__client_id", "ticket_id", "charge_type_id")
     )
+    return [dict(row) for row in rows]
 
 
 def invoices_visible_to(actor: User) -> QuerySet[Invoice]:

@@ -32,7 +32,8 @@ class RunForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     clients = forms.ModelMultipleChoiceField(
-        queryset=Client.objects.filter(is_active=True).order_by("name"), required=False,
+        queryset=Client.objects.filter(is_active=True).order_by("name"),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to bill every client.",
     )
@@ -85,8 +86,10 @@ def run_page(request: PageRequest) -> HttpResponse:
     if bound and form.is_valid():
         try:
             result = services.invoice_run_execute(
-                cut_off=form.cleaned_data["cut_off"], actor=request.user,
-                client_ids=form.client_ids, commit=False,
+                cut_off=form.cleaned_data["cut_off"],
+                actor=request.user,
+                client_ids=form.client_ids,
+                commit=False,
             )
             previews = result.previews
         except DomainError as exc:
@@ -114,8 +117,11 @@ def run_commit(request: PageRequest) -> HttpResponse:
         return error_response(request, InvalidInput("Choose a valid cut-off date."), back_to=back)
     try:
         result = services.invoice_run_execute(
-            cut_off=form.cleaned_data["cut_off"], actor=request.user, client_ids=form.client_ids,
-            commit=True, idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+            cut_off=form.cleaned_data["cut_off"],
+            actor=request.user,
+            client_ids=form.client_ids,
+            commit=True,
+            idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
         )
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
@@ -124,7 +130,8 @@ def run_commit(request: PageRequest) -> HttpResponse:
     count = len(result.invoices)
     message = (
         f"Invoice run {run.pk} created {count} draft invoice{'s' if count != 1 else ''}."
-        if count else f"Invoice run {run.pk} found nothing left to bill."
+        if count
+        else f"Invoice run {run.pk} found nothing left to bill."
     )
     return done(request, message, reverse("billing:invoice_list") + f"?run={run.pk}")
 
@@ -147,7 +154,11 @@ def invoice_list(request: PageRequest) -> HttpResponse:
     )
     query = "&".join(f"{k}={v}" for k, v in (("state", state), ("run", run)) if v)
     context = {
-        "page": page, "state": state, "run": run, "states": InvoiceState.choices, "query": query,
+        "page": page,
+        "state": state,
+        "run": run,
+        "states": InvoiceState.choices,
+        "query": query,
     }
     return render_page(
         request, "billing/invoice_list.html", "billing/partials/invoice_table.html", context

@@ -1,3 +1,5 @@
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 
@@ -5,10 +7,10 @@ from tallyhour.core.errors import Conflict
 
 
 class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs: Any) -> NoReturn:
         raise Conflict("The audit log is append-only.")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> NoReturn:
         raise Conflict("The audit log is append-only.")
 
 
@@ -40,10 +42,10 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise Conflict("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise Conflict("The audit log is append-only.")

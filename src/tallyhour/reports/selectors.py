@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, Sum
 
@@ -103,8 +104,8 @@ def utilisation_for(
     for zone_name, ids in by_zone.items():
         lo, hi = windows[zone_name]
         in_window |= Q(agent_id__in=ids, started_at__gte=lo, started_at__lt=hi)
-    totals = {
-        row["agent_id"]: row
+    totals: dict[int, dict[str, Any]] = {
+        row["agent_id"]: dict(row)
         for row in TimeEntry.objects.filter(in_window)
         .values("agent_id")
         .annotate(
@@ -130,8 +131,7 @@ def utilisation_for(
                 or (timer.ticket.charge_type if timer.ticket else None)
                 or agent.default_charge_type
             )
-            billable = charge.is_billable if charge else False
-            running[timer.agent_id] = (seconds, billable)
+            running[timer.agent_id] = (seconds, charge.is_billable if charge else False)
 
     rows = []
     period = dates.days(start, end)

@@ -65,7 +65,9 @@ def _total(rows: list[UtilisationRow]) -> UtilisationRow:
     else:
         target = sum((r.target_utilisation for r in rows), Decimal(0)) / len(rows)
     return UtilisationRow(
-        agent_id=0, name="All agents", available_seconds=available,
+        agent_id=0,
+        name="All agents",
+        available_seconds=available,
         logged_seconds=sum(r.logged_seconds for r in rows),
         billable_seconds=sum(r.billable_seconds for r in rows),
         target_utilisation=target.quantize(Decimal("0.001")),
@@ -76,16 +78,35 @@ def _csv(rows: list[UtilisationRow], start: dt.date, end: dt.date) -> HttpRespon
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="utilisation-{start}-{end}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["agent", "available_h", "logged_h", "billable_h", "non_billable_h",
-                     "utilisation_pct", "logged_pct", "headroom_h", "over_capacity", "band"])
+    writer.writerow(
+        [
+            "agent",
+            "available_h",
+            "logged_h",
+            "billable_h",
+            "non_billable_h",
+            "utilisation_pct",
+            "logged_pct",
+            "headroom_h",
+            "over_capacity",
+            "band",
+        ]
+    )
     for row in rows:
-        writer.writerow([
-            row.name, decimal_hours(row.available_seconds), decimal_hours(row.logged_seconds),
-            decimal_hours(row.billable_seconds), decimal_hours(row.non_billable_seconds),
-            "" if row.utilisation is None else f"{row.utilisation * 100:.1f}",
-            "" if row.logged_ratio is None else f"{row.logged_ratio * 100:.1f}",
-            decimal_hours(row.headroom_seconds), "yes" if row.over_capacity else "no", row.band,
-        ])
+        writer.writerow(
+            [
+                row.name,
+                decimal_hours(row.available_seconds),
+                decimal_hours(row.logged_seconds),
+                decimal_hours(row.billable_seconds),
+                decimal_hours(row.non_billable_seconds),
+                "" if row.utilisation is None else f"{row.utilisation * 100:.1f}",
+                "" if row.logged_ratio is None else f"{row.logged_ratio * 100:.1f}",
+                decimal_hours(row.headroom_seconds),
+                "yes" if row.over_capacity else "no",
+                row.band,
+            ]
+        )
     return response
 
 
@@ -120,8 +141,14 @@ def utilisation(request: PageRequest) -> HttpResponse:
     if status == 200 and request.GET.get("format") == "csv":
         return _csv(rows, start, end)
     context = {
-        "periods": PERIODS, "period": key, "form": form, "start": start, "end": end,
-        "rows": rows, "total": _total(rows) if rows else None, "today": today,
+        "periods": PERIODS,
+        "period": key,
+        "form": form,
+        "start": start,
+        "end": end,
+        "rows": rows,
+        "total": _total(rows) if rows else None,
+        "today": today,
         "csv_query": request.GET.urlencode(),
     }
     return render(request, "reports/utilisation.html", context, status=status)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet, Sum
 
-from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.models import User
 from tallyhour.accounts.selectors import approved_agent_ids
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
@@ -125,11 +125,8 @@ def submissions_visible_to(actor: User) -> QuerySet[Submission]:
     subs = Submission.objects.select_related("agent", "decided_by")
     if actor.is_billing_role:
         return subs
-    if actor.role == Role.APPROVER:
-        return subs.filter(
-            Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id"))
-        )
-    return subs.filter(agent=actor)
+    # Whoever approves an agent's time may see it, whatever their role.
+    return subs.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
 
 
 def submission_get(*, actor: User, submission_id: int) -> Submission:

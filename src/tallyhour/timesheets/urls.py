@@ -7,7 +7,8 @@ urlpatterns = [
     path("week/<str:week>/", views.week_page, name="week"),
     path("week/<str:week>/submit/", views.submit_week, name="submission_submit"),
     path(
-        "submissions/<int:submission_id>/recall/", views.recall_submission,
+        "submissions/<int:submission_id>/recall/",
+        views.recall_submission,
         name="submission_recall",
     ),
     path("entries/new/", views.entry_create, name="time_entry_create"),

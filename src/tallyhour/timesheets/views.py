@@ -199,7 +199,8 @@ def entry_create(request: PageRequest) -> HttpResponse:
             return redirect(week_url(request, agent, monday))
     if request.htmx:
         response = render(
-            request, "timesheets/partials/entry_form.html",
+            request,
+            "timesheets/partials/entry_form.html",
             {"entry_form": form, "agent": agent, "week_label": dates.format_week(shown)},
             status=status,
         )
@@ -239,8 +240,10 @@ def entry_edit(request: PageRequest, entry_id: int) -> HttpResponse:
     try:
         entry = _entry_for_change(request, entry_id)
         if not entry.is_editable:
-            raise Conflict(f"Time entry {entry.pk} is {entry.get_state_display().lower()} "
-                           "and cannot be edited now.")
+            raise Conflict(
+                f"Time entry {entry.pk} is {entry.get_state_display().lower()} "
+                "and cannot be edited now."
+            )
     except DomainError as exc:
         return error_response(request, exc)
     tz = _zone_of(entry.agent)
@@ -266,11 +269,16 @@ def entry_edit(request: PageRequest, entry_id: int) -> HttpResponse:
     else:
         form = EntryForm(tz=tz, entry=entry, auto_id=auto_id)
     context = {
-        "entry": entry, "form": form, "tz": str(tz),
+        "entry": entry,
+        "form": form,
+        "tz": str(tz),
         "week_url": week_url(request, entry.agent, _monday_of(entry, tz)),
     }
     response = render_page(
-        request, "timesheets/entry_edit.html", "timesheets/partials/entry_edit.html", context,
+        request,
+        "timesheets/entry_edit.html",
+        "timesheets/partials/entry_edit.html",
+        context,
         status=status,
     )
     if request.htmx and request.method == "POST":
@@ -304,7 +312,8 @@ class SubmitForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 1}),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 1}),
         error_messages={"required": "Give a reason for the rejection."},
     )
 
@@ -377,12 +386,11 @@ def approvals(request: PageRequest) -> HttpResponse:
     return render(request, "timesheets/approvals.html", context)
 
 
-def _decided(
-    request: PageRequest, submission: Submission, message: str
-) -> HttpResponse:
+def _decided(request: PageRequest, submission: Submission, message: str) -> HttpResponse:
     if request.htmx:
         return render(
-            request, "timesheets/partials/approval_decided.html",
+            request,
+            "timesheets/partials/approval_decided.html",
             {"submission": submission, "message": message},
         )
     return done(request, message, reverse("timesheets:approvals"))
@@ -395,8 +403,10 @@ def _card_with_error(
     if submission is None:
         return error_response(request, NotFound("This submission is no longer waiting."))
     return render(
-        request, "timesheets/partials/approval_card.html",
-        {"submission": submission, "reject_form": form}, status=status,
+        request,
+        "timesheets/partials/approval_card.html",
+        {"submission": submission, "reject_form": form},
+        status=status,
     )
 
 
@@ -432,6 +442,7 @@ def reject(request: PageRequest, submission_id: int) -> HttpResponse:
         return error_response(request, exc, back_to=back)
     week = dates.format_week(submission.week_start)
     return _decided(
-        request, submission, f"Rejected {submission.agent.display_name}'s week {week}; "
-        "the entries are back with them."
+        request,
+        submission,
+        f"Rejected {submission.agent.display_name}'s week {week}; the entries are back with them.",
     )

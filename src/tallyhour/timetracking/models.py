@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -167,7 +168,7 @@ class Timer(models.Model):
     def __str__(self) -> str:
         return f"timer {self.pk} ({self.state})"
 
-    def elapsed_seconds(self, now) -> int:  # type: ignore[no-untyped-def]
+    def elapsed_seconds(self, now: dt.datetime) -> int:
         running = 0
         if self.state == TimerState.RUNNING and self.running_since:
             running = max(0, int((now - self.running_since).total_seconds()))

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.models import User
 from tallyhour.accounts.selectors import approved_agent_ids
 from tallyhour.core.errors import NotFound
 from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
@@ -14,11 +14,8 @@ def time_entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
     entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type", "agent")
     if actor.is_billing_role:
         return entries
-    if actor.role == Role.APPROVER:
-        return entries.filter(
-            Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id"))
-        )
-    return entries.filter(agent=actor)
+    # Whoever approves an agent's time may see it, whatever their role.
+    return entries.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
 
 
 def time_entry_get(*, actor: User, entry_id: int) -> TimeEntry:

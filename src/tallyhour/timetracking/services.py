@@ -115,7 +115,7 @@ def _check_overlap(
         return
     clash = (
         TimeEntry.objects.filter(agent=agent, started_at__lt=ended_at, ended_at__gt=started_at)
-        .exclude(pk=exclude_id)
+        .exclude(pk__in=[exclude_id] if exclude_id is not None else [])
         .first()
     )
     if clash is not None:

@@ -96,18 +96,25 @@ class EntryForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration = forms.CharField(
-        required=False, max_length=16, help_text="e.g. 1:30, 90m or 1.5h",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                      "placeholder": "1:30"}),
+        required=False,
+        max_length=16,
+        help_text="e.g. 1:30, 90m or 1.5h",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "1:30"}
+        ),
     )
     end = forms.TimeField(
-        required=False, label="or end time",
+        required=False,
+        label="or end time",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     ticket = forms.ChoiceField(required=False, choices=())
     charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(), required=False, label="Charge type",
-        empty_label="Default", help_text="Default: the ticket's, else yours",
+        queryset=ChargeType.objects.none(),
+        required=False,
+        label="Charge type",
+        empty_label="Default",
+        help_text="Default: the ticket's, else yours",
     )
     billable = forms.ChoiceField(
         required=False, choices=BILLABLE_CHOICES, help_text="Default: as the charge type says"
@@ -216,7 +223,9 @@ class TimerStartForm(forms.Form):
 
     ticket = forms.ChoiceField(required=False, choices=())
     charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(), required=False, label="Charge type",
+        queryset=ChargeType.objects.none(),
+        required=False,
+        label="Charge type",
         empty_label="Default",
     )
     note = forms.CharField(required=False, max_length=500)
@@ -251,8 +260,11 @@ def timer_start(request: PageRequest) -> HttpResponse:
         return error_response(request, InvalidInput(errors), back_to=back)
     try:
         timer = services.timer_start(
-            agent=request.user, actor=request.user, ticket=form.cleaned_data["ticket"],
-            charge_type=form.cleaned_data["charge_type"], note=form.cleaned_data["note"],
+            agent=request.user,
+            actor=request.user,
+            ticket=form.cleaned_data["ticket"],
+            charge_type=form.cleaned_data["charge_type"],
+            note=form.cleaned_data["note"],
         )
     except DomainError as exc:
         return error_response(request, exc, back_to=back)

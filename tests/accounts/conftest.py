@@ -1,1 +1,0 @@
-from tests.core.fast_hashing import fast_password_hashing  # noqa: F401
