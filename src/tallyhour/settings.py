@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tallyhour.servicedesk",
     "tallyhour.timetracking",
     "tallyhour.timesheets",
+    "tallyhour.contracts",
     "tallyhour.billing",
     "tallyhour.reports",
     "tallyhour.api",

@@ -33,6 +33,14 @@ class Ticket(models.Model):
         related_name="+",
         help_text="Wins over the agent's default charge type.",
     )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text="Else the client's default contract on the work date.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

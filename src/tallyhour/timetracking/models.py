@@ -6,6 +6,17 @@ from django.db import models
 from django.db.models import F, Q
 
 
+class RoundingMode(models.TextChoices):
+    UP = "up", "Up"
+    NEAREST = "nearest", "Nearest"
+    DOWN = "down", "Down"
+
+
+class RoundingScope(models.TextChoices):
+    ENTRY = "entry", "Per entry"
+    TICKET_DAY = "ticket_day", "Per ticket per day"
+
+
 class ChargeType(models.Model):
     """A kind of work (or non-billable activity) with its billing defaults."""
 
@@ -13,13 +24,50 @@ class ChargeType(models.Model):
     is_billable = models.BooleanField(default=True)
     hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     is_active = models.BooleanField(default=True)
+    # Billing rules: applied to billed time only, never to the raw worked seconds.
+    rounding_increment_minutes = models.PositiveIntegerField(
+        default=0, help_text="Bill in blocks of this many minutes (0 = exact)."
+    )
+    rounding_minimum_minutes = models.PositiveIntegerField(
+        default=0, help_text="Bill at least this many minutes."
+    )
+    rounding_mode = models.CharField(
+        max_length=8, choices=RoundingMode.choices, default=RoundingMode.UP
+    )
+    rounding_scope = models.CharField(
+        max_length=10, choices=RoundingScope.choices, default=RoundingScope.ENTRY
+    )
+    multiplier_out_of_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00")
+    )
+    multiplier_weekend = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00")
+    )
+    multiplier_holiday = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00")
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(hourly_rate__gte=0), name="charge_type_rate_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(rounding_mode__in=RoundingMode.values), name="charge_type_rounding_mode"
+            ),
+            models.CheckConstraint(
+                condition=Q(rounding_scope__in=RoundingScope.values),
+                name="charge_type_rounding_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    multiplier_out_of_hours__gt=0,
+                    multiplier_weekend__gt=0,
+                    multiplier_holiday__gt=0,
+                ),
+                name="charge_type_multipliers_positive",
+            ),
         ]
 
     def __str__(self) -> str:
