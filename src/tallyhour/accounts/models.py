@@ -53,6 +53,37 @@ class Organisation(models.Model):
     address = models.TextField(blank=True)
     tax_id = models.CharField(max_length=64, blank=True)
     email = models.EmailField(blank=True)
+    # Calendars: public holidays from the `holidays` package (agents may override).
+    holiday_country = models.CharField(max_length=2, default="GB", blank=True)
+    holiday_subdivision = models.CharField(max_length=10, default="ENG", blank=True)
+    # Timesheets.
+    submission_mode = models.CharField(
+        max_length=10,
+        choices=[("weekly", "Weekly"), ("per_ticket", "Per ticket")],
+        default="weekly",
+    )
+    submission_deadline_days = models.PositiveIntegerField(
+        default=2, help_text="Days after a week ends before its timesheet counts as late."
+    )
+    approval_reminder_days = models.PositiveIntegerField(
+        default=3, help_text="Remind approvers of submissions waiting longer than this."
+    )
+    # Capture rules.
+    capture_mode = models.CharField(
+        max_length=10,
+        choices=[
+            ("on_open", "When a ticket is opened"),
+            ("on_action", "When an action starts"),
+            ("off", "Off"),
+        ],
+        default="on_open",
+    )
+    max_timer_hours = models.PositiveIntegerField(
+        default=10, help_text="A timer running longer than this is stopped and flagged."
+    )
+    timer_grace_minutes = models.PositiveIntegerField(
+        default=60, help_text="A timer still running this long after the workday ends is stopped."
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -112,6 +143,10 @@ class Agent(models.Model):
         help_text="Billable share of available hours this agent aims for (0–1).",
     )
     allow_overlaps = models.BooleanField(default=False)
+    holiday_country = models.CharField(
+        max_length=2, blank=True, help_text="Overrides the organisation's holiday country."
+    )
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["user__username"]
