@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
 from tallyhour.accounts.models import Organisation, Role, User
@@ -31,7 +32,7 @@ def fast_password_hashing(settings):
     # Module-scoped fixtures hash before this runs, so the default hasher still verifies.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        *django_settings.PASSWORD_HASHERS,
     ]
 
 
