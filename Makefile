@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev lint typecheck pytest lock clean
+.PHONY: run test install install-dev lint typecheck pytest lock clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,10 @@ lock: | $(BIN)/python
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (never part of `make test`): BENCH_SCALE=small|medium|full; see bench/README.md.
+BENCH_SCALE ?= full
+bench: install
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	env -u DATABASE_URL $(BIN)/python bench/run.py --db sqlite --scale $(BENCH_SCALE)
+	@if [ -n "$$DATABASE_URL" ]; then $(BIN)/python bench/run.py --db postgres --scale $(BENCH_SCALE); fi

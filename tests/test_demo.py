@@ -92,7 +92,8 @@ def test_organisation_teams_clients_and_tickets():
     assert Client.objects.count() == 20
     assert Client.objects.filter(currency="EUR").count() == 1
     assert Client.objects.filter(tax_rate=0).count() == 1
-    assert Ticket.objects.count() == 150
+    assert Ticket.objects.filter(project__isnull=True).count() == 150
+    assert Ticket.objects.filter(project__isnull=False).exists()  # project tasks
     assert Ticket.objects.values("status").distinct().count() == 5
     assert not Ticket.objects.filter(charge_type__isnull=True).exists()
     zones = set(Agent.objects.values_list("timezone", flat=True))

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "tallyhour.billing",
     "tallyhour.reports",
     "tallyhour.api",
+    "tallyhour.halo",
+    "tallyhour.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,9 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# SQLite cannot hold unique constraints with NULLS NOT DISTINCT; the rate service checks that
+# uniqueness itself, so the warning is noise there.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tallyhour.api.api import api
+from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views import week_page
 
 urlpatterns = [
@@ -11,8 +12,20 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("timers/", include("tallyhour.timetracking.urls")),
+    path("tickets/", include("tallyhour.servicedesk.urls")),
+    path("notices/", include("tallyhour.core.urls")),
     path("billing/", include("tallyhour.billing.urls")),
+    path("clients/", include("tallyhour.crm.urls")),
+    path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
     path("api/v1/", api.urls),
+    path("settings/webhooks/", include("tallyhour.webhooks.urls")),
+    path("settings/api-applications/", halo_pages.applications_page, name="halo-applications"),
+    path(
+        "settings/api-applications/<int:pk>/revoke/",
+        halo_pages.application_revoke,
+        name="halo-application-revoke",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("tallyhour.halo.urls")),
 ]

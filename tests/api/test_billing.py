@@ -76,3 +76,51 @@ def test_issued_invoices_cannot_be_voided_or_reissued(api_as, billing, invoice_i
     assert_error(as_billing.post(f"/invoices/{invoice_id}/issue"), 409)
     assert_error(as_billing.post(f"/invoices/{invoice_id}/void", {"reason": "oops"}), 409)
     assert Invoice.objects.get().state == "issued"
+
+
+def test_edit_credit_paid_exports_and_run_progress(api_as, billing, invoice_id, client_acme):
+    api = api_as(billing)
+    base = f"/invoices/{invoice_id}"
+    added = api.post(f"{base}/lines", {"description": "Cable", "quantity": "2", "unit_price": "5"})
+    assert added.status_code == 201
+    manual = next(line for line in added.json()["lines"] if line["kind"] == "manual")
+    assert manual["amount"] == "10.00"
+    assert api.delete(f"{base}/lines/{manual['id']}").status_code == 200
+    assert api.post(f"{base}/credit", {"reason": "x"}).status_code == 409  # still a draft
+    assert api.post(f"{base}/issue").status_code == 200
+    assert api.get(f"{base}/pdf").content.startswith(b"%PDF")
+    assert api.get(f"{base}/ubl").content.startswith(b"<?xml")
+    assert api.post(f"{base}/paid").json()["state"] == "paid"
+    credit = api.post(f"{base}/credit", {"reason": "Duplicate", "release_time": True})
+    assert credit.status_code == 201
+    body = credit.json()
+    assert (body["kind"], body["credits_id"]) == ("credit_note", invoice_id)
+    assert TimeEntry.objects.filter(invoice_line__isnull=False).count() == 0
+    run_id = Invoice.objects.get(pk=invoice_id).run_id
+    run = api.get(f"/invoice-runs/{run_id}").json()
+    assert (run["state"], run["clients_done"], run["clients_total"]) == ("completed", 1, 1)
+
+
+def test_contracts_rates_and_prepay_ledger(api_as, billing, engineer, client_acme):
+    api = api_as(billing)
+    created = api.post(
+        "/contracts",
+        {"client_id": client_acme.pk, "name": "Block", "kind": "prepay", "starts_on": "2026-11-01"},
+    )
+    assert created.status_code == 201
+    contract_id = created.json()["id"]
+    bought = api.post(
+        f"/contracts/{contract_id}/prepay",
+        {"hours": "10", "amount": "850.00", "expires_on": "2027-10-31"},
+    )
+    assert bought.status_code == 201
+    ledger = api.get(f"/contracts/{contract_id}/prepay").json()
+    assert ledger["balance_hours"] == "10.0000" and len(ledger["rows"]) == 1
+    rate = api.post(
+        "/rates",
+        {"hourly_rate": "120.00", "valid_from": "2026-11-01", "contract_id": contract_id},
+    )
+    assert rate.status_code == 201
+    assert api.get("/rates").json()["count"] == 1
+    assert api.post("/rates", {"hourly_rate": "1", "valid_from": "2026-11-01"}).status_code == 422
+    assert api_as(engineer).get("/contracts").status_code == 403

@@ -64,7 +64,7 @@ def test_entry_to_issued_invoice(api_as, engineer, approver, billing, ticket, re
 
     invoice = as_billing.get(f"/invoices/{invoice_id}").json()
     [line] = invoice["lines"]
-    assert (line["hours"], line["rate"], line["ticket_id"]) == ("1.5000", "90.00", ticket.pk)
+    assert (line["hours"], Decimal(line["rate"]), line["ticket_id"]) == ("1.5000", 90, ticket.pk)
     assert Decimal(line["hours"]) * Decimal(line["rate"]) == Decimal(line["amount"])
     assert (invoice["state"], invoice["subtotal"], invoice["tax_amount"], invoice["total"]) == (
         "draft",

@@ -53,8 +53,9 @@ def busy_week(engineer, approver, billing, other_engineer, remote_support, inter
         ("approver", "/submissions?awaiting_me=true", 4),
         ("billing", "/invoices", 3),
         ("billing", "/invoices/{invoice}", 3),
-        ("engineer", "/timesheets/{engineer}/2026-W47", 8),
-        ("billing", "/reports/utilisation?start=2026-11-16&end=2026-11-22", 5),
+        # The calendar adds four: organisation, workdays, closure days, leave.
+        ("engineer", "/timesheets/{engineer}/2026-W47", 11),
+        ("billing", "/reports/utilisation?start=2026-11-16&end=2026-11-22", 10),
         ("other_engineer", "/timers", 3),
     ],
 )

@@ -105,6 +105,7 @@ def test_no_input_causes_a_server_error(admin, approved_entry, invoice_draft, me
         "invoice_id": invoice_draft.pk,
         "agent_id": approved_entry.agent_id,
         "timer_id": timer["id"],
+        "ticket_id": approved_entry.ticket_id,
     }
     real = {"ticket_id": approved_entry.ticket_id, "client_id": invoice_draft.client_id}
     plausible = {**PLAUSIBLE, **real, "client_ids": [invoice_draft.client_id]}

@@ -7,13 +7,20 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState, LineKind, LineTime
 from tallyhour.billing.selectors import cut_off_instant
-from tallyhour.billing.services import invoice_issue, invoice_run_execute, invoice_void
+from tallyhour.billing.services import (
+    invoice_credit,
+    invoice_issue,
+    invoice_line_remove,
+    invoice_run_execute,
+    invoice_void,
+)
+from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind
 from tallyhour.core.errors import Conflict
 from tallyhour.core.money import amount_for_seconds, round_money
 from tallyhour.timetracking.models import EntryState, TimeEntry
@@ -43,6 +50,8 @@ ops_strategy = st.lists(
         st.tuples(st.just("run"), st.integers(0, 13), client_filters, st.booleans()),
         st.tuples(st.just("void"), st.integers(0, 9)),
         st.tuples(st.just("issue"), st.integers(0, 9)),
+        st.tuples(st.just("credit"), st.integers(0, 9)),
+        st.tuples(st.just("remove_line"), st.integers(0, 9)),
     ),
     max_size=6,
 )
@@ -56,12 +65,35 @@ def book(db):
         ClientFactory(name="Yen KK", currency="JPY", tax_rate=Decimal("10.00")),
     ]
     charges = [
-        ChargeTypeFactory(name="Remote", hourly_rate=Decimal("90.00")),
-        ChargeTypeFactory(name="Odd", hourly_rate=Decimal("77.77")),
+        ChargeTypeFactory(
+            name="Remote", hourly_rate=Decimal("90.00"), multiplier_out_of_hours=Decimal("1.5")
+        ),
+        ChargeTypeFactory(
+            name="Odd",
+            hourly_rate=Decimal("77.77"),
+            rounding_increment_minutes=15,
+            rounding_minimum_minutes=30,
+            rounding_scope="ticket_day",
+        ),
         ChargeTypeFactory(name="Internal", is_billable=False, hourly_rate=Decimal("0")),
     ]
     tickets = [TicketFactory(client=clients[i // 2]) for i in range(4)]
-    return {"clients": clients, "charges": charges, "tickets": tickets}
+    # The pound client prepaid 5 hours and falls back to pay-as-you-go when they run out.
+    prepay = Contract.objects.create(
+        client=clients[0],
+        name="Block",
+        kind=ContractKind.PREPAY,
+        starts_on=MONDAY - dt.timedelta(days=30),
+        is_default=True,
+    )
+    PrepayEntry.objects.create(
+        contract=prepay,
+        kind=PrepayKind.PURCHASE,
+        seconds=5 * 3600,
+        amount=Decimal("400"),
+        created_at=at(MONDAY, 0),
+    )
+    return {"clients": clients, "charges": charges, "tickets": tickets, "prepay": prepay}
 
 
 def make_entries(engineer, book, specs) -> list[TimeEntry]:
@@ -96,7 +128,7 @@ def eligible(entry: TimeEntry, cut_off: dt.date) -> bool:
     )
 
 
-def check_invariants(entries, raw, final_cut_off, latest_cut_off) -> None:
+def check_invariants(entries, raw, final_cut_off, latest_cut_off, prepay) -> None:
     for entry in TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(
         "invoice_line__invoice"
     ):
@@ -128,9 +160,27 @@ def check_invariants(entries, raw, final_cut_off, latest_cut_off) -> None:
             continue
         assert lines, "a live invoice always has lines"
         for line in lines:
-            claimed = line.entries.aggregate(s=Sum("billable_seconds"))["s"]
-            assert line.billed_seconds == claimed
-            assert line.amount == amount_for_seconds(line.rate, claimed, invoice.currency)
+            if line.kind == LineKind.MANUAL:
+                continue
+            sign = -1 if invoice.is_credit_note else 1
+            if not invoice.is_credit_note:
+                shares = LineTime.objects.filter(line=line).aggregate(s=Sum("seconds"))["s"]
+                assert line.billed_seconds == shares
+            expected = amount_for_seconds(line.rate, sign * line.billed_seconds, invoice.currency)
+            assert line.amount == sign * expected
+
+    # Prepay: balance = purchases − drawdowns, and the net drawdown is exactly the prepaid
+    # time still billed on live invoices.
+    ledger = PrepayEntry.objects.filter(contract=prepay)
+    purchases = ledger.filter(kind=PrepayKind.PURCHASE).aggregate(s=Sum("seconds"))["s"]
+    drawn = -(ledger.exclude(kind=PrepayKind.PURCHASE).aggregate(s=Sum("seconds"))["s"] or 0)
+    assert ledger.aggregate(s=Sum("seconds"))["s"] == purchases - drawn
+    on_invoices = LineTime.objects.filter(
+        line__kind=LineKind.PREPAY,
+        line__invoice__state__in=["draft", "issued", "paid"],
+        entry__invoice_line__invoice=F("line__invoice"),
+    ).aggregate(s=Sum("seconds"))["s"]
+    assert drawn == (on_invoices or 0)
 
     issued = sorted(Invoice.objects.exclude(number=None).values_list("number_sequence", flat=True))
     assert issued == list(range(1, len(issued) + 1))
@@ -169,6 +219,20 @@ def test_every_billable_entry_is_billed_once(engineer, billing, book, specs, ops
                 try:
                     if op[0] == "void":
                         invoice_void(invoice=invoice, actor=billing, reason="property")
+                    elif op[0] == "credit":
+                        is_draft = invoice.state in ("issued", "paid") and not (
+                            invoice.is_credit_note or invoice.credit_notes.exists()
+                        )
+                        invoice_credit(invoice=invoice, actor=billing, reason="property")
+                    elif op[0] == "remove_line":
+                        line = invoice.lines.order_by("pk").first()
+                        if is_draft and line is None:
+                            continue
+                        invoice_line_remove(
+                            invoice=invoice, line_id=line.pk if line else 0, actor=billing
+                        )
+                        if not invoice.lines.exists():
+                            invoice_void(invoice=invoice, actor=billing, reason="emptied")
                     else:
                         invoice_issue(invoice=invoice, actor=billing, now=at(MONDAY, 12))
                 except Conflict:
@@ -177,5 +241,7 @@ def test_every_billable_entry_is_billed_once(engineer, billing, book, specs, ops
                     assert is_draft
         final_cut_off = MONDAY + dt.timedelta(days=final_day)
         invoice_run_execute(cut_off=final_cut_off, actor=billing, commit=True)
-        check_invariants(entries, raw, final_cut_off, max(latest_cut_off, final_cut_off))
+        check_invariants(
+            entries, raw, final_cut_off, max(latest_cut_off, final_cut_off), book["prepay"]
+        )
         transaction.set_rollback(True)

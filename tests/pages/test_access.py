@@ -68,7 +68,7 @@ def test_navigation_shows_only_what_the_role_may_open(engineer, approver, billin
     assert b"Approvals" not in login(engineer).get("/").content
     assert b"Billing" not in login(engineer).get("/").content
     approver_page = login(approver).get("/").content
-    assert b"Approvals" in approver_page and b"Utilisation" in approver_page
+    assert b"Approvals" in approver_page and b"Reports" in approver_page
     assert b">Billing<" not in approver_page
     billing_page = login(billing).get("/").content
     assert b">Billing<" in billing_page and b">Approvals<" not in billing_page

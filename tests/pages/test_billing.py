@@ -84,7 +84,9 @@ def test_commit_then_issue_through_the_pages(billing, approved, client_acme):
     )
     run = InvoiceRun.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("billing:invoice_list") + f"?run={run.pk}"
+    assert response["Location"] == reverse("billing:run_detail", args=[run.pk])
+    summary = http.get(response["Location"]).content.decode()
+    assert "Completed" in summary and "2 draft invoices" in summary
     assert Invoice.objects.filter(state=InvoiceState.DRAFT).count() == 2
 
     # A double-clicked Commit with the same key bills nothing again and makes no new run.
@@ -182,3 +184,40 @@ def test_invoice_detail_query_budget(
     with django_assert_max_num_queries(INVOICE_QUERY_BUDGET):
         response = http.get(url)
     assert response.content.decode().count("<details>") == tickets
+
+
+def test_draft_edit_credit_paid_and_downloads(billing, approved, client_acme):
+    http = login(billing)
+    http.post(reverse("billing:run_commit"), {"cut_off": "2026-11-16"})
+    invoice = Invoice.objects.filter(client=client_acme).get()
+    detail = reverse("billing:invoice_detail", args=[invoice.pk])
+    page = http.get(detail).content.decode()
+    assert "Remove line" in page and "Add a manual line" in page
+    http.post(
+        reverse("billing:invoice_line_add", args=[invoice.pk]),
+        {"description": "Cable", "quantity": "1", "unit_price": "12.50"},
+    )
+    first = invoice.lines.exclude(kind="manual").first()
+    http.post(reverse("billing:invoice_line_remove", args=[invoice.pk, first.pk]))
+    assert not invoice.lines.filter(pk=first.pk).exists()
+    http.post(reverse("billing:invoice_issue", args=[invoice.pk]))
+    for fmt, kind in (("pdf", b"%PDF"), ("xml", b"<?xml"), ("csv", b"invoice_id")):
+        response = http.get(reverse("billing:invoice_download", args=[invoice.pk, fmt]))
+        assert response.status_code == 200 and response.content.startswith(kind)
+    assert (
+        http.get(reverse("billing:invoice_download", args=[invoice.pk, "exe"])).status_code == 404
+    )
+    http.post(reverse("billing:invoice_paid", args=[invoice.pk]))
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID
+    response = http.post(
+        reverse("billing:invoice_credit", args=[invoice.pk]),
+        {"reason": "Duplicate", "release_time": "on"},
+    )
+    credit = Invoice.objects.get(credits=invoice)
+    assert response["Location"] == reverse("billing:invoice_detail", args=[credit.pk])
+    assert credit.total == -invoice.total
+    for kind in ("invoices", "lines", "accounting"):
+        response = http.get(reverse("billing:invoice_list_csv", args=[kind]))
+        assert response.status_code == 200 and invoice.number in response.content.decode()
+    assert http.get(reverse("billing:invoice_list_csv", args=["nope"])).status_code == 404

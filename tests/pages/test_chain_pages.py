@@ -24,7 +24,10 @@ def test_chain_through_the_pages(engineer, approver, billing, ticket):
         },
         **HTMX,
     )
-    agent.post(reverse("timesheets:submission_submit", args=["2026-W47"]), {"agent": engineer.pk})
+    agent.post(
+        reverse("timesheets:submission_submit", args=["2026-W47"]),
+        {"agent": engineer.pk, "comment": "Short week"},
+    )
     submission = Submission.objects.get(agent=engineer)
 
     login(approver).post(reverse("timesheets:submission_approve", args=[submission.pk]), **HTMX)

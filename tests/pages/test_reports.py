@@ -32,7 +32,7 @@ def logged(engineer, ticket, internal):
 
 
 def row_of(page: str, name: str) -> str:
-    start = page.index(name)
+    start = page.index(name, page.index("<tbody>"))
     return page[start : page.index("</tr>", start)]
 
 
@@ -96,3 +96,70 @@ def test_csv_download(billing, engineer, logged):
     assert any(
         line.startswith(f"{engineer.display_name},40.00,8.00,6.00,2.00,15.0,20.0") for line in lines
     )
+
+
+def test_utilisation_page_has_charts_teams_and_trend(billing, engineer, logged):
+    page = login(billing).get(URL).content.decode()
+    # The stacked bars and the weekly trend, with text alternatives and no inline styles.
+    assert page.count('<svg class="chart"') == 2
+    assert '<title id="capacity-title">' in page and '<desc id="trend-desc">' in page
+    assert 'style="' not in page and "<script>" not in page
+    assert 'id="teams-title"' in page and "Team A" in page
+    assert "Trend as a table" in page and "2026-W47" in page
+    assert "Revenue" in page  # billing sees money
+    assert "Revenue" not in login(engineer.agent.teams.first().approver).get(URL).content.decode()
+
+
+def test_utilisation_csv_tables(billing, engineer, logged):
+    http = login(billing)
+    teams = http.get(URL, {"format": "csv", "table": "teams"}).content.decode().splitlines()
+    assert teams[0].startswith("team,") and teams[1].startswith("Team A,40.00,8.00,6.00")
+    trend = http.get(URL, {"format": "csv", "table": "trend"}).content.decode().splitlines()
+    assert trend[0].startswith("week,") and trend[-1].startswith("2026-W47,")
+
+
+def test_team_filter(billing, engineer, other_engineer, logged, team_b):
+    page = login(billing).get(URL, {"team": team_b.pk}).content.decode()
+    tbody = page[page.index("<tbody>") :]
+    assert other_engineer.display_name in tbody and engineer.display_name not in tbody
+
+
+MISSED = reverse("reports:missed_hours")
+
+
+def test_missed_hours_page(approver, billing, engineer, logged):
+    page = login(approver).get(MISSED, {"period": "this_week"}).content.decode()
+    assert "Workday gaps" in page and "Approved, not invoiced" not in page
+    # Monday and Tuesday are over (the clock is Wednesday): Tuesday is empty, an 8 h gap.
+    assert "Tue 17 Nov" in page
+    billing_page = login(billing).get(MISSED, {"period": "this_week"}).content.decode()
+    assert "Approved, not invoiced" in billing_page
+    csv_text = login(approver).get(MISSED, {"period": "this_week", "format": "csv"})
+    lines = csv_text.content.decode().splitlines()
+    assert lines[0] == "agent,day,target_h,logged_h,gap_h"
+    assert f"{engineer.display_name},2026-11-17,8.00,0.00,8.00" in lines
+
+
+def test_missed_hours_drill_down(billing, engineer, approver, logged):
+    from tallyhour.timesheets.services import submission_approve, submission_submit
+
+    submission_approve(
+        submission=submission_submit(agent=engineer, week_start=MONDAY, actor=engineer),
+        actor=approver,
+    )
+    url = reverse("reports:missed_entries", args=["unbilled"])
+    page = login(billing).get(url, {"period": "this_week"}).content.decode()
+    assert "Printer offline" in page and "6:00" in page
+    assert login(approver).get(url).status_code == 403  # money is for billing
+    assert login(billing).get(reverse("reports:missed_entries", args=["nope"])).status_code == 422
+    csv_text = login(billing).get(url, {"format": "csv"}).content.decode()
+    assert csv_text.splitlines()[0].startswith("id,agent,started_at")
+
+
+def test_profitability_page(billing, approver, engineer, logged):
+    url = reverse("reports:profitability")
+    page = login(billing).get(url, {"period": "this_week"})
+    assert page.status_code == 200 and b"Per client" in page.content
+    assert login(approver).get(url).status_code == 403
+    csv_text = login(billing).get(url, {"period": "this_week", "format": "csv", "table": "agents"})
+    assert csv_text.content.decode().startswith("name,worked_h,billed_h")

@@ -9,6 +9,7 @@ from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timetracking.models import EntryState, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.services import time_entry_create, timer_start
 from tests.conftest import MONDAY, at
+from tests.factories import ChargeTypeFactory, TicketFactory
 from tests.pages.helpers import HTMX, login
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +270,10 @@ def test_locked_entries_cannot_be_edited_or_deleted(engineer, ticket):
         agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
     )
     http = login(engineer)
-    http.post(reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk})
+    http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]),
+        {"agent": engineer.pk, "comment": "Part week"},
+    )
     page = http.get(week_url()).content.decode()
     assert reverse("timesheets:time_entry_edit", args=[entry.pk]) not in page
     response = http.post(reverse("timesheets:time_entry_delete", args=[entry.pk]), **HTMX)
@@ -398,9 +402,13 @@ def test_submit_and_recall_through_the_page(engineer, ticket):
 
 def test_submit_twice_is_a_message_not_an_error(engineer):
     http = login(engineer)
-    http.post(reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk})
+    http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]),
+        {"agent": engineer.pk, "comment": "Part week"},
+    )
     response = http.post(
-        reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk}
+        reverse("timesheets:submission_submit", args=[WEEK]),
+        {"agent": engineer.pk, "comment": "Part week"},
     )
     assert response.status_code == 302
     assert b"already submitted" in http.get(week_url()).content
@@ -415,22 +423,37 @@ def test_submitting_someone_elses_week_is_refused(engineer, other_engineer):
 
 
 def _entries(agent, ticket, count):
+    # Bulk rows: the services' own query counts are not what this test measures.
+    tickets = [ticket, TicketFactory(client=ticket.client), TicketFactory(client=ticket.client)]
+    internal = ChargeTypeFactory(name="Internal meeting", is_billable=False)
+    rows = []
     for i in range(count):
         day = MONDAY + dt.timedelta(days=i % 7)
-        time_entry_create(
-            agent=agent,
-            actor=agent,
-            started_at=at(day, 0) + dt.timedelta(minutes=20 * (i // 7)),
-            duration_minutes=15,
-            ticket=ticket,
-            note=f"entry {i}",
+        start = at(day, 0) + dt.timedelta(minutes=20 * (i // 7))
+        activity = i % 5 == 4
+        rows.append(
+            TimeEntry(
+                agent=agent,
+                ticket=None if activity else tickets[i % 3],
+                charge_type=internal if activity else ticket.charge_type,
+                started_at=start,
+                ended_at=start + dt.timedelta(minutes=15),
+                worked_seconds=900,
+                is_billable=not activity,
+                billable_seconds=0 if activity else 900,
+                note=f"entry {i}",
+            )
         )
+    TimeEntry.objects.bulk_create(rows)
 
 
-WEEK_QUERY_BUDGET = 14  # 13 today: session, user, header timer, week, tickets, charge types…
+# Session, user, notices, header timer, agent, calendar (organisation, workdays, closures,
+# leave), week entries, submission, timers, ticket and charge-type choices…: fixed, whatever
+# the number of entries.
+WEEK_QUERY_BUDGET = 18
 
 
-@pytest.mark.parametrize("count", [5, 50])
+@pytest.mark.parametrize("count", [5, 500])
 def test_my_week_query_budget_does_not_grow_with_entries(
     engineer, ticket, count, django_assert_max_num_queries
 ):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_production_settings_pass_deploy_check(tmp_path):
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "HTTPS": "1",
         "SECRET_KEY": secrets.token_urlsafe(50),

@@ -6,7 +6,16 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from tallyhour.accounts.models import Agent, ApiToken, Organisation, Team, User, Workday
+from tallyhour.accounts.models import (
+    Agent,
+    ApiToken,
+    ClosureDay,
+    Leave,
+    Organisation,
+    Team,
+    User,
+    Workday,
+)
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -178,3 +187,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Leave)
+class LeaveAdmin(admin.ModelAdmin):
+    list_display = ("agent", "kind", "first_day", "last_day", "hours", "note")
+    list_filter = ("kind",)
+    list_select_related = ("agent__user",)
+    search_fields = ("agent__user__username", "agent__user__first_name", "note")
+    date_hierarchy = "first_day"
+    readonly_fields = ("created_by", "created_at")
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "name")
+    date_hierarchy = "day"

@@ -208,3 +208,55 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class LeaveKind(models.TextChoices):
+    ANNUAL = "annual", "Annual leave"
+    SICK = "sick", "Sick leave"
+    OTHER = "other", "Other absence"
+
+
+class Leave(models.Model):
+    """An agent's absence over whole local days; it lowers target hours and is not work."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="leaves")
+    kind = models.CharField(max_length=10, choices=LeaveKind.choices, default=LeaveKind.ANNUAL)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    # Null means the whole working day; otherwise hours off on each day of the range.
+    hours = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_day"]
+        indexes = [models.Index(fields=["agent", "first_day", "last_day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="leave_last_after_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0, hours__lte=24),
+                name="leave_hours_range",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=LeaveKind.values), name="leave_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.get_kind_display()} {self.first_day}–{self.last_day}"
+
+
+class ClosureDay(models.Model):
+    """A day the whole organisation is closed (e.g. between Christmas and New Year)."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

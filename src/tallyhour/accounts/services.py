@@ -1,14 +1,25 @@
-"""Writes for accounts: API tokens."""
+"""Writes for accounts: API tokens, leave, closure days and the lock date."""
 
 import datetime as dt
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django.db import transaction
 
-from tallyhour.accounts.models import ApiToken, User
+from tallyhour.accounts.models import (
+    Agent,
+    ApiToken,
+    ClosureDay,
+    Leave,
+    LeaveKind,
+    Organisation,
+    User,
+)
+from tallyhour.accounts.selectors import can_approve
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record
+from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, full_clean_or_invalid
 
 TOKEN_PREFIX = "th_"  # noqa: S105 — a public marker on every token, not a secret
 
@@ -53,3 +64,104 @@ def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> User 
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- calendars: leave, closure days, lock date -------------------------------------------------
+
+LEAVE_FIELDS = ["agent", "kind", "first_day", "last_day", "hours", "note"]
+MAX_LEAVE_DAYS = 366
+
+
+def _check_may_manage_leave(actor: User, agent: Agent) -> None:
+    if actor.pk == agent.user_id or actor.is_admin_role:
+        return
+    if can_approve(actor, agent.user):
+        return
+    raise Forbidden("You can only record your own leave.")
+
+
+@transaction.atomic
+def leave_create(
+    *,
+    agent: Agent,
+    actor: User,
+    first_day: dt.date,
+    last_day: dt.date | None = None,
+    kind: str = LeaveKind.ANNUAL,
+    hours: Decimal | None = None,
+    note: str = "",
+) -> Leave:
+    """Record an absence over whole local days (or some hours of each day)."""
+    _check_may_manage_leave(actor, agent)
+    last_day = last_day or first_day
+    if last_day < first_day:
+        raise InvalidInput("The last day is before the first.", fields={"last_day": "before first"})
+    if (last_day - first_day).days >= MAX_LEAVE_DAYS:
+        raise InvalidInput("Leave longer than a year?", fields={"last_day": "too far"})
+    overlapping = Leave.objects.filter(
+        agent=agent, first_day__lte=last_day, last_day__gte=first_day
+    ).first()
+    if overlapping is not None:
+        raise Conflict(
+            f"Overlaps leave from {overlapping.first_day:%d %b} to {overlapping.last_day:%d %b}.",
+            fields={"first_day": "overlaps existing leave"},
+            code="leave_overlap",
+        )
+    leave = Leave(
+        agent=agent,
+        kind=kind,
+        first_day=first_day,
+        last_day=last_day,
+        hours=hours,
+        note=note.strip(),
+        created_by=actor,
+    )
+    full_clean_or_invalid(leave, exclude=["created_by"])
+    leave.save()
+    audit_record(actor=actor, action="leave.create", obj=leave, after=snapshot(leave, LEAVE_FIELDS))
+    return leave
+
+
+@transaction.atomic
+def leave_delete(*, leave: Leave, actor: User) -> None:
+    leave = Leave.objects.select_for_update().select_related("agent__user").get(pk=leave.pk)
+    _check_may_manage_leave(actor, leave.agent)
+    audit_record(
+        actor=actor, action="leave.delete", obj=leave, before=snapshot(leave, LEAVE_FIELDS)
+    )
+    leave.delete()
+
+
+@transaction.atomic
+def closure_day_create(*, day: dt.date, name: str, actor: User) -> ClosureDay:
+    if not actor.is_admin_role:
+        raise Forbidden("Only admins set closure days.")
+    closure = ClosureDay(day=day, name=name.strip())
+    full_clean_or_invalid(closure)
+    closure.save()
+    audit_record(
+        actor=actor, action="closure_day.create", obj=closure, after={"day": str(day), "name": name}
+    )
+    return closure
+
+
+@transaction.atomic
+def organisation_set_lock_date(
+    *, lock_date: dt.date | None, actor: User, reason: str = ""
+) -> Organisation:
+    """Close (or reopen) every period up to `lock_date`; admins only, audited."""
+    if not actor.is_admin_role:
+        raise Forbidden("Only admins set the lock date.")
+    org = Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
+    before = snapshot(org, ["lock_date"])
+    org.lock_date = lock_date
+    org.save(update_fields=["lock_date"])
+    audit_record(
+        actor=actor,
+        action="organisation.lock_date",
+        obj=org,
+        before=before,
+        after=snapshot(org, ["lock_date"]),
+        reason=reason,
+    )
+    return org

@@ -9,6 +9,7 @@ from tallyhour.api.auth import BearerToken, SessionAuth
 from tallyhour.api.docs import OfflineSwagger, docs_asset
 from tallyhour.api.errors import install_error_handlers
 from tallyhour.billing.api import router as billing_router
+from tallyhour.contracts.api import router as contracts_router
 from tallyhour.crm.api import router as crm_router
 from tallyhour.reports.api import router as reports_router
 from tallyhour.servicedesk.api import router as servicedesk_router
@@ -53,6 +54,7 @@ for router in (
     timetracking_router,
     timesheets_router,
     billing_router,
+    contracts_router,
     reports_router,
 ):
     api.add_router("/", router)

@@ -4,18 +4,25 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.billing import exports
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
-from tallyhour.billing.selectors import invoice_get, invoices_visible_to
+from tallyhour.billing.pricing import ClientPlan as ClientPreview
+from tallyhour.billing.selectors import invoice_get, invoices_visible_to, runs_visible_to
 from tallyhour.billing.services import (
-    ClientPreview,
+    invoice_credit,
     invoice_issue,
+    invoice_line_add,
+    invoice_line_remove,
+    invoice_mark_paid,
     invoice_run_execute,
     invoice_void,
 )
+from tallyhour.core.errors import NotFound
 from tallyhour.core.money import hours
 
 router = Router(tags=["billing"])
@@ -28,6 +35,10 @@ class ClientPreviewOut(Schema):
     hours: Decimal = Field(..., description="Billable hours, 2 places.")
     subtotal: Decimal = Field(..., description="Before tax, in the client's currency.")
     entries: int = Field(..., description="Time entries that would be (or were) billed.")
+    prepay_hours: Decimal = Field(..., description="Hours drawn from prepaid blocks.")
+    overage_hours: Decimal = Field(..., description="Retainer hours beyond the allowance.")
+    fees: Decimal = Field(..., description="Retainer fees included in the subtotal.")
+    warnings: list[str] = Field(..., description="Capped timers, missing rates, overdrawn prepay.")
 
     @staticmethod
     def resolve_client_id(preview: ClientPreview) -> int:
@@ -44,6 +55,18 @@ class ClientPreviewOut(Schema):
     @staticmethod
     def resolve_hours(preview: ClientPreview) -> Decimal:
         return hours(preview.seconds)
+
+    @staticmethod
+    def resolve_prepay_hours(preview: ClientPreview) -> Decimal:
+        return hours(preview.prepay_seconds)
+
+    @staticmethod
+    def resolve_overage_hours(preview: ClientPreview) -> Decimal:
+        return hours(preview.overage_seconds)
+
+    @staticmethod
+    def resolve_fees(preview: ClientPreview) -> Decimal:
+        return preview.fee_total
 
 
 class InvoiceRunIn(Schema):
@@ -66,12 +89,16 @@ class InvoiceRunOut(Schema):
 
 class InvoiceLineOut(Schema):
     id: int
+    kind: str = Field(
+        ..., description="time, prepay, retainer_included, overage, covered, fee, manual."
+    )
     description: str
     ticket_id: int | None
     charge_type_id: int | None
     billed_seconds: int
     hours: Decimal = Field(..., alias="quantity", description="Billed hours, 4 places.")
-    rate: Decimal = Field(..., description="Per hour.")
+    multiplier: Decimal = Field(..., description="Out-of-hours, weekend or holiday multiplier.")
+    rate: Decimal = Field(..., description="Per hour, after multipliers.")
     amount: Decimal = Field(..., description="rate × billed time, rounded half-up per line.")
     entries: int = Field(..., description="Time entries billed on this line.")
 
@@ -84,6 +111,8 @@ class InvoiceLineOut(Schema):
 class InvoiceOut(Schema):
     id: int
     number: str | None = Field(..., description="Assigned when issued; gapless per year.")
+    kind: str = Field(..., description="invoice or credit_note.")
+    credits_id: int | None = Field(..., description="The invoice a credit note corrects.")
     state: InvoiceState
     client_id: int
     client_name: str
@@ -96,6 +125,8 @@ class InvoiceOut(Schema):
     issue_date: dt.date | None
     due_date: dt.date | None
     run_id: int | None
+    tax_note: str
+    paid_at: dt.datetime | None
     created_at: dt.datetime
 
     @staticmethod
@@ -114,6 +145,30 @@ class InvoiceFilters(Paging):
 
 class VoidIn(Schema):
     reason: Text = Field(..., max_length=2_000)
+
+
+class CreditIn(Schema):
+    reason: Text = Field(..., max_length=2_000)
+    release_time: bool = Field(True, description="Free the billed time for the next run.")
+
+
+class ManualLineIn(Schema):
+    description: Text = Field(..., min_length=1, max_length=300)
+    quantity: Decimal = Field(..., max_digits=12, decimal_places=4)
+    unit_price: Decimal = Field(..., max_digits=12, decimal_places=4)
+
+
+class RunOut(Schema):
+    id: int
+    state: str
+    cut_off: dt.date
+    clients_total: int
+    clients_done: int
+    invoice_count: int
+    entry_count: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str
 
 
 @router.post(
@@ -201,3 +256,104 @@ def void_invoice(request: AuthedRequest, invoice_id: ObjectId, payload: VoidIn) 
     invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
     invoice_void(invoice=invoice, actor=request.auth, reason=payload.reason)
     return invoice_get(actor=request.auth, invoice_id=invoice_id)
+
+
+@router.get(
+    "/invoice-runs/{run_id}",
+    response={200: RunOut, **error_responses(403, 404)},
+    summary="Get an invoice run",
+)
+def get_run(request: AuthedRequest, run_id: ObjectId) -> Any:
+    """A run's state and progress (clients done of clients planned) and its summary."""
+    run = runs_visible_to(request.auth).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Invoice run {run_id} not found.")
+    return run
+
+
+@router.post(
+    "/invoices/{invoice_id}/lines",
+    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 422)},
+    summary="Add a manual line to a draft",
+)
+def add_line(request: AuthedRequest, invoice_id: ObjectId, payload: ManualLineIn) -> Status:
+    """A manual line (quantity × unit price) on a draft invoice."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    invoice_line_add(
+        invoice=invoice,
+        description=payload.description,
+        quantity=payload.quantity,
+        unit_price=payload.unit_price,
+        actor=request.auth,
+    )
+    return Status(201, invoice_get(actor=request.auth, invoice_id=invoice_id))
+
+
+@router.delete(
+    "/invoices/{invoice_id}/lines/{line_id}",
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409)},
+    summary="Remove a line from a draft",
+)
+def remove_line(request: AuthedRequest, invoice_id: ObjectId, line_id: ObjectId) -> Invoice:
+    """Remove a draft's line and release its time (lines sharing its entries go too)."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    invoice_line_remove(invoice=invoice, line_id=line_id, actor=request.auth)
+    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+
+
+@router.post(
+    "/invoices/{invoice_id}/credit",
+    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 422)},
+    summary="Credit an issued invoice",
+)
+def credit_invoice(request: AuthedRequest, invoice_id: ObjectId, payload: CreditIn) -> Status:
+    """Issue a credit note negating every line of an issued invoice; optionally release its
+    time for re-billing. Returns the credit note."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    credit = invoice_credit(
+        invoice=invoice,
+        actor=request.auth,
+        reason=payload.reason,
+        release_time=payload.release_time,
+    )
+    return Status(201, invoice_get(actor=request.auth, invoice_id=credit.pk))
+
+
+@router.post(
+    "/invoices/{invoice_id}/paid",
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409)},
+    summary="Mark an invoice paid",
+)
+def mark_paid(request: AuthedRequest, invoice_id: ObjectId) -> Invoice:
+    """Record that an issued invoice has been paid."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    invoice_mark_paid(invoice=invoice, actor=request.auth)
+    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response={200: None, **error_responses(403, 404)},
+    summary="Download an invoice as PDF",
+)
+def invoice_pdf(request: AuthedRequest, invoice_id: ObjectId, entries: bool = False) -> Any:
+    """The invoice as a PDF; `entries=true` appends the time entries behind each line."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    response = HttpResponse(
+        exports.invoice_pdf(invoice, with_entries=entries), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(invoice)}.pdf"'
+    return response
+
+
+@router.get(
+    "/invoices/{invoice_id}/ubl",
+    response={200: None, **error_responses(403, 404)},
+    summary="Download an invoice as an EN 16931 e-invoice",
+)
+def invoice_ubl(request: AuthedRequest, invoice_id: ObjectId) -> Any:
+    """UBL 2.1 XML following EN 16931 (credit notes as type code 381)."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    response = HttpResponse(exports.ubl_invoice(invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(invoice)}.xml"'
+    return response

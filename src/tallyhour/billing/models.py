@@ -11,6 +11,11 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
 class InvoiceRun(models.Model):
     """One pass that turns approved, uninvoiced billable time up to a cut-off into drafts."""
 
@@ -25,6 +30,9 @@ class InvoiceRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     invoice_count = models.PositiveIntegerField(default=0)
     entry_count = models.PositiveIntegerField(default=0)
+    # Progress for long runs: clients planned and clients done so far.
+    clients_total = models.PositiveIntegerField(default=0)
+    clients_done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -49,6 +57,15 @@ class Invoice(models.Model):
         InvoiceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
     )
     state = models.CharField(max_length=8, choices=InvoiceState.choices, default=InvoiceState.DRAFT)
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    credits = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text="The issued invoice a credit note corrects.",
+    )
     number = models.CharField(max_length=64, null=True, blank=True, unique=True)
     number_year = models.PositiveIntegerField(null=True, blank=True)
     number_sequence = models.PositiveIntegerField(null=True, blank=True)
@@ -67,9 +84,13 @@ class Invoice(models.Model):
     seller_name = models.CharField(max_length=200, blank=True)
     seller_address = models.TextField(blank=True)
     seller_tax_id = models.CharField(max_length=64, blank=True)
+    tax_note = models.CharField(
+        max_length=300, blank=True, help_text="E.g. the reverse-charge statement."
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,10 +106,34 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=InvoiceState.values), name="invoice_state_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="invoice", credits__isnull=True)
+                | Q(kind="credit_note", credits__isnull=False),
+                name="credit_note_refers_to_invoice",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or f"draft {self.pk}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
+    def title(self) -> str:
+        noun = "Credit note" if self.is_credit_note else "Invoice"
+        return f"{noun} {self.number}" if self.number else f"Draft {noun.lower()} {self.pk}"
+
+
+class LineKind(models.TextChoices):
+    TIME = "time", "Time"
+    PREPAY = "prepay", "Drawn from prepaid hours"
+    RETAINER_INCLUDED = "retainer_included", "Included in retainer"
+    OVERAGE = "overage", "Retainer overage"
+    COVERED = "covered", "Covered by contract"
+    FEE = "fee", "Retainer fee"
+    MANUAL = "manual", "Manual"
 
 
 class InvoiceLine(models.Model):
@@ -101,10 +146,24 @@ class InvoiceLine(models.Model):
     charge_type = models.ForeignKey(
         "timetracking.ChargeType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    kind = models.CharField(max_length=20, choices=LineKind.choices, default=LineKind.TIME)
+    contract = models.ForeignKey(
+        "contracts.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(
+        null=True, blank=True, help_text="The retainer month a fee or included line belongs to."
+    )
     description = models.CharField(max_length=300)
-    billed_seconds = models.PositiveIntegerField(default=0)
-    quantity = models.DecimalField(max_digits=12, decimal_places=4, help_text="Hours.")
-    rate = models.DecimalField(max_digits=10, decimal_places=2)
+    # Negative on credit notes only.
+    billed_seconds = models.IntegerField(default=0)
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=4, help_text="Hours (units for fees and manual lines)."
+    )
+    base_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Before the multiplier."
+    )
+    multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    rate = models.DecimalField(max_digits=12, decimal_places=4)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
@@ -112,6 +171,26 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class LineTime(models.Model):
+    """How much billed time of one entry a line carries (an entry split by hours or by a
+    prepay block spreads over several lines, but points at exactly one of them)."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="times")
+    entry = models.ForeignKey(
+        "timetracking.TimeEntry", on_delete=models.CASCADE, related_name="line_times"
+    )
+    seconds = models.IntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "entry"], name="line_time_once_per_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} entry {self.entry_id}: {self.seconds}s"
 
 
 class InvoiceNumberSequence(models.Model):

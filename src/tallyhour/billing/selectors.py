@@ -33,6 +33,23 @@ def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> Q
         invoice_line__isnull=True,
         ticket__isnull=False,
         started_at__lt=cut_off_instant(cut_off),
+        # Capped timers wait for their agent to confirm the time before anyone bills it.
+        needs_review=False,
+    )
+    if client_ids:
+        entries = entries.filter(ticket__client_id__in=client_ids)
+    return entries
+
+
+def waiting_review(cut_off: dt.date, client_ids: list[int] | None = None) -> QuerySet[TimeEntry]:
+    """Approved billable time held back because a capped timer produced it."""
+    entries = TimeEntry.objects.filter(
+        state=EntryState.APPROVED,
+        is_billable=True,
+        invoice_line__isnull=True,
+        ticket__isnull=False,
+        started_at__lt=cut_off_instant(cut_off),
+        needs_review=True,
     )
     if client_ids:
         entries = entries.filter(ticket__client_id__in=client_ids)

@@ -10,4 +10,23 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:invoice_id>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/<int:invoice_id>/lines/", views.invoice_line_add, name="invoice_line_add"),
+    path(
+        "invoices/<int:invoice_id>/lines/<int:line_id>/remove/",
+        views.invoice_line_remove,
+        name="invoice_line_remove",
+    ),
+    path("invoices/<int:invoice_id>/credit/", views.invoice_credit, name="invoice_credit"),
+    path("invoices/<int:invoice_id>/paid/", views.invoice_paid, name="invoice_paid"),
+    path(
+        "invoices/<int:invoice_id>/download.<str:fmt>",
+        views.invoice_download,
+        name="invoice_download",
+    ),
+    path(
+        "invoices/<slug:kind>.csv",
+        views.invoice_list_csv,
+        name="invoice_list_csv",
+    ),
+    path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
 ]

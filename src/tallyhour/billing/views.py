@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
-from tallyhour.billing import selectors, services
+from tallyhour.billing import exports, selectors, services
 from tallyhour.billing.models import InvoiceState
+from tallyhour.billing.pricing import ClientPlan
 from tallyhour.core import dates
-from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.errors import DomainError, InvalidInput, NotFound
 from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import TimeEntry
@@ -57,7 +58,7 @@ def _org_today() -> dt.date:
     return dates.local_date(dates.now(), dates.zone(Organisation.current().timezone))
 
 
-def _totals_by_currency(previews: list[services.ClientPreview]) -> list[dict[str, Any]]:
+def _totals_by_currency(previews: list[ClientPlan]) -> list[dict[str, Any]]:
     """Grand totals per currency: amounts in different currencies are never added up."""
     totals: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"clients": 0, "entries": 0, "seconds": 0, "subtotal": Decimal("0")}
@@ -81,7 +82,7 @@ def run_page(request: PageRequest) -> HttpResponse:
         return error_page(request, exc)
     bound = "cut_off" in request.GET
     form = RunForm(request.GET if bound else None, initial={"cut_off": _org_today()})
-    previews: list[services.ClientPreview] | None = None
+    previews: list[ClientPlan] | None = None
     status = 200
     if bound and form.is_valid():
         try:
@@ -133,7 +134,7 @@ def run_commit(request: PageRequest) -> HttpResponse:
         if count
         else f"Invoice run {run.pk} found nothing left to bill."
     )
-    return done(request, message, reverse("billing:invoice_list") + f"?run={run.pk}")
+    return done(request, message, reverse("billing:run_detail", args=[run.pk]))
 
 
 @login_required
@@ -217,3 +218,149 @@ def invoice_void(request: PageRequest, invoice_id: int) -> HttpResponse:
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
     return done(request, "Draft voided; its time is free for the next run.", back)
+
+
+class ManualLineForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4)
+    unit_price = forms.DecimalField(max_digits=12, decimal_places=4)
+
+
+def _invoice_action(
+    request: PageRequest, invoice_id: int, action: Any, message: str
+) -> HttpResponse:
+    back = reverse("billing:invoice_detail", args=[invoice_id])
+    try:
+        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+        result = action(invoice)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    target = back
+    if getattr(result, "pk", invoice.pk) != invoice.pk and hasattr(result, "number"):
+        target = reverse("billing:invoice_detail", args=[result.pk])
+    return done(request, message, target)
+
+
+@login_required
+@require_POST
+def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        invoice_id,
+        lambda inv: services.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
+        "Line removed; its time is free for the next run.",
+    )
+
+
+@login_required
+@require_POST
+def invoice_line_add(request: PageRequest, invoice_id: int) -> HttpResponse:
+    form = ManualLineForm(request.POST)
+    if not form.is_valid():
+        return error_response(
+            request,
+            InvalidInput("Give a description, a quantity and a unit price."),
+            back_to=reverse("billing:invoice_detail", args=[invoice_id]),
+        )
+    data = form.cleaned_data
+    return _invoice_action(
+        request,
+        invoice_id,
+        lambda inv: services.invoice_line_add(
+            invoice=inv,
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            actor=request.user,
+        ),
+        "Line added.",
+    )
+
+
+@login_required
+@require_POST
+def invoice_credit(request: PageRequest, invoice_id: int) -> HttpResponse:
+    reason = (request.POST.get("reason") or "")[:2000]
+    release = request.POST.get("release_time") == "on"
+    return _invoice_action(
+        request,
+        invoice_id,
+        lambda inv: services.invoice_credit(
+            invoice=inv, actor=request.user, reason=reason, release_time=release
+        ),
+        "Credit note issued.",
+    )
+
+
+@login_required
+@require_POST
+def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        invoice_id,
+        lambda inv: services.invoice_mark_paid(invoice=inv, actor=request.user),
+        "Marked paid.",
+    )
+
+
+@login_required
+@require_GET
+def invoice_download(request: PageRequest, invoice_id: int, fmt: str) -> HttpResponse:
+    if fmt not in ("pdf", "xml", "csv"):
+        return error_page(request, NotFound(f"No {fmt} download."))
+    try:
+        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    name = exports.filename(invoice)
+    if fmt == "pdf":
+        body = exports.invoice_pdf(invoice, with_entries=request.GET.get("entries") == "1")
+        response = HttpResponse(body, content_type="application/pdf")
+    elif fmt == "xml":
+        response = HttpResponse(exports.ubl_invoice(invoice), content_type="application/xml")
+    else:
+        response = HttpResponse(exports.lines_csv([invoice]), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+CSV_KINDS = {
+    "invoices": exports.invoices_csv,
+    "lines": exports.lines_csv,
+    "accounting": exports.accounting_csv,
+}
+
+
+@login_required
+@require_GET
+def invoice_list_csv(request: PageRequest, kind: str) -> HttpResponse:
+    """Invoices (with the list's filters) as CSV: the list, their lines, or an accounting import."""
+    if kind not in CSV_KINDS:
+        return error_page(request, NotFound(f"No {kind} export."))
+    try:
+        invoices = selectors.invoices_visible_to(request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
+    state = request.GET.get("state", "")
+    if state in InvoiceState.values:
+        invoices = invoices.filter(state=state)
+    invoices = invoices.select_related("credits").prefetch_related("lines__charge_type")
+    response = HttpResponse(CSV_KINDS[kind](invoices), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def run_detail(request: PageRequest, run_id: int) -> HttpResponse:
+    """A run's progress (polled by htmx while it runs) and its summary."""
+    try:
+        run = selectors.runs_visible_to(request.user).filter(pk=run_id).first()
+    except DomainError as exc:
+        return error_page(request, exc)
+    if run is None:
+        return error_page(request, NotFound(f"Invoice run {run_id} not found."))
+    context = {"run": run, "invoices": run.invoices.select_related("client").order_by("pk")}
+    return render_page(
+        request, "billing/run_detail.html", "billing/partials/run_progress.html", context
+    )

@@ -6,8 +6,9 @@ from typing import Any
 from ninja import Field, Query, Router, Schema, Status
 
 from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.reference import client_create, clients_visible_to
 from tallyhour.api.schemas import Page, Paging, Text, error_responses, paginate
+from tallyhour.crm.selectors import clients_visible_to
+from tallyhour.crm.services import client_create
 
 router = Router(tags=["clients"])
 

@@ -23,6 +23,9 @@ class Client(models.Model):
     billing_email = models.EmailField(blank=True)
     tax_id = models.CharField(max_length=64, blank=True)
     payment_terms_days = models.PositiveIntegerField(null=True, blank=True)
+    reverse_charge = models.BooleanField(
+        default=False, help_text="The customer accounts for the tax (no tax on our invoices)."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

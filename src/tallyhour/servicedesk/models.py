@@ -11,6 +11,36 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ActionKind(models.TextChoices):
+    NOTE = "note", "Internal note"
+    REPLY = "reply", "Client reply"
+    STATUS_CHANGE = "status_change", "Status change"
+
+
+class TicketType(models.Model):
+    """A kind of ticket (incident, request, project, task) with its default charge type."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_project = models.BooleanField(
+        default=False, help_text="Tickets of this type are projects: task tickets sit under them."
+    )
+    default_charge_type = models.ForeignKey(
+        "timetracking.ChargeType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="New tickets of this type get this charge type unless one is chosen.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     """A piece of client work that time is logged against."""
 
@@ -41,17 +71,83 @@ class Ticket(models.Model):
         related_name="tickets",
         help_text="Else the client's default contract on the work date.",
     )
+    ticket_type = models.ForeignKey(
+        TicketType, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    project = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        help_text="The project this task belongs to; its time rolls up there.",
+    )
+    budget_hours = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Hours budgeted for this task or project.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "assignee"])]
+        indexes = [
+            models.Index(fields=["status", "assignee"]),
+            models.Index(fields=["client", "status"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_hours__isnull=True) | Q(budget_hours__gte=0),
+                name="ticket_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(project=models.F("id")), name="ticket_not_its_own_project"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.summary}"
+
+
+class Action(models.Model):
+    """A note, client reply or status change by an agent on a ticket; it may carry time."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="actions")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_actions"
+    )
+    kind = models.CharField(max_length=16, choices=ActionKind.choices, default=ActionKind.NOTE)
+    body = models.TextField(blank=True)
+    old_status = models.CharField(max_length=16, choices=TicketStatus.choices, blank=True)
+    new_status = models.CharField(max_length=16, choices=TicketStatus.choices, blank=True)
+    time_entry = models.OneToOneField(
+        "timetracking.TimeEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action",
+    )
+    client_visible = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionKind.values), name="action_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="status_change") | ~Q(new_status=""),
+                name="status_change_names_new_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"

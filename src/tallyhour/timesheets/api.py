@@ -1,4 +1,5 @@
-"""API: an agent's week, and submitting, approving, rejecting and recalling it."""
+"""API: an agent's week and day, submitting (weekly or per ticket), recalling, approving,
+rejecting (whole or single entries), writing off, reopening, bulk approval and entry history."""
 
 import datetime as dt
 from decimal import Decimal
@@ -11,25 +12,39 @@ from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.lookups import visible_agent
 from tallyhour.api.schemas import ObjectId, Page, Paging, Text, check_day, error_responses, paginate
 from tallyhour.core import dates
+from tallyhour.core.errors import NotFound
+from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import hours
-from tallyhour.timesheets.models import Submission, SubmissionState
+from tallyhour.servicedesk.models import Ticket
+from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
 from tallyhour.timesheets.selectors import (
     Day,
+    GridRow,
+    QueueItem,
     Week,
     approval_queue,
+    approval_queue_items,
     submission_entries,
     submission_get,
     submissions_visible_to,
+    time_entry_history,
     week_for,
 )
 from tallyhour.timesheets.services import (
     submission_approve,
     submission_recall,
     submission_reject,
+    submission_reject_entries,
+    submission_reopen,
     submission_submit,
+    submission_submit_ticket,
+    submissions_bulk_approve,
+    time_entry_write_off,
+    week_copy_previous_activities,
 )
 from tallyhour.timetracking.api import TimeEntryOut, TimerOut
 from tallyhour.timetracking.models import TimeEntry
+from tallyhour.timetracking.selectors import time_entry_get
 
 router = Router(tags=["timesheets"])
 
@@ -40,8 +55,10 @@ class SubmissionOut(Schema):
     id: int
     agent_id: int
     agent_name: str = Field(..., alias="agent.display_name")
-    week: str
-    week_start: dt.date
+    kind: SubmissionKind = Field(..., description="`week`, or `ticket` (per-ticket mode).")
+    week: str | None
+    week_start: dt.date | None
+    ticket_id: int | None
     state: SubmissionState
     submitted_at: dt.datetime
     comment: str = Field(..., description="The agent's note.")
@@ -50,10 +67,20 @@ class SubmissionOut(Schema):
     reason: str = Field(..., description="The approver's reason on rejection.")
     total_hours: Decimal
     billable_hours: Decimal
+    target_hours: Decimal = Field(..., description="The week's target when submitted.")
+    gap_hours: Decimal = Field(..., description="Target not covered by logged time.")
 
     @staticmethod
-    def resolve_week(submission: Submission) -> str:
-        return dates.format_week(submission.week_start)
+    def resolve_week(submission: Submission) -> str | None:
+        return dates.format_week(submission.week_start) if submission.week_start else None
+
+    @staticmethod
+    def resolve_target_hours(submission: Submission) -> Decimal:
+        return hours(submission.target_seconds)
+
+    @staticmethod
+    def resolve_gap_hours(submission: Submission) -> Decimal:
+        return hours(submission.gap_seconds)
 
     @staticmethod
     def resolve_total_hours(submission: Submission) -> Decimal:
@@ -72,9 +99,35 @@ class SubmissionDetailOut(SubmissionOut):
         return submission_entries(submission)
 
 
+class FlaggedEntryOut(TimeEntryOut):
+    flags: list[str] = Field(
+        ..., description="overlap, long, capped (forgotten timer), outside_hours."
+    )
+
+    @staticmethod
+    def resolve_flags(entry: TimeEntry) -> list[str]:
+        return getattr(entry, "queue_flags", [])
+
+
+class QueueItemOut(Schema):
+    submission: SubmissionOut
+    flags: list[str] = Field(..., description="gap, overlap, long, capped, outside_hours.")
+    entries: list[FlaggedEntryOut]
+
+    @staticmethod
+    def resolve_entries(item: QueueItem) -> list[TimeEntry]:
+        for entry in item.entries:
+            entry.queue_flags = item.flags_of(entry)  # type: ignore[attr-defined]
+        return item.entries
+
+
 class DayOut(Schema):
     date: dt.date
-    target_hours: Decimal = Field(..., description="From the agent's workday.")
+    target_hours: Decimal = Field(
+        ..., description="The workday, less public holidays, closure days and leave."
+    )
+    absence: str = Field(..., description="Holiday, closure or leave lowering the target.")
+    absence_kind: str = Field(..., description="`holiday`, `closure`, `leave` or empty.")
     logged_hours: Decimal
     billable_hours: Decimal
     gap_hours: Decimal = Field(..., description="Target not yet covered by logged time.")
@@ -97,6 +150,23 @@ class DayOut(Schema):
         return hours(day.gap_seconds)
 
 
+class GridRowOut(Schema):
+    key: str = Field(..., description="`t<ticket id>` or `a<charge type id>` for activities.")
+    label: str
+    detail: str
+    is_ticket: bool
+    hours: list[Decimal] = Field(..., description="Monday to Sunday.")
+    total_hours: Decimal
+
+    @staticmethod
+    def resolve_hours(row: GridRow) -> list[Decimal]:
+        return [hours(seconds) for seconds in row.cells]
+
+    @staticmethod
+    def resolve_total_hours(row: GridRow) -> Decimal:
+        return hours(row.total_seconds)
+
+
 class WeekTotalsOut(Schema):
     target_hours: Decimal
     logged_hours: Decimal
@@ -115,6 +185,7 @@ class WeekOut(Schema):
     submission: SubmissionOut | None = Field(..., description="The latest submission, if any.")
     running_timer: TimerOut | None
     days: list[DayOut]
+    rows: list[GridRowOut] = Field(..., description="Ticket and activity rows by day.")
     totals: WeekTotalsOut
 
     @staticmethod
@@ -145,7 +216,53 @@ class WeekOut(Schema):
 
 
 class SubmitIn(Schema):
-    comment: Text = Field("", max_length=2_000, description="E.g. why there are gaps.")
+    comment: Text = Field(
+        "", max_length=2_000, description="E.g. why there are gaps (stored with the gap)."
+    )
+
+
+class RejectEntriesIn(Schema):
+    entry_ids: list[ObjectId] = Field(..., min_length=1, max_length=1_000)
+    reason: Text = Field(..., max_length=2_000, description="Shown to the agent.")
+
+
+class ReopenIn(Schema):
+    reason: Text = Field(..., max_length=2_000)
+
+
+class BulkApproveIn(Schema):
+    submission_ids: list[ObjectId] = Field(..., min_length=1, max_length=500)
+
+
+class WriteOffIn(Schema):
+    billable_minutes: int = Field(..., ge=0, le=24 * 60, description="Time left to bill.")
+    reason: Text = Field(..., max_length=2_000)
+
+
+class CopyOut(Schema):
+    created: list[TimeEntryOut]
+    skipped: int = Field(..., description="Overlapping, or on a day with no target.")
+
+
+class DayViewOut(Schema):
+    agent_id: int
+    timezone: str
+    day: DayOut
+
+
+class HistoryOut(Schema):
+    id: int
+    created_at: dt.datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+
+    @staticmethod
+    def resolve_actor_name(row: AuditEntry) -> str | None:
+        return row.actor.display_name if row.actor else None
 
 
 class RejectIn(Schema):
@@ -258,3 +375,140 @@ def recall_submission(request: AuthedRequest, submission_id: ObjectId) -> Submis
     """The agent takes back an undecided submission; its entries become drafts again."""
     submission = submission_get(actor=request.auth, submission_id=submission_id)
     return submission_recall(submission=submission, actor=request.auth)
+
+
+@router.get(
+    "/timesheets/{agent_id}/days/{day}",
+    response={200: DayViewOut, **error_responses(404, 422)},
+    summary="Get an agent's day",
+)
+def get_day(request: AuthedRequest, agent_id: ObjectId, day: dt.date) -> dict[str, Any]:
+    """One local day of the agent's week: target, absence, logged, gap and its entries."""
+    check_day(day, "day")
+    week = week_for(visible_agent(request.auth, agent_id), dates.week_start(day))
+    return {
+        "agent_id": agent_id,
+        "timezone": week.timezone,
+        "day": next(d for d in week.days if d.date == day),
+    }
+
+
+@router.post(
+    "/timesheets/{agent_id}/{week}/copy-last-week",
+    response={201: CopyOut, **error_responses(403, 404, 422)},
+    summary="Copy last week's activities",
+)
+def copy_last_week(request: AuthedRequest, agent_id: ObjectId, week: str) -> Status:
+    """Repeat the previous week's non-ticket entries (meetings, admin…) at the same local
+    times; overlapping ones and those on days off are skipped."""
+    monday = _monday(week)
+    created, skipped = week_copy_previous_activities(
+        agent=visible_agent(request.auth, agent_id), week_start=monday, actor=request.auth
+    )
+    return Status(201, {"created": created, "skipped": skipped})
+
+
+@router.post(
+    "/timesheets/{agent_id}/tickets/{ticket_id}/submit",
+    response={201: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    summary="Submit a ticket's time",
+)
+def submit_ticket(
+    request: AuthedRequest, agent_id: ObjectId, ticket_id: ObjectId, payload: SubmitIn | None = None
+) -> Status:
+    """Per-ticket mode: send the agent's open entries on one ticket for approval (409 in
+    weekly mode, or when there is nothing to submit)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id} not found.")
+    submission = submission_submit_ticket(
+        ticket=ticket,
+        agent=visible_agent(request.auth, agent_id),
+        actor=request.auth,
+        comment=payload.comment if payload else "",
+    )
+    return Status(201, submission)
+
+
+@router.get(
+    "/approvals",
+    response={200: list[QueueItemOut], **error_responses()},
+    summary="The approval queue with flags",
+)
+def list_approvals(request: AuthedRequest) -> list[Any]:
+    """Submissions waiting for the caller's decision, oldest first, each with its entries and
+    flags (gaps, overlaps, very long entries, capped timers, time outside working hours)."""
+    return list(approval_queue_items(request.auth))
+
+
+@router.post(
+    "/submissions/{submission_id}/reject-entries",
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    summary="Return single entries",
+)
+def reject_entries(
+    request: AuthedRequest, submission_id: ObjectId, payload: RejectEntriesIn
+) -> Submission:
+    """Return some entries to the agent with a reason; the rest wait for a decision.
+    Returning every remaining entry rejects the submission."""
+    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    entries = list(submission.entries.filter(pk__in=payload.entry_ids))
+    if len(entries) != len(set(payload.entry_ids)):
+        raise NotFound("Some of these entries are not in this submission.")
+    return submission_reject_entries(
+        submission=submission, entries=entries, actor=request.auth, reason=payload.reason
+    )
+
+
+@router.post(
+    "/submissions/{submission_id}/reopen",
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    summary="Reopen an approved submission",
+)
+def reopen_submission(
+    request: AuthedRequest, submission_id: ObjectId, payload: ReopenIn
+) -> Submission:
+    """Undo an approval with a reason while none of its time is invoiced: the submission
+    waits for a new decision and its entries are submitted again."""
+    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    return submission_reopen(submission=submission, actor=request.auth, reason=payload.reason)
+
+
+@router.post(
+    "/approvals/bulk-approve",
+    response={200: list[SubmissionOut], **error_responses(403, 404, 409, 422)},
+    summary="Approve several submissions",
+)
+def bulk_approve(request: AuthedRequest, payload: BulkApproveIn) -> list[Submission]:
+    """Approve all the given submissions, or none of them if any one is refused."""
+    found = list(submissions_visible_to(request.auth).filter(pk__in=payload.submission_ids))
+    if len(found) != len(set(payload.submission_ids)):
+        raise NotFound("Some of these submissions were not found.")
+    return submissions_bulk_approve(submissions=found, actor=request.auth)
+
+
+@router.post(
+    "/time-entries/{entry_id}/write-off",
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    summary="Write off billable time",
+)
+def write_off(request: AuthedRequest, entry_id: ObjectId, payload: WriteOffIn) -> TimeEntry:
+    """Bill less of a submitted entry than was worked, with a reason; worked time is kept."""
+    entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    return time_entry_write_off(
+        entry=entry,
+        actor=request.auth,
+        billable_seconds=payload.billable_minutes * 60,
+        reason=payload.reason,
+    )
+
+
+@router.get(
+    "/time-entries/{entry_id}/history",
+    response={200: list[HistoryOut], **error_responses(404)},
+    summary="An entry's history",
+)
+def entry_history(request: AuthedRequest, entry_id: ObjectId) -> list[AuditEntry]:
+    """Every recorded change to the entry, oldest first: who, when, before, after and why."""
+    _, history = time_entry_history(actor=request.auth, entry_id=entry_id)
+    return history

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TimesheetsConfig(AppConfig):
     name = "tallyhour.timesheets"
     label = "timesheets"
+
+    def ready(self) -> None:
+        from tallyhour.timesheets import tasks
+
+        tasks.register()

@@ -10,13 +10,30 @@ class SubmissionState(models.TextChoices):
     RECALLED = "recalled", "Recalled"
 
 
+class SubmissionKind(models.TextChoices):
+    WEEK = "week", "Week"
+    TICKET = "ticket", "Ticket"
+
+
 class Submission(models.Model):
-    """An agent's week of time sent for approval, and the decision on it."""
+    """An agent's week (or one ticket's entries) sent for approval, and the decision on it."""
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
-    week_start = models.DateField(help_text="Monday of the week, in the agent's time zone.")
+    kind = models.CharField(max_length=6, choices=SubmissionKind.choices, default="week")
+    week_start = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Monday of the week, in the agent's time zone (weekly submissions only).",
+    )
+    ticket = models.ForeignKey(
+        "servicedesk.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+    )
     state = models.CharField(
         max_length=10, choices=SubmissionState.choices, default=SubmissionState.SUBMITTED
     )
@@ -29,20 +46,33 @@ class Submission(models.Model):
     reason = models.TextField(blank=True, help_text="The approver's reason on rejection.")
     total_seconds = models.PositiveIntegerField(default=0)
     billable_seconds = models.PositiveIntegerField(default=0)
+    target_seconds = models.PositiveIntegerField(default=0)
+    gap_seconds = models.PositiveIntegerField(
+        default=0, help_text="Target not covered by logged time when submitted."
+    )
 
     class Meta:
-        ordering = ["-week_start", "agent"]
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
         constraints = [
-            # One live (undecided or approved) submission per agent and week.
+            # One undecided weekly submission per agent and week. An approved week may get a
+            # follow-up submission (entries returned singly, fixed and sent again).
             models.UniqueConstraint(
                 fields=["agent", "week_start"],
-                condition=Q(state__in=["submitted", "approved"]),
-                name="one_live_submission_per_week",
+                condition=Q(state="submitted", kind="week"),
+                name="one_pending_submission_per_week",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=SubmissionState.values), name="submission_state_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="week", week_start__isnull=False, ticket__isnull=True)
+                | Q(kind="ticket", ticket__isnull=False, week_start__isnull=True),
+                name="submission_kind_matches_scope",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.kind == SubmissionKind.TICKET:
+            return f"{self.agent} ticket #{self.ticket_id} ({self.state})"
         return f"{self.agent} week of {self.week_start} ({self.state})"

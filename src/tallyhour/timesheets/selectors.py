@@ -1,16 +1,21 @@
-"""Reads for weeks and submissions."""
+"""Reads for weeks, days, submissions, the approval queue and entry history."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from tallyhour.accounts.models import User
+from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
+from tallyhour.accounts.models import Organisation, User, Workday
 from tallyhour.accounts.selectors import approved_agent_ids
 from tallyhour.core import dates
+from tallyhour.core.audit import history_for
 from tallyhour.core.errors import NotFound
-from tallyhour.timesheets.models import Submission, SubmissionState
-from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
+from tallyhour.core.models import AuditEntry
+from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
+from tallyhour.timetracking.models import EDITABLE_STATES, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.selectors import time_entry_get
 from tallyhour.timetracking.services import agent_profile
 
 
@@ -21,6 +26,7 @@ class Day:
     logged_seconds: int = 0
     billable_seconds: int = 0
     entries: list[TimeEntry] = field(default_factory=list)
+    calendar: CalendarDay | None = None
 
     @property
     def gap_seconds(self) -> int:
@@ -31,6 +37,37 @@ class Day:
         if not self.target_seconds:
             return 100 if self.logged_seconds else 0
         return min(100, round(100 * self.logged_seconds / self.target_seconds))
+
+    @property
+    def absence(self) -> str:
+        """Holiday, closure or leave lowering this day's target ('' when none)."""
+        return self.calendar.absence_label if self.calendar else ""
+
+    @property
+    def absence_kind(self) -> str:
+        if self.calendar is None:
+            return ""
+        if self.calendar.holiday:
+            return "holiday"
+        if self.calendar.closure:
+            return "closure"
+        return "leave" if self.calendar.leaves else ""
+
+
+@dataclass
+class GridRow:
+    """One ticket or activity across the week: seconds per day."""
+
+    key: str
+    label: str
+    detail: str
+    is_ticket: bool
+    cells: list[int]
+    billable_seconds: int = 0
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(self.cells)
 
 
 @dataclass
@@ -45,6 +82,10 @@ class Week:
     @property
     def label(self) -> str:
         return dates.format_week(self.monday)
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
 
     @property
     def entries(self) -> list[TimeEntry]:
@@ -71,27 +112,47 @@ class Week:
         return sum(d.gap_seconds for d in self.days)
 
     @property
-    def can_submit(self) -> bool:
-        return self.submission is None or self.submission.state in (
-            SubmissionState.REJECTED,
-            SubmissionState.RECALLED,
-        )
+    def has_unsubmitted(self) -> bool:
+        return any(e.state in EDITABLE_STATES and not e.invoice_line_id for e in self.entries)
 
     @property
-    def has_unsubmitted(self) -> bool:
-        return any(e.state in ("draft", "rejected") for e in self.entries)
+    def can_submit(self) -> bool:
+        if self.submission is None or self.submission.state in (
+            SubmissionState.REJECTED,
+            SubmissionState.RECALLED,
+        ):
+            return True
+        # An approved week takes a follow-up submission for entries returned and fixed.
+        return self.submission.state == SubmissionState.APPROVED and self.has_unsubmitted
+
+    @property
+    def rows(self) -> list[GridRow]:
+        """Entries grouped by ticket (or by activity when there is none), by day."""
+        rows: dict[str, GridRow] = {}
+        for index, day in enumerate(self.days):
+            for entry in day.entries:
+                if entry.ticket_id:
+                    key = f"t{entry.ticket_id}"
+                    label = f"#{entry.ticket_id} {entry.ticket.summary}"  # type: ignore[union-attr]
+                    detail = entry.ticket.client.name  # type: ignore[union-attr]
+                else:
+                    key, label, detail = f"a{entry.charge_type_id}", entry.charge_type.name, ""
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = GridRow(key, label, detail, bool(entry.ticket_id), [0] * 7)
+                row.cells[index] += entry.worked_seconds
+                row.billable_seconds += entry.billable_seconds if entry.is_billable else 0
+        return sorted(rows.values(), key=lambda r: (not r.is_ticket, r.label.lower()))
 
 
 def week_for(agent: User, monday: dt.date) -> Week:
-    """An agent's week in their zone: entries by local day against the workday target."""
+    """An agent's week in their zone: entries by local day against the calendar's target."""
     profile = agent_profile(agent)
     tz = dates.zone(profile.timezone)
-    start, end = dates.day_range(monday, monday + dt.timedelta(days=6), tz)
-    targets = {w.weekday: w.target_seconds for w in profile.workdays.all()}
-    days = [
-        Day(date=d, target_seconds=targets.get(d.weekday(), 0))
-        for d in dates.days(monday, monday + dt.timedelta(days=6))
-    ]
+    sunday = monday + dt.timedelta(days=6)
+    start, end = dates.day_range(monday, sunday, tz)
+    calendar = calendars_by_agent([profile], monday, sunday)[agent.pk]
+    days = [Day(date=c.day, target_seconds=c.target_seconds, calendar=c) for c in calendar]
     entries = (
         TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
         .select_related("ticket", "ticket__client", "charge_type")
@@ -104,7 +165,10 @@ def week_for(agent: User, monday: dt.date) -> Week:
         if entry.is_billable:
             day.billable_seconds += entry.worked_seconds
     submission = (
-        Submission.objects.filter(agent=agent, week_start=monday).order_by("-submitted_at").first()
+        Submission.objects.select_related("decided_by")
+        .filter(agent=agent, kind=SubmissionKind.WEEK, week_start=monday)
+        .order_by("-submitted_at", "-id")
+        .first()
     )
     timer = (
         Timer.objects.select_related("ticket", "charge_type")
@@ -121,8 +185,20 @@ def week_for(agent: User, monday: dt.date) -> Week:
     )
 
 
+def previous_week_activity_entries(agent: User, monday: dt.date) -> QuerySet[TimeEntry]:
+    """Last week's entries without a ticket (meetings, admin, travel): what a copy repeats."""
+    tz = dates.zone(agent_profile(agent).timezone)
+    start, end = dates.day_range(monday - dt.timedelta(days=7), monday - dt.timedelta(days=1), tz)
+    return TimeEntry.objects.filter(
+        agent=agent, ticket__isnull=True, started_at__gte=start, started_at__lt=end
+    ).select_related("charge_type")
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
 def submissions_visible_to(actor: User) -> QuerySet[Submission]:
-    subs = Submission.objects.select_related("agent", "decided_by")
+    subs = Submission.objects.select_related("agent", "decided_by", "ticket")
     if actor.is_billing_role:
         return subs
     # Whoever approves an agent's time may see it, whatever their role.
@@ -138,10 +214,22 @@ def submission_get(*, actor: User, submission_id: int) -> Submission:
 
 def approval_queue(actor: User) -> QuerySet[Submission]:
     """Submissions waiting for `actor`'s decision, oldest first, never their own."""
-    subs = Submission.objects.select_related("agent").filter(state=SubmissionState.SUBMITTED)
+    subs = Submission.objects.select_related("agent", "ticket").filter(
+        state=SubmissionState.SUBMITTED
+    )
     if not actor.is_admin_role:
         subs = subs.filter(agent__in=approved_agent_ids(actor).values("user_id"))
-    return subs.exclude(agent=actor).order_by("submitted_at")
+    return subs.exclude(agent=actor).order_by("submitted_at", "id")
+
+
+def reopenable_submissions(actor: User, limit: int = 20) -> list[Submission]:
+    """Recently approved submissions `actor` decides, newest first (candidates for reopening)."""
+    subs = Submission.objects.select_related("agent", "ticket", "decided_by").filter(
+        state=SubmissionState.APPROVED
+    )
+    if not actor.is_admin_role:
+        subs = subs.filter(agent__in=approved_agent_ids(actor).values("user_id"))
+    return list(subs.exclude(agent=actor).order_by("-decided_at", "-id")[:limit])
 
 
 def submission_entries(submission: Submission) -> QuerySet[TimeEntry]:
@@ -155,3 +243,106 @@ def submission_totals(submission: Submission) -> dict[str, int]:
         worked=Sum("worked_seconds"), billable=Sum("billable_seconds")
     )
     return {"worked": agg["worked"] or 0, "billable": agg["billable"] or 0}
+
+
+# --- the approval queue with flags ------------------------------------------------------------
+
+FLAG_LABELS = {
+    "gap": "Gaps",
+    "overlap": "Overlaps",
+    "long": "Very long entry",
+    "capped": "Capped timer",
+    "outside_hours": "Outside working hours",
+}
+
+
+@dataclass
+class QueueItem:
+    """A submission waiting for a decision, with its entries and what deserves a look."""
+
+    submission: Submission
+    entries: list[TimeEntry]
+    entry_flags: dict[int, list[str]]
+    flags: list[str]
+
+    @property
+    def flag_labels(self) -> list[tuple[str, str]]:
+        return [(flag, FLAG_LABELS[flag]) for flag in self.flags]
+
+    def flags_of(self, entry: TimeEntry) -> list[str]:
+        return self.entry_flags.get(entry.pk, [])
+
+
+def _outside_hours(entry: TimeEntry, workdays: dict[int, Workday], tz: dt.tzinfo) -> bool:
+    start, end = entry.started_at.astimezone(tz), entry.ended_at.astimezone(tz)
+    workday = workdays.get(start.weekday())
+    if workday is None:
+        return True
+    day_start = dt.datetime.combine(start.date(), workday.start, tzinfo=tz)
+    day_end = dt.datetime.combine(start.date(), workday.end, tzinfo=tz)
+    return start < day_start or end > day_end
+
+
+def entry_flags(
+    entries: list[TimeEntry], workdays: dict[int, Workday], tz: dt.tzinfo, long_seconds: int
+) -> dict[int, list[str]]:
+    """Per entry: overlaps, very long, capped timer, outside the agent's working hours."""
+    flags: dict[int, list[str]] = defaultdict(list)
+    latest: TimeEntry | None = None
+    for entry in sorted(entries, key=lambda e: (e.started_at, e.pk)):
+        if latest is not None and entry.started_at < latest.ended_at:
+            flags[entry.pk].append("overlap")
+            if "overlap" not in flags[latest.pk]:
+                flags[latest.pk].append("overlap")
+        if latest is None or entry.ended_at > latest.ended_at:
+            latest = entry
+        if entry.worked_seconds > long_seconds:
+            flags[entry.pk].append("long")
+        if entry.needs_review:
+            flags[entry.pk].append("capped")
+        if _outside_hours(entry, workdays, tz):
+            flags[entry.pk].append("outside_hours")
+    return dict(flags)
+
+
+def approval_queue_items(actor: User, *, only: int | None = None) -> list[QueueItem]:
+    """The approval queue with entries and flags, in a fixed number of queries."""
+    entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type").order_by(
+        "started_at", "id"
+    )
+    queue = (
+        approval_queue(actor)
+        .select_related("agent__agent")
+        .prefetch_related(Prefetch("entries", queryset=entries), "agent__agent__workdays")
+    )
+    if only is not None:
+        queue = queue.filter(pk=only)
+    long_seconds = Organisation.current().max_timer_hours * 3600
+    items = []
+    for submission in queue:
+        profile = getattr(submission.agent, "agent", None)
+        workdays = {w.weekday: w for w in profile.workdays.all()} if profile else {}
+        tz = dates.zone(profile.timezone if profile else "UTC")
+        own = list(submission.entries.all())
+        per_entry = entry_flags(own, workdays, tz, long_seconds)
+        found = {flag for entry_flags_ in per_entry.values() for flag in entry_flags_}
+        if submission.gap_seconds:
+            found.add("gap")
+        items.append(
+            QueueItem(
+                submission=submission,
+                entries=own,
+                entry_flags=per_entry,
+                flags=[flag for flag in FLAG_LABELS if flag in found],
+            )
+        )
+    return items
+
+
+# --- entry history ----------------------------------------------------------------------------
+
+
+def time_entry_history(*, actor: User, entry_id: int) -> tuple[TimeEntry, list[AuditEntry]]:
+    """An entry the actor may see, with every recorded change to it, oldest first."""
+    entry = time_entry_get(actor=actor, entry_id=entry_id)
+    return entry, list(history_for(entry).order_by("created_at", "id"))

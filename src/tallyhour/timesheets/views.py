@@ -1,31 +1,41 @@
 """My week (entries, targets, gaps, timer, submission), inline entry edits, and approvals."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from tallyhour.accounts.models import Role, User
+from tallyhour.accounts import services as account_services
+from tallyhour.accounts.calendars import calendar_for
+from tallyhour.accounts.models import Leave, LeaveKind, Role, User
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.core import dates
 from tallyhour.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.core.htmx import (
+    PageRequest,
+    done,
+    error_page,
+    error_response,
+    render_page,
+    safe_next,
+)
 from tallyhour.core.templatetags.tally import hours
+from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets import selectors, services
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking import services as tracking
 from tallyhour.timetracking.models import TimeEntry, TimerState
 from tallyhour.timetracking.selectors import time_entry_get, timers_for
-from tallyhour.timetracking.views import EntryForm, TimerStartForm
+from tallyhour.timetracking.views import EntryForm, TimerStartForm, parse_duration
 
 DEFAULT_START = dt.time(9, 0)
 
@@ -228,9 +238,22 @@ def entry_row(request: PageRequest, entry_id: int) -> HttpResponse:
         return error_response(request, exc)
     tz = _zone_of(entry.agent)
     if not request.htmx:
-        return redirect(week_url(request, entry.agent, _monday_of(entry, tz)))
+        return entry_history_page(request, entry, tz)
     context = {"entry": entry, "tz": str(tz), "can_edit": _may_log_for(request.user, entry.agent)}
     return render(request, "timesheets/partials/entry_row.html", context)
+
+
+def entry_history_page(request: PageRequest, entry: TimeEntry, tz: Any) -> HttpResponse:
+    """The entry with its audit history: who changed what, when, and why."""
+    entry, history = selectors.time_entry_history(actor=request.user, entry_id=entry.pk)
+    context = {
+        "entry": entry,
+        "history": history,
+        "tz": str(tz),
+        "week_url": week_url(request, entry.agent, _monday_of(entry, tz)),
+        "can_write_off": _may_decide(request.user, entry.agent) and entry.is_billable,
+    }
+    return render(request, "timesheets/entry_history.html", context)
 
 
 @login_required
@@ -331,7 +354,11 @@ def submit_week(request: PageRequest, week: str) -> HttpResponse:
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
         submission = services.submission_submit(
-            agent=agent, week_start=monday, actor=request.user, comment=comment
+            agent=agent,
+            week_start=monday,
+            actor=request.user,
+            comment=comment,
+            require_gap_reason=True,
         )
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
@@ -348,7 +375,11 @@ def submit_week(request: PageRequest, week: str) -> HttpResponse:
 def recall_submission(request: PageRequest, submission_id: int) -> HttpResponse:
     try:
         submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
-        back = week_url(request, submission.agent, submission.week_start)
+        back = (
+            week_url(request, submission.agent, submission.week_start)
+            if submission.week_start
+            else reverse("home")
+        )
         services.submission_recall(submission=submission, actor=request.user)
     except DomainError as exc:
         return error_response(request, exc, back_to=reverse("home"))
@@ -363,15 +394,27 @@ def _check_approver(user: User) -> None:
         raise Forbidden("Approvals are for approvers and admins.")
 
 
-def _queue(user: User) -> QuerySet[Submission]:
-    entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type").order_by(
-        "started_at", "id"
-    )
-    return (
-        selectors.approval_queue(user)
-        .select_related("agent__agent")
-        .prefetch_related(Prefetch("entries", queryset=entries))
-    )
+def _may_decide(viewer: User, agent: User) -> bool:
+    return viewer.pk != agent.pk and (viewer.role == Role.APPROVER or viewer.is_admin_role)
+
+
+class WriteOffForm(forms.Form):
+    billable = forms.CharField(max_length=16, label="Bill")
+    reason = forms.CharField(max_length=2000, error_messages={"required": "Give a reason."})
+
+    def clean_billable(self) -> int:
+        minutes = parse_duration(self.cleaned_data["billable"])
+        if minutes is None:
+            raise forms.ValidationError("Enter time like 1:30, 90m or 1.5h (0 writes it all off).")
+        return minutes * 60
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(max_length=2000, error_messages={"required": "Give a reason."})
+
+
+def _queue_item(user: User, submission_id: int) -> selectors.QueueItem | None:
+    return next(iter(selectors.approval_queue_items(user, only=submission_id)), None)
 
 
 @login_required
@@ -381,9 +424,18 @@ def approvals(request: PageRequest) -> HttpResponse:
         _check_approver(request.user)
     except DomainError as exc:
         return error_page(request, exc)
-    queue = list(_queue(request.user))
-    context = {"queue": queue, "reject_form": RejectForm()}
+    context = {
+        "queue": selectors.approval_queue_items(request.user),
+        "reject_form": RejectForm(),
+        "approved": selectors.reopenable_submissions(request.user),
+    }
     return render(request, "timesheets/approvals.html", context)
+
+
+def _scope(submission: Submission) -> str:
+    if submission.week_start is not None:
+        return f"week {dates.format_week(submission.week_start)}"
+    return f"time on ticket #{submission.ticket_id}"
 
 
 def _decided(request: PageRequest, submission: Submission, message: str) -> HttpResponse:
@@ -396,18 +448,21 @@ def _decided(request: PageRequest, submission: Submission, message: str) -> Http
     return done(request, message, reverse("timesheets:approvals"))
 
 
-def _card_with_error(
-    request: PageRequest, submission_id: int, form: RejectForm, status: int
+def _card(
+    request: PageRequest,
+    submission_id: int,
+    *,
+    form: forms.Form | None = None,
+    status: int = 200,
+    message: str = "",
 ) -> HttpResponse:
-    submission = _queue(request.user).filter(pk=submission_id).first()
-    if submission is None:
+    item = _queue_item(request.user, submission_id)
+    if item is None:
         return error_response(request, NotFound("This submission is no longer waiting."))
-    return render(
-        request,
-        "timesheets/partials/approval_card.html",
-        {"submission": submission, "reject_form": form},
-        status=status,
-    )
+    if message:
+        messages.success(request, message)
+    context = {"item": item, "reject_form": form or RejectForm(), "oob_messages": bool(message)}
+    return render(request, "timesheets/partials/approval_card.html", context, status=status)
 
 
 @login_required
@@ -419,30 +474,262 @@ def approve(request: PageRequest, submission_id: int) -> HttpResponse:
         submission = services.submission_approve(submission=submission, actor=request.user)
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
-    week = dates.format_week(submission.week_start)
-    return _decided(request, submission, f"Approved {submission.agent.display_name}'s week {week}.")
+    return _decided(
+        request, submission, f"Approved {submission.agent.display_name}'s {_scope(submission)}."
+    )
+
+
+@login_required
+@require_POST
+def bulk_approve(request: PageRequest) -> HttpResponse:
+    back = reverse("timesheets:approvals")
+    ids = [int(v) for v in request.POST.getlist("submission_ids") if v.isdigit()]
+    try:
+        chosen = list(selectors.approval_queue(request.user).filter(pk__in=ids))
+        if len(chosen) != len(set(ids)):
+            raise NotFound("Some of these submissions are no longer waiting for you.")
+        approved = services.submissions_bulk_approve(submissions=chosen, actor=request.user)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    if request.htmx:
+        messages.success(request, f"Approved {len(approved)} submissions.")
+        return HttpResponseClientRedirect(back)
+    plural = "" if len(approved) == 1 else "s"
+    return done(request, f"Approved {len(approved)} submission{plural}.", back)
 
 
 @login_required
 @require_POST
 def reject(request: PageRequest, submission_id: int) -> HttpResponse:
+    """Reject the whole submission, or (scope=selected) return the ticked entries."""
     back = reverse("timesheets:approvals")
     form = RejectForm(request.POST)
+    selected = request.POST.get("scope") == "selected"
     if not form.is_valid():
         if request.htmx:
-            return _card_with_error(request, submission_id, form, 422)
+            return _card(request, submission_id, form=form, status=422)
         error = InvalidInput("Give a reason for the rejection.", fields={"reason": "required"})
         return error_response(request, error, back_to=back)
+    reason = form.cleaned_data["reason"]
     try:
         submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
-        submission = services.submission_reject(
+        if selected:
+            ids = [int(v) for v in request.POST.getlist("entry_ids") if v.isdigit()]
+            entries = list(submission.entries.filter(pk__in=ids))
+            submission = services.submission_reject_entries(
+                submission=submission, entries=entries, actor=request.user, reason=reason
+            )
+        else:
+            submission = services.submission_reject(
+                submission=submission, actor=request.user, reason=reason
+            )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    name = submission.agent.display_name
+    if selected and submission.state == "submitted":
+        message = f"Returned {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} to {name}."
+        if request.htmx:
+            return _card(request, submission.pk, message=message)
+        return done(request, message, back)
+    return _decided(
+        request,
+        submission,
+        f"Rejected {name}'s {_scope(submission)}; the entries are back with them.",
+    )
+
+
+@login_required
+@require_POST
+def write_off(request: PageRequest, entry_id: int) -> HttpResponse:
+    back = reverse("timesheets:approvals")
+    form = WriteOffForm(request.POST)
+    try:
+        entry = time_entry_get(actor=request.user, entry_id=entry_id)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise InvalidInput(" ".join(str(e) for e in errors), fields={field: "invalid"})
+        entry = services.time_entry_write_off(
+            entry=entry,
+            actor=request.user,
+            billable_seconds=form.cleaned_data["billable"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=request.POST.get("next") or back)
+    message = (
+        f"Entry {entry.pk}: billing {hours(entry.billable_seconds)} of "
+        f"{hours(entry.worked_seconds)} worked."
+    )
+    if request.htmx and entry.submission_id and entry.state == "submitted":
+        return _card(request, entry.submission_id, message=message)
+    if request.htmx:
+        messages.success(request, message)
+        return HttpResponseClientRedirect(reverse("timesheets:time_entry_row", args=[entry.pk]))
+    return done(request, message, safe_next(request, back))
+
+
+@login_required
+@require_POST
+def reopen(request: PageRequest, submission_id: int) -> HttpResponse:
+    back = reverse("timesheets:approvals")
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput("Give a reason for reopening.", fields={"reason": "required"})
+        submission = selectors.submission_get(actor=request.user, submission_id=submission_id)
+        submission = services.submission_reopen(
             submission=submission, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
-    week = dates.format_week(submission.week_start)
-    return _decided(
+    return done(
         request,
-        submission,
-        f"Rejected {submission.agent.display_name}'s week {week}; the entries are back with them.",
+        f"Reopened {submission.agent.display_name}'s {_scope(submission)}; it waits for a "
+        "new decision.",
+        back,
     )
+
+
+# --- day view, copying, per-ticket submission -------------------------------------------------
+
+
+@login_required
+@require_GET
+def day_page(request: PageRequest, day: str) -> HttpResponse:
+    try:
+        agent = _agent_from(request, request.GET.get("agent"))
+        try:
+            date = dt.date.fromisoformat(day)
+        except ValueError as exc:
+            raise NotFound("No such day.") from exc
+    except DomainError as exc:
+        return error_page(request, exc)
+    monday = dates.week_start(date)
+    context = _week_context(request, agent, monday, day=date)
+    context["day"] = next(d for d in context["week"].days if d.date == date)
+    context["prev_day"] = (date - dt.timedelta(days=1)).isoformat()
+    context["next_day"] = (date + dt.timedelta(days=1)).isoformat()
+    return render(request, "timesheets/day.html", context)
+
+
+@login_required
+@require_POST
+def copy_last_week(request: PageRequest, week: str) -> HttpResponse:
+    try:
+        agent = _agent_from(request, request.POST.get("agent"))
+        monday = dates.parse_week(week)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=reverse("home"))
+    back = week_url(request, agent, monday)
+    try:
+        created, skipped = services.week_copy_previous_activities(
+            agent=agent, week_start=monday, actor=request.user
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    message = f"Copied {len(created)} entr{'y' if len(created) == 1 else 'ies'} from last week."
+    if skipped:
+        message += f" Skipped {skipped} (overlapping, or on a day off)."
+    return done(request, message, back)
+
+
+@login_required
+@require_POST
+def submit_ticket(request: PageRequest, ticket_id: int) -> HttpResponse:
+    back = safe_next(request, reverse("home"))
+    try:
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound("No such ticket.")
+        submission = services.submission_submit_ticket(
+            ticket=ticket, agent=request.user, actor=request.user
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(
+        request,
+        f"Time on ticket #{ticket_id} submitted ({hours(submission.total_seconds)}).",
+        back,
+    )
+
+
+# --- leave ------------------------------------------------------------------------------------
+
+
+class LeaveForm(forms.Form):
+    kind = forms.ChoiceField(choices=LeaveKind.choices, label="Kind")
+    first_day = forms.DateField(
+        label="First day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last_day = forms.DateField(
+        label="Last day",
+        required=False,
+        help_text="Empty for one day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    hours = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.25"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        help_text="Empty for whole days",
+    )
+    note = forms.CharField(required=False, max_length=200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave_page(request: PageRequest) -> HttpResponse:
+    profile = tracking.agent_profile(request.user)
+    form = LeaveForm(request.POST or None, label_suffix="")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                leave = account_services.leave_create(
+                    agent=profile,
+                    actor=request.user,
+                    kind=data["kind"],
+                    first_day=data["first_day"],
+                    last_day=data["last_day"],
+                    hours=data["hours"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                return done(
+                    request,
+                    f"{leave.get_kind_display()} recorded: {leave.first_day:%a %d %b}"
+                    + (f" – {leave.last_day:%a %d %b}" if leave.last_day != leave.first_day else "")
+                    + ".",
+                    reverse("timesheets:leave"),
+                )
+    today = dates.local_date(dates.now(), dates.zone(profile.timezone))
+    horizon = today + dt.timedelta(days=120)
+    context = {
+        "form": form,
+        "leaves": Leave.objects.filter(agent=profile).order_by("-first_day")[:50],
+        "upcoming": [
+            day for day in calendar_for(profile, today, horizon) if day.holiday or day.closure
+        ][:10],
+        "today": today,
+    }
+    return render(request, "timesheets/leave.html", context, status=status)
+
+
+@login_required
+@require_POST
+def leave_delete(request: PageRequest, leave_id: int) -> HttpResponse:
+    back = reverse("timesheets:leave")
+    try:
+        leave = Leave.objects.filter(pk=leave_id, agent__user=request.user).first()
+        if leave is None:
+            raise NotFound("No such leave.")
+        account_services.leave_delete(leave=leave, actor=request.user)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, "Leave removed.", back)

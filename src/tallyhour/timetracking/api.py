@@ -5,12 +5,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.lookups import agent_from, charge_type_from, ticket_from, zone_name_of
-from tallyhour.api.reference import charge_type_create, charge_types_visible_to
 from tallyhour.api.schemas import (
     Day,
     Instant,
@@ -23,6 +22,7 @@ from tallyhour.api.schemas import (
 )
 from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput
+from tallyhour.core.idempotency import MAX_KEY_LENGTH, idempotent
 from tallyhour.core.money import hours
 from tallyhour.timetracking.models import (
     ChargeType,
@@ -33,12 +33,15 @@ from tallyhour.timetracking.models import (
     TimerState,
 )
 from tallyhour.timetracking.selectors import (
+    charge_types_visible_to,
     time_entries_visible_to,
     time_entry_get,
     timer_get,
     timers_for,
 )
 from tallyhour.timetracking.services import (
+    charge_type_create,
+    time_entry_confirm,
     time_entry_create,
     time_entry_delete,
     time_entry_update,
@@ -51,6 +54,16 @@ from tallyhour.timetracking.services import (
 router = Router()
 
 MAX_MINUTES = 24 * 60  # the longest entry the services accept
+IDEMPOTENCY_HELP = (
+    "Send the same key again to get the first answer back instead of creating a second "
+    "object (scoped to the caller)."
+)
+
+
+def idempotency_header() -> Any:
+    return Header(
+        None, alias="Idempotency-Key", max_length=MAX_KEY_LENGTH, description=IDEMPOTENCY_HELP
+    )
 
 
 # --- charge types -------------------------------------------------------------------------------
@@ -211,21 +224,32 @@ def list_time_entries(request: AuthedRequest, filters: Query[TimeEntryFilters]) 
     summary="Log time",
     tags=["time entries"],
 )
-def create_time_entry(request: AuthedRequest, payload: TimeEntryIn) -> Status:
+def create_time_entry(
+    request: AuthedRequest,
+    payload: TimeEntryIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Log a span of work: `started_at` plus `ended_at` or `duration_minutes`, against a ticket
-    and/or a charge type. Overlaps, locked weeks and locked periods are refused (409)."""
-    entry = time_entry_create(
-        agent=agent_from(request.auth, payload.agent_id) or request.auth,
-        actor=request.auth,
-        started_at=payload.started_at,
-        ended_at=payload.ended_at,
-        duration_minutes=payload.duration_minutes,
-        ticket=ticket_from(payload.ticket_id),
-        charge_type=charge_type_from(payload.charge_type_id),
-        is_billable=payload.is_billable,
-        note=payload.note,
+    and/or a charge type. Overlaps are refused (409 naming the overlapping entry) unless the
+    agent allows overlaps, as are locked weeks and periods. Honours `Idempotency-Key`."""
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=TimeEntryOut,
+        status=201,
+        create=lambda: time_entry_create(
+            agent=agent_from(request.auth, payload.agent_id) or request.auth,
+            actor=request.auth,
+            started_at=payload.started_at,
+            ended_at=payload.ended_at,
+            duration_minutes=payload.duration_minutes,
+            ticket=ticket_from(payload.ticket_id),
+            charge_type=charge_type_from(payload.charge_type_id),
+            is_billable=payload.is_billable,
+            note=payload.note,
+        ),
     )
-    return Status(201, entry)
 
 
 @router.get(
@@ -282,6 +306,30 @@ def delete_time_entry(
     return Status(204, None)
 
 
+class ConfirmIn(Schema):
+    worked_minutes: int | None = Field(
+        None, gt=0, le=MAX_MINUTES, description="The time really worked; omit to keep it."
+    )
+
+
+@router.post(
+    "/time-entries/{entry_id}/confirm",
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    summary="Confirm a capped entry",
+    tags=["time entries"],
+)
+def confirm_time_entry(
+    request: AuthedRequest, entry_id: ObjectId, payload: ConfirmIn | None = None
+) -> TimeEntry:
+    """A forgotten timer's capped entry is flagged `needs_review` and never billed until the
+    agent or their approver confirms it here, optionally giving the time really worked."""
+    entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    minutes = payload.worked_minutes if payload else None
+    return time_entry_confirm(
+        entry=entry, actor=request.auth, worked_seconds=None if minutes is None else minutes * 60
+    )
+
+
 # --- timers -------------------------------------------------------------------------------------
 
 
@@ -327,9 +375,16 @@ class TimerStopOut(Schema):
     summary="List my timers",
     tags=["timers"],
 )
-def list_timers(request: AuthedRequest) -> QuerySet[Timer]:
+def list_timers(
+    request: AuthedRequest,
+    running: bool | None = Query(None, description="true: only the running timer."),
+) -> QuerySet[Timer]:
     """The caller's timers: at most one running, any number paused."""
-    return timers_for(request.auth)
+    timers = timers_for(request.auth)
+    if running is not None:
+        state = TimerState.RUNNING if running else TimerState.PAUSED
+        timers = timers.filter(state=state)
+    return timers
 
 
 @router.post(
@@ -338,16 +393,28 @@ def list_timers(request: AuthedRequest) -> QuerySet[Timer]:
     summary="Start a timer",
     tags=["timers"],
 )
-def start_timer(request: AuthedRequest, payload: TimerStartIn) -> Status:
-    """Start timing work now; a timer already running is paused first."""
-    timer = timer_start(
-        agent=request.auth,
-        actor=request.auth,
-        ticket=ticket_from(payload.ticket_id),
-        charge_type=charge_type_from(payload.charge_type_id),
-        note=payload.note,
+def start_timer(
+    request: AuthedRequest,
+    payload: TimerStartIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
+    """Start timing work now, on a ticket or a non-ticket activity (a charge type such as
+    meeting, travel or training); a timer already running is paused first. Honours
+    `Idempotency-Key`: a retry never starts a second timer."""
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=TimerOut,
+        status=201,
+        create=lambda: timer_start(
+            agent=request.auth,
+            actor=request.auth,
+            ticket=ticket_from(payload.ticket_id),
+            charge_type=charge_type_from(payload.charge_type_id),
+            note=payload.note,
+        ),
     )
-    return Status(201, timer)
 
 
 @router.post(
@@ -379,16 +446,31 @@ def resume_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
     tags=["timers"],
 )
 def stop_timer(
-    request: AuthedRequest, timer_id: ObjectId, payload: TimerStopIn | None = None
-) -> dict[str, Any]:
+    request: AuthedRequest,
+    timer_id: ObjectId,
+    payload: TimerStopIn | None = None,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Stop the timer and log its time as a draft entry ending now, answered as
     `{"entry": {...}}`; `{"entry": null}` when it ran for under a second (nothing is logged).
-    The body is optional."""
-    timer = timer_get(actor=request.auth, timer_id=timer_id)
-    entry = timer_stop(
-        timer=timer,
-        actor=request.auth,
-        ticket=ticket_from(payload.ticket_id if payload else None),
-        note=payload.note if payload else None,
+    The body is optional; `ticket_id` logs the time to that ticket (for a timer started
+    without one). Honours `Idempotency-Key`: a retry never logs a second entry."""
+
+    def stop() -> dict[str, Any]:
+        timer = timer_get(actor=request.auth, timer_id=timer_id)
+        entry = timer_stop(
+            timer=timer,
+            actor=request.auth,
+            ticket=ticket_from(payload.ticket_id if payload else None),
+            note=payload.note if payload else None,
+        )
+        return {"entry": entry}
+
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload.model_dump(mode="json") if payload else None,
+        schema=TimerStopOut,
+        status=200,
+        create=stop,
     )
-    return {"entry": entry}

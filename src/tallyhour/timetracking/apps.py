@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TimetrackingConfig(AppConfig):
     name = "tallyhour.timetracking"
     label = "timetracking"
+
+    def ready(self) -> None:
+        from tallyhour.timetracking import tasks
+
+        tasks.register()

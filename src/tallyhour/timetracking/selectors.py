@@ -50,3 +50,22 @@ def timer_get(*, actor: User, timer_id: int) -> Timer:
 
 def active_charge_types() -> QuerySet[ChargeType]:
     return ChargeType.objects.filter(is_active=True)
+
+
+def charge_types_visible_to(actor: User) -> QuerySet[ChargeType]:
+    return ChargeType.objects.order_by("name", "id")
+
+
+def timer_for_ticket(agent: User, ticket_id: int) -> Timer | None:
+    """The agent's timer on a ticket, if any (the newest, should there be two)."""
+    return (
+        Timer.objects.select_related("ticket", "charge_type")
+        .filter(agent=agent, ticket_id=ticket_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def entries_needing_review(actor: User) -> QuerySet[TimeEntry]:
+    """Capped entries the actor may confirm: their own, and those of agents they approve."""
+    return time_entries_visible_to(actor).filter(needs_review=True).order_by("-started_at")

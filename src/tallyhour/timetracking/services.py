@@ -1,6 +1,9 @@
 """Writes for time entries and timers. Each service is one transaction and one audit row."""
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -8,7 +11,14 @@ from django.db import IntegrityError, transaction
 from tallyhour.accounts.models import Agent, Organisation, User
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
-from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, full_clean_or_invalid
+from tallyhour.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    full_clean_or_invalid,
+)
+from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -19,6 +29,10 @@ from tallyhour.timetracking.models import (
     Timer,
     TimerState,
 )
+from tallyhour.webhooks.models import Event
+from tallyhour.webhooks.services import webhook_emit
+
+log = logging.getLogger(__name__)
 
 ENTRY_FIELDS = [
     "agent",
@@ -50,6 +64,10 @@ def _resolve_charge_type(
         return charge_type
     if ticket is not None and ticket.charge_type_id:
         return ticket.charge_type  # type: ignore[return-value]
+    if ticket is not None and ticket.ticket_type_id:
+        type_default = ticket.ticket_type.default_charge_type  # type: ignore[union-attr]
+        if type_default is not None:
+            return type_default
     default = agent_profile(agent).default_charge_type
     if default is not None:
         return default
@@ -80,14 +98,25 @@ def _check_lock_date(actor: User, agent: User, started_at: dt.datetime, reason: 
         )
 
 
-def _check_week_open(agent: User, started_at: dt.datetime) -> None:
-    """New or moved time may not land in a week that is already submitted or approved."""
-    from tallyhour.timesheets.models import Submission, SubmissionState
+def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | None = None) -> None:
+    """New or moved time may not land in a week that is already submitted or approved.
 
-    local = dates.local_date(started_at, dates.zone(agent_profile(agent).timezone))
+    An entry the approver returned (rejected) may still be corrected within its own week.
+    """
+    from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
+
+    tz = dates.zone(agent_profile(agent).timezone)
+    monday = dates.week_start(dates.local_date(started_at, tz))
+    if (
+        moving is not None
+        and moving.state == EntryState.REJECTED
+        and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
+    ):
+        return
     live = Submission.objects.filter(
         agent=agent,
-        week_start=dates.week_start(local),
+        kind=SubmissionKind.WEEK,
+        week_start=monday,
         state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
     ).first()
     if live is not None:
@@ -217,7 +246,26 @@ def time_entry_create(
         after=snapshot(entry, ENTRY_FIELDS),
         reason=reason,
     )
+    webhook_emit(Event.TIME_ENTRY_CREATED, entry_event(entry))
     return entry
+
+
+def entry_event(entry: TimeEntry) -> dict[str, Any]:
+    """The public shape of an entry in webhook payloads."""
+    return {
+        "id": entry.pk,
+        "agent_id": entry.agent_id,
+        "ticket_id": entry.ticket_id,
+        "charge_type_id": entry.charge_type_id,
+        "started_at": entry.started_at,
+        "ended_at": entry.ended_at,
+        "worked_seconds": entry.worked_seconds,
+        "billable_seconds": entry.billable_seconds,
+        "is_billable": entry.is_billable,
+        "source": entry.source,
+        "state": entry.state,
+        "needs_review": entry.needs_review,
+    }
 
 
 def _lock_entry(entry: TimeEntry) -> TimeEntry:
@@ -265,7 +313,7 @@ def time_entry_update(
         entry.note = changes["note"]
     if start != entry.started_at or end != entry.ended_at:
         _check_lock_date(actor, entry.agent, start, reason)
-        _check_week_open(entry.agent, start)
+        _check_week_open(entry.agent, start, moving=entry)
         _check_overlap(entry.agent, start, end, exclude_id=entry.pk)
     entry.started_at, entry.ended_at, entry.worked_seconds = start, end, seconds
     billable = changes.get(
@@ -334,7 +382,6 @@ def timer_start(
 ) -> Timer:
     """Start a timer for the agent; any timer already running is paused first."""
     _check_may_log_for(actor, agent)
-    now = _timer_clock(now)
     # Refuse now what stopping would refuse later: a timer whose time has no charge type could
     # never be stopped. A ticket timer keeps charge_type empty so the ticket (or the ticket
     # chosen at stop) decides.
@@ -342,6 +389,9 @@ def timer_start(
     if ticket is None:
         charge_type = resolved
     _lock_agent(agent)
+    # The clock is read once the agent's lock is held, so parallel starts queue in time order
+    # and each one pauses the previous timer at the instant it itself starts.
+    now = _timer_clock(now)
     _pause_running(agent, now)
     timer = Timer(
         agent=agent,
@@ -372,9 +422,10 @@ def _lock_timer(timer: Timer) -> Timer:
 
 @transaction.atomic
 def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
+    _lock_agent(timer.agent)
     timer = _lock_timer(timer)
+    now = _timer_clock(now)
     if timer.state == TimerState.RUNNING:
         timer.accumulated_seconds = timer.elapsed_seconds(now)
         timer.state, timer.running_since = TimerState.PAUSED, None
@@ -387,10 +438,10 @@ def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) ->
 
 @transaction.atomic
 def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
     _lock_agent(timer.agent)
     timer = _lock_timer(timer)
+    now = _timer_clock(now)
     if timer.state == TimerState.PAUSED:
         _pause_running(timer.agent, now)
         timer.state, timer.running_since = TimerState.RUNNING, now
@@ -415,10 +466,10 @@ def timer_stop(
     A forgotten timer (over 24 hours) is logged capped at 24 hours and flagged for review,
     never billed as is.
     """
-    now = _timer_clock(now)
     _check_may_log_for(actor, timer.agent)
     lock_agent(timer.agent)
     timer = _lock_timer(timer)
+    now = _timer_clock(now)
     seconds = timer.elapsed_seconds(now)
     forgotten = seconds > MAX_ENTRY_SECONDS
     logged = min(seconds, MAX_ENTRY_SECONDS)
@@ -448,3 +499,301 @@ def timer_stop(
     )
     timer.delete()
     return entry
+
+
+# --- capture: timers that follow ticket work ----------------------------------------------------
+
+
+def _ticket_timer(agent: User, ticket: Ticket) -> Timer | None:
+    """The agent's timer on this ticket (the newest, should an API client have made two)."""
+    return (
+        Timer.objects.select_for_update()
+        .filter(agent=agent, ticket=ticket)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def timer_start_for_ticket(
+    *, agent: User, actor: User, ticket: Ticket, now: dt.datetime | None = None
+) -> Timer:
+    """Run the agent's timer for `ticket`: resume the one it has, else start one.
+
+    Whatever else was running is paused, so switching tickets never counts time twice.
+    """
+    _check_may_log_for(actor, agent)
+    _lock_agent(agent)
+    existing = _ticket_timer(agent, ticket)
+    if existing is None:
+        return timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
+    if existing.state == TimerState.RUNNING:
+        return existing
+    return timer_resume(timer=existing, actor=actor, now=now)
+
+
+@dataclass
+class TakenTime:
+    """What a ticket's timer had counted when an action took its time."""
+
+    seconds: int
+    timer: Timer | None
+
+
+@transaction.atomic
+def timer_take_for_action(
+    *, agent: User, actor: User, ticket: Ticket, then: str, now: dt.datetime
+) -> TakenTime:
+    """Take the time the agent's timer on `ticket` has counted, for an action to log.
+
+    `then` says what the timer does next: `restart` runs it again from zero (starting one
+    when the organisation captures work), `pause` leaves it paused at zero (on hold,
+    resolved), `stop` removes it (closed). The caller holds the agent's lock already.
+    """
+    _check_may_log_for(actor, agent)
+    _lock_agent(agent)
+    now = now.replace(microsecond=0)
+    timer = _ticket_timer(agent, ticket)
+    seconds = timer.elapsed_seconds(now) if timer is not None else 0
+    before = snapshot(timer, TIMER_FIELDS) if timer is not None else None
+    if timer is not None and then == "stop":
+        audit_record(
+            actor=actor,
+            action="timer.stop",
+            obj=timer,
+            before=before,
+            after={"logged_on_action": True, "seconds": seconds},
+        )
+        timer.delete()
+        return TakenTime(seconds=seconds, timer=None)
+    if timer is None:
+        capturing = Organisation.current().capture_mode != "off"
+        if then == "restart" and capturing:
+            timer = timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
+        return TakenTime(seconds=0, timer=timer)
+    timer.accumulated_seconds = 0
+    if then == "restart":
+        if timer.state != TimerState.RUNNING:
+            _pause_running(agent, now)
+        timer.state, timer.running_since = TimerState.RUNNING, now
+    else:
+        timer.state, timer.running_since = TimerState.PAUSED, None
+    timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+    audit_record(
+        actor=actor,
+        action=f"timer.{then}",
+        obj=timer,
+        before=before,
+        after={**snapshot(timer, TIMER_FIELDS), "taken_seconds": seconds},
+    )
+    return TakenTime(seconds=seconds, timer=timer)
+
+
+@transaction.atomic
+def timers_pause_on_ticket(*, ticket: Ticket, actor: User, now: dt.datetime) -> int:
+    """Pause every agent's running timer on a ticket (it went on hold, was resolved or closed)."""
+    now = now.replace(microsecond=0)
+    agent_ids = sorted(
+        Timer.objects.filter(ticket=ticket, state=TimerState.RUNNING).values_list(
+            "agent_id", flat=True
+        )
+    )
+    paused = 0
+    for agent in User.objects.filter(pk__in=agent_ids).order_by("pk"):
+        lock_agent(agent)
+        for timer in Timer.objects.select_for_update().filter(
+            agent=agent, ticket=ticket, state=TimerState.RUNNING
+        ):
+            timer.accumulated_seconds = timer.elapsed_seconds(now)
+            timer.state, timer.running_since = TimerState.PAUSED, None
+            timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+            audit_record(
+                actor=actor,
+                action="timer.pause",
+                obj=timer,
+                after=snapshot(timer, TIMER_FIELDS),
+                reason=f"ticket {ticket.pk} is {ticket.status}",
+            )
+            paused += 1
+    return paused
+
+
+# --- forgotten timers ---------------------------------------------------------------------------
+
+
+def _workday_deadline(agent: User, running_since: dt.datetime) -> dt.datetime | None:
+    """When a timer started at `running_since` counts as forgotten by the workday rule.
+
+    The end of that local day's workday plus the grace period; None when the agent has no
+    workday that day or the run began after the deadline (deliberate evening work is capped
+    by the hours rule only).
+    """
+    profile = agent_profile(agent)
+    tz = dates.zone(profile.timezone)
+    local_start = running_since.astimezone(tz)
+    workday = profile.workdays.filter(weekday=local_start.weekday()).first()
+    if workday is None:
+        return None
+    grace = dt.timedelta(minutes=Organisation.current().timer_grace_minutes)
+    end = dt.datetime.combine(local_start.date(), workday.end, tzinfo=tz).astimezone(dt.UTC)
+    deadline = end + grace
+    return deadline if running_since < deadline else None
+
+
+def forgotten_cap(timer: Timer, now: dt.datetime) -> dt.datetime | None:
+    """The instant at which a running timer should have been stopped, if it has passed."""
+    if timer.state != TimerState.RUNNING or timer.running_since is None:
+        return None
+    org = Organisation.current()
+    remaining = max(0, org.max_timer_hours * 3600 - timer.accumulated_seconds)
+    caps = [timer.running_since + dt.timedelta(seconds=remaining)]
+    deadline = _workday_deadline(timer.agent, timer.running_since)
+    if deadline is not None:
+        caps.append(deadline)
+    cap = min(caps)
+    return cap if cap <= now else None
+
+
+@transaction.atomic
+def timer_cap_forgotten(*, timer: Timer, now: dt.datetime | None = None) -> TimeEntry | None:
+    """Stop one forgotten timer at its cap, log the capped time flagged for review, tell the
+    agent. Returns None when the timer is no longer forgotten (stopped, or already capped)."""
+    now = _timer_clock(now)
+    lock_agent(timer.agent)
+    locked = Timer.objects.select_for_update().select_related("agent").filter(pk=timer.pk).first()
+    if locked is None:
+        return None
+    cap = forgotten_cap(locked, now)
+    if cap is None:
+        return None
+    cap = cap.replace(microsecond=0)
+    logged = min(locked.elapsed_seconds(cap), MAX_ENTRY_SECONDS)
+    entry = None
+    if logged >= 1:
+        entry = time_entry_create(
+            agent=locked.agent,
+            actor=locked.agent,
+            started_at=cap - dt.timedelta(seconds=logged),
+            ended_at=cap,
+            ticket=locked.ticket,
+            charge_type=locked.charge_type,
+            note=locked.note,
+            source=EntrySource.TIMER,
+            check_overlap=False,
+            needs_review=True,
+            reason="forgotten timer capped",
+        )
+    audit_record(
+        actor=None,
+        action="timer.cap",
+        obj=locked,
+        before=snapshot(locked, TIMER_FIELDS),
+        after={"entry": entry.pk if entry else None, "capped_at": cap.isoformat()},
+        reason="forgotten timer",
+    )
+    webhook_emit(
+        Event.TIMER_CAPPED,
+        {
+            "timer_id": locked.pk,
+            "agent_id": locked.agent_id,
+            "ticket_id": locked.ticket_id,
+            "entry": entry_event(entry) if entry else None,
+            "capped_at": cap,
+        },
+    )
+    what = f"#{locked.ticket_id}" if locked.ticket_id else "your activity"
+    tz = dates.zone(agent_profile(locked.agent).timezone)
+    stopped = cap.astimezone(tz)
+    text = (
+        f"Your timer on {what} was still running, so it was stopped at "
+        f"{stopped:%a %d %b %H:%M}. The time is logged for review and will not be billed "
+        "until you confirm it."
+    )
+    notice_send(user=locked.agent, text=text, url="/", now=now, subject="Timer stopped")
+    locked.delete()
+    return entry
+
+
+def timers_cap_forgotten(*, now: dt.datetime | None = None) -> list[TimeEntry]:
+    """The periodic capture guard: cap every forgotten timer, each in its own transaction.
+
+    A timer whose time cannot be logged (its week is submitted, the period locked) is
+    reported and left running for a person to sort out; the rest are still capped.
+    """
+    now = _timer_clock(now)
+    entries = []
+    for timer in Timer.objects.filter(state=TimerState.RUNNING).select_related("agent"):
+        if forgotten_cap(timer, now) is None:
+            continue
+        try:
+            entry = timer_cap_forgotten(timer=timer, now=now)
+        except DomainError as exc:
+            log.warning("could not cap timer %s: %s", timer.pk, exc.message)
+            continue
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+@transaction.atomic
+def time_entry_confirm(
+    *,
+    entry: TimeEntry,
+    actor: User,
+    worked_seconds: int | None = None,
+    now: dt.datetime | None = None,
+) -> TimeEntry:
+    """A person confirms (and may shorten or lengthen) a capped entry so it can be billed."""
+    from tallyhour.accounts.selectors import can_approve
+
+    lock_agent(entry.agent)
+    entry = _lock_entry(entry)
+    if actor.pk != entry.agent_id and not can_approve(actor, entry.agent):
+        raise Forbidden("Only the agent or their approver confirms this time.")
+    if not entry.needs_review:
+        raise Conflict(f"Time entry {entry.pk} does not need review.", code="not_flagged")
+    if entry.invoice_line_id is not None:
+        raise Conflict(f"Time entry {entry.pk} is invoiced and cannot change.", code="invoiced")
+    before = snapshot(entry, [*ENTRY_FIELDS, "needs_review"])
+    if worked_seconds is not None and worked_seconds != entry.worked_seconds:
+        if not 1 <= worked_seconds <= MAX_ENTRY_SECONDS:
+            raise InvalidInput(
+                "Confirmed time must be between one second and 24 hours.",
+                fields={"worked_seconds": "out of range"},
+            )
+        if entry.state not in EDITABLE_STATES and actor.pk == entry.agent_id:
+            _check_editable(entry)
+        # The capped entry ends where the timer was stopped; the corrected one keeps its start.
+        entry.ended_at = entry.started_at + dt.timedelta(seconds=worked_seconds)
+        entry.worked_seconds = worked_seconds
+        entry.billable_seconds = worked_seconds if entry.is_billable else 0
+        entry.version += 1
+    entry.needs_review = False
+    full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
+    entry.save()
+    audit_record(
+        actor=actor,
+        action="time_entry.confirm",
+        obj=entry,
+        before=before,
+        after=snapshot(entry, [*ENTRY_FIELDS, "needs_review"]),
+    )
+    return entry
+
+
+@transaction.atomic
+def charge_type_create(
+    *, name: str, is_billable: bool, hourly_rate: Decimal, actor: User
+) -> ChargeType:
+    if not actor.is_admin_role:
+        raise Forbidden("Only admins create charge types.")
+    charge_type = ChargeType(name=name.strip(), is_billable=is_billable, hourly_rate=hourly_rate)
+    full_clean_or_invalid(charge_type)
+    charge_type.save()
+    audit_record(
+        actor=actor,
+        action="charge_type.create",
+        obj=charge_type,
+        after=snapshot(charge_type, ["name", "is_billable", "hourly_rate"]),
+    )
+    return charge_type

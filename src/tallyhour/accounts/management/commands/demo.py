@@ -22,15 +22,20 @@ import holidays
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
+from tallyhour.accounts.calendars import calendar_for
+from tallyhour.accounts.demo import load_demo_calendar
 from tallyhour.accounts.models import Agent, Organisation, Role, Team, User, Workday
 from tallyhour.accounts.selectors import approvers_of
 from tallyhour.billing.models import Invoice, InvoiceState
 from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.contracts.demo import load_demo_contracts
 from tallyhour.core import dates
 from tallyhour.core.audit import snapshot
 from tallyhour.core.models import AuditEntry
 from tallyhour.crm.models import Client
+from tallyhour.servicedesk.demo import load_demo_servicedesk
 from tallyhour.servicedesk.models import Ticket, TicketStatus
 from tallyhour.timesheets.services import (
     submission_approve,
@@ -391,7 +396,8 @@ class Command(BaseCommand):
                     "empty database."
                 )
             started = time.monotonic()
-            with transaction.atomic():
+            # The demo's submissions and rejections would mail every approver and agent.
+            with override_settings(EMAIL_BACKEND=QUIET_MAIL), transaction.atomic():
                 summary = DemoBuilder(seed=options["seed"], now=dates.now()).build()
             self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
@@ -401,6 +407,9 @@ class Command(BaseCommand):
             "  billing / demo    (billing)\n"
             "  engineer1..engineer8 / demo (engineers)"
         )
+
+
+QUIET_MAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 
 class DemoBuilder:
@@ -421,7 +430,15 @@ class DemoBuilder:
         self.organisation()
         self.charge_type_list()
         self.people()
+        today = dates.local_date(self.now, self.org_zone)
+        engineers = Agent.objects.filter(
+            user__username__in=[p.username for p in PEOPLE if p.is_engineer]
+        ).order_by("user__username")
+        load_demo_calendar(self.rng, list(engineers), today)
         self.client_list()
+        load_demo_contracts(
+            self.rng, [client for _, client in self.clients][:6], today=today, now=self.now
+        )
         self.ticket_list()
         timer_since = self.now - dt.timedelta(minutes=17)
         for person in PEOPLE:
@@ -429,6 +446,7 @@ class DemoBuilder:
                 limit = timer_since if person.username == TIMER_AGENT else self.now
                 self.log_time(person, limit)
         self.save_entries()
+        load_demo_servicedesk(self.rng, charge_types=self.charge_types, actor=self.users["admin"])
         self.timesheets()
         invoices, issued = self.billing()
         self.running_timer(timer_since)
@@ -498,6 +516,13 @@ class DemoBuilder:
                     "default_charge_type": self.charge_types[default],
                     "cost_rate": Decimal(person.cost_rate),
                     "target_utilisation": Decimal(person.target),
+                    # Agents abroad keep their own country's public holidays.
+                    "holiday_country": HOLIDAY_REGIONS[person.timezone][0]
+                    if person.timezone != "Europe/London"
+                    else "",
+                    "holiday_subdivision": HOLIDAY_REGIONS[person.timezone][1]
+                    if person.timezone != "Europe/London"
+                    else "",
                 },
             )
             agent.teams.add(teams[person.team])
@@ -643,16 +668,16 @@ class DemoBuilder:
         today = dates.local_date(self.now, zone)
         monday = dates.week_start(today)
         first = monday - dt.timedelta(weeks=WEEKS - 1)
-        country, region = HOLIDAY_REGIONS[agent.timezone]
-        closed = holidays.country_holidays(country, subdiv=region, years={first.year, today.year})
+        # Holidays, closure days and leave come from the agent's calendar: no work on those.
+        calendar = {day.day: day for day in calendar_for(agent, first, today)}
         forced_short = monday - dt.timedelta(days=5)  # last week's Wednesday
         for day in dates.days(first, today):
             workday = workdays.get(day.weekday())
             if workday is None:
                 continue
-            if day in closed:
+            if calendar[day].target_seconds == 0:
                 self.week_notes.setdefault((person.username, dates.week_start(day)), []).append(
-                    f"{day:%A}: {closed[day]}"
+                    f"{day:%A}: {calendar[day].absence_label}"
                 )
                 continue
             force = person.username == REJECTED_AGENT and day == forced_short

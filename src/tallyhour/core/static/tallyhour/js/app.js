@@ -39,8 +39,31 @@
       for (var j = 0; j < outputs.length; j++) {
         outputs[j].textContent = clock(seconds);
       }
+      followTimer(el, seconds);
     }
   }
+
+  /* An action form offers the ticket timer's time: the offer keeps up with the timer until
+     the person edits it. The hidden "offered" field moves with it, so the server can tell an
+     untouched offer (log what the timer counted) from an edited time. */
+  function followTimer(el, seconds) {
+    var inputs = el.querySelectorAll("[data-timer-minutes]");
+    for (var k = 0; k < inputs.length; k++) {
+      var input = inputs[k];
+      if (input.dataset.edited) continue;
+      var minutes = Math.floor(Math.max(0, seconds) / 60);
+      var text = Math.floor(minutes / 60) + ":" + pad(minutes % 60);
+      if (document.activeElement !== input) input.value = text;
+      var offered = input.form && input.form.querySelector("[name=offered]");
+      if (offered && document.activeElement !== input) offered.value = text;
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-timer-minutes]")) {
+      event.target.dataset.edited = "1";
+    }
+  });
 
   /* The small-screen menu button. */
   function bindNavToggle() {

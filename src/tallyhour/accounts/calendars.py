@@ -1,0 +1,177 @@
+"""Working calendars: target hours per local day from workdays, holidays, closures and leave.
+
+Everything here works on the agent's local dates: a day's target is the wall-clock workday in the
+agent's zone, measured as real elapsed time (so a workday crossing a daylight-saving change is
+an hour shorter or longer), minus the break. Public holidays and organisation closure days set
+the target to zero; leave lowers it by its hours (whole day when no hours are given).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+import holidays as holidays_lib
+
+from tallyhour.accounts.models import Agent, ClosureDay, Leave, Organisation, Workday
+from tallyhour.core.dates import days as day_list
+from tallyhour.core.dates import zone
+
+
+@dataclass(frozen=True)
+class LeaveOnDay:
+    kind: str
+    label: str
+    seconds: int  # absence on this day, capped at the day's working time
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One local day of an agent's calendar, with the reasons its target is what it is."""
+
+    day: dt.date
+    workday_seconds: int
+    target_seconds: int
+    holiday: str = ""
+    closure: str = ""
+    leaves: tuple[LeaveOnDay, ...] = field(default_factory=tuple)
+
+    @property
+    def is_workday(self) -> bool:
+        return self.workday_seconds > 0
+
+    @property
+    def leave_seconds(self) -> int:
+        return sum(leave.seconds for leave in self.leaves)
+
+    @property
+    def absence_label(self) -> str:
+        """A short reason for a lowered target, for display ('' when none)."""
+        if self.holiday:
+            return self.holiday
+        if self.closure:
+            return self.closure
+        return ", ".join(leave.label for leave in self.leaves)
+
+
+@lru_cache(maxsize=256)
+def _holidays_for_year(country: str, subdivision: str, year: int) -> dict[dt.date, str]:
+    try:
+        calendar = holidays_lib.country_holidays(
+            country, subdiv=subdivision or None, years=year, language="en_US"
+        )
+    except (NotImplementedError, KeyError, ValueError):
+        # An unknown country or region means "no public holidays", never a crash.
+        return {}
+    return dict(calendar.items())
+
+
+def public_holidays(country: str, subdivision: str, first: dt.date, last: dt.date) -> dict:
+    """Public holidays {date: name} between first and last inclusive."""
+    if not country:
+        return {}
+    found: dict[dt.date, str] = {}
+    for year in range(first.year, last.year + 1):
+        for day, name in _holidays_for_year(country.upper(), subdivision.upper(), year).items():
+            if first <= day <= last:
+                found[day] = name
+    return found
+
+
+def holiday_region(agent: Agent, organisation: Organisation) -> tuple[str, str]:
+    """The agent's (country, subdivision): their own override, else the organisation's."""
+    if agent.holiday_country:
+        return agent.holiday_country, agent.holiday_subdivision
+    return organisation.holiday_country, organisation.holiday_subdivision
+
+
+def _workday_seconds(workday: Workday, day: dt.date, tz_name: str) -> int:
+    tz = zone(tz_name)
+    start = dt.datetime.combine(day, workday.start, tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day, workday.end, tzinfo=tz).astimezone(dt.UTC)
+    return max(0, int((end - start).total_seconds()) - workday.break_minutes * 60)
+
+
+def _leave_seconds(hours: Decimal | None, workday_seconds: int) -> int:
+    if hours is None:
+        return workday_seconds
+    return min(workday_seconds, int(hours * 3600))
+
+
+def calendars_by_agent(
+    agents: Iterable[Agent], first: dt.date, last: dt.date
+) -> dict[int, list[CalendarDay]]:
+    """Each agent's calendar for local days first..last, keyed by user id (four queries)."""
+    agent_list = list(agents)
+    if not agent_list or last < first:
+        return {agent.user_id: [] for agent in agent_list}
+    ids = [agent.user_id for agent in agent_list]
+    organisation = Organisation.current()
+    workdays: dict[int, dict[int, Workday]] = defaultdict(dict)
+    for workday in Workday.objects.filter(agent_id__in=ids):
+        workdays[workday.agent_id][workday.weekday] = workday
+    closures = dict(
+        ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
+    )
+    leaves: dict[int, list[Leave]] = defaultdict(list)
+    for leave in Leave.objects.filter(agent_id__in=ids, first_day__lte=last, last_day__gte=first):
+        leaves[leave.agent_id].append(leave)
+
+    all_days = day_list(first, last)
+    result: dict[int, list[CalendarDay]] = {}
+    for agent in agent_list:
+        country, subdivision = holiday_region(agent, organisation)
+        holidays = public_holidays(country, subdivision, first, last)
+        own_days = []
+        for day in all_days:
+            hours_of_day = workdays[agent.user_id].get(day.weekday())
+            worked = _workday_seconds(hours_of_day, day, agent.timezone) if hours_of_day else 0
+            on_leave = tuple(
+                LeaveOnDay(
+                    kind=leave.kind,
+                    label=leave.get_kind_display(),
+                    seconds=_leave_seconds(leave.hours, worked),
+                )
+                for leave in leaves[agent.user_id]
+                if leave.first_day <= day <= leave.last_day
+            )
+            holiday = holidays.get(day, "")
+            closure = closures.get(day, "")
+            if holiday or closure:
+                target = 0
+            else:
+                target = max(0, worked - sum(leave.seconds for leave in on_leave))
+            own_days.append(
+                CalendarDay(
+                    day=day,
+                    workday_seconds=worked,
+                    target_seconds=target,
+                    holiday=holiday,
+                    closure=closure,
+                    leaves=on_leave,
+                )
+            )
+        result[agent.user_id] = own_days
+    return result
+
+
+def calendar_for(agent: Agent, first: dt.date, last: dt.date) -> list[CalendarDay]:
+    """One agent's calendar days, for display (holiday, closure and leave names included)."""
+    return calendars_by_agent([agent], first, last)[agent.user_id]
+
+
+def target_seconds_by_day(agent: Agent, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """Target working seconds per local day for one agent."""
+    return {day.day: day.target_seconds for day in calendar_for(agent, first, last)}
+
+
+def available_seconds_by_agent(
+    agents: Iterable[Agent], first: dt.date, last: dt.date
+) -> dict[int, int]:
+    """Available working seconds over first..last per agent, keyed by user id."""
+    return {
+        user_id: sum(day.target_seconds for day in calendar)
+        for user_id, calendar in calendars_by_agent(agents, first, last).items()
+    }

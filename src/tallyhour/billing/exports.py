@@ -1,0 +1,418 @@
+"""Invoice exports: PDF, CSV (invoices, lines, accounting import) and EN 16931 UBL 2.1 XML.
+
+Each takes invoices the caller already fetched (through a selector) and returns bytes/text;
+nothing here reads permissions or writes.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from xml.etree import ElementTree as ET  # noqa: S405 — building XML, never parsing input
+
+from fpdf import FPDF
+
+from tallyhour.accounts.models import Organisation
+from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
+from tallyhour.core.money import hours, minor_units
+from tallyhour.timetracking.models import TimeEntry
+
+# -- CSV -------------------------------------------------------------------------------------
+
+INVOICE_COLUMNS = [
+    "id",
+    "number",
+    "kind",
+    "state",
+    "client",
+    "issue_date",
+    "due_date",
+    "period_end",
+    "currency",
+    "subtotal",
+    "tax_rate",
+    "tax_amount",
+    "total",
+    "credits",
+]
+LINE_COLUMNS = [
+    "invoice_id",
+    "invoice_number",
+    "line_id",
+    "kind",
+    "description",
+    "ticket_id",
+    "charge_type",
+    "billed_hours",
+    "quantity",
+    "rate",
+    "amount",
+    "currency",
+]
+# Xero's sales-invoice import (starred columns are the ones it requires).
+ACCOUNTING_COLUMNS = [
+    "*ContactName",
+    "EmailAddress",
+    "POAddressLine1",
+    "POAddressLine2",
+    "*InvoiceNumber",
+    "Reference",
+    "*InvoiceDate",
+    "*DueDate",
+    "InventoryItemCode",
+    "*Description",
+    "*Quantity",
+    "*UnitAmount",
+    "Discount",
+    "*AccountCode",
+    "*TaxType",
+    "Currency",
+]
+
+
+def filename(invoice: Invoice) -> str:
+    return invoice.number or f"draft-{invoice.pk}"
+
+
+def _csv(rows: Iterable[list[Any]], header: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _name(invoice: Invoice) -> str:
+    return invoice.buyer_name or invoice.client.name
+
+
+def invoices_csv(invoices: Iterable[Invoice]) -> str:
+    return _csv(
+        (
+            [
+                inv.pk,
+                inv.number or "",
+                inv.kind,
+                inv.state,
+                _name(inv),
+                inv.issue_date or "",
+                inv.due_date or "",
+                inv.period_end,
+                inv.currency,
+                inv.subtotal,
+                inv.tax_rate,
+                inv.tax_amount,
+                inv.total,
+                inv.credits.number if inv.credits_id and inv.credits else "",
+            ]
+            for inv in invoices
+        ),
+        INVOICE_COLUMNS,
+    )
+
+
+def lines_csv(invoices: Iterable[Invoice]) -> str:
+    rows = []
+    for inv in invoices:
+        for line in inv.lines.all():
+            rows.append(
+                [
+                    inv.pk,
+                    inv.number or "",
+                    line.pk,
+                    line.kind,
+                    line.description,
+                    line.ticket_id or "",
+                    line.charge_type.name if line.charge_type else "",
+                    hours(line.billed_seconds, 4),
+                    line.quantity,
+                    line.rate,
+                    line.amount,
+                    inv.currency,
+                ]
+            )
+    return _csv(rows, LINE_COLUMNS)
+
+
+def accounting_csv(
+    invoices: Iterable[Invoice], *, account_code: str = "200", tax_type: str = "20% (VAT on Income)"
+) -> str:
+    """Issued invoices and credit notes, one row per priced line, for an accounting import."""
+    rows = []
+    for inv in invoices:
+        if not inv.number:
+            continue
+        address = (inv.buyer_address or "").splitlines() + ["", ""]
+        for line in inv.lines.all():
+            if line.amount == 0:
+                continue
+            quantity, unit = _quantity_and_price(line, inv.currency)
+            rows.append(
+                [
+                    _name(inv),
+                    inv.client.billing_email,
+                    address[0],
+                    address[1],
+                    inv.number,
+                    inv.credits.number if inv.credits_id and inv.credits else "",
+                    inv.issue_date.strftime("%d/%m/%Y") if inv.issue_date else "",
+                    inv.due_date.strftime("%d/%m/%Y") if inv.due_date else "",
+                    "",
+                    line.description,
+                    quantity,
+                    unit,
+                    "",
+                    account_code,
+                    "Reverse Charge" if inv.tax_note else tax_type,
+                    inv.currency,
+                ]
+            )
+    return _csv(rows, ACCOUNTING_COLUMNS)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """Trailing zeros dropped, never in exponent form (90.0000 → 90, not 9E+1)."""
+    return Decimal(format(value.normalize(), "f"))
+
+
+def _quantity_and_price(line: InvoiceLine, currency: str) -> tuple[Decimal, Decimal]:
+    """A quantity and unit price whose product is exactly the line amount.
+
+    Time lines bill rate × time rounded once, which a 4-place hour count times the rate may
+    miss by a cent; those are exported as one unit at the line amount.
+    """
+    if line.quantity and line.quantity * line.rate == line.amount:
+        return _plain(line.quantity), _plain(line.rate)
+    sign = Decimal(-1) if line.amount < 0 else Decimal(1)
+    return sign, abs(line.amount)
+
+
+# -- UBL 2.1 (EN 16931) -----------------------------------------------------------------------
+
+UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+EN16931 = "urn:cen.eu:en16931:2017"
+ET.register_namespace("", UBL)
+ET.register_namespace("cac", CAC)
+ET.register_namespace("cbc", CBC)
+
+
+def _cbc(parent: ET.Element, tag: str, text: object, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{CBC}}}{tag}", attrs)
+    element.text = str(text)
+    return element
+
+
+def _cac(parent: ET.Element, tag: str) -> ET.Element:
+    return ET.SubElement(parent, f"{{{CAC}}}{tag}")
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return str(value.quantize(Decimal(1).scaleb(-minor_units(currency))))
+
+
+def _party(parent: ET.Element, tag: str, name: str, address: str, tax_id: str, country: str):
+    party = _cac(_cac(parent, tag), "Party")
+    _cbc(_cac(party, "PartyName"), "Name", name)
+    postal = _cac(party, "PostalAddress")
+    lines = [line.strip() for line in address.splitlines() if line.strip()]
+    if lines:
+        _cbc(postal, "StreetName", lines[0])
+    if len(lines) > 2:
+        _cbc(postal, "AdditionalStreetName", ", ".join(lines[1:-1]))
+    if len(lines) > 1:
+        _cbc(postal, "CityName", lines[-1])
+    _cbc(_cac(postal, "Country"), "IdentificationCode", country)
+    if tax_id:
+        scheme = _cac(party, "PartyTaxScheme")
+        _cbc(scheme, "CompanyID", tax_id)
+        _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
+    _cbc(_cac(party, "PartyLegalEntity"), "RegistrationName", name)
+
+
+def _tax_category(parent: ET.Element, tag: str, invoice: Invoice) -> None:
+    category = _cac(parent, tag)
+    _cbc(category, "ID", "AE" if invoice.tax_note else "S")
+    _cbc(category, "Percent", invoice.tax_rate)
+    if invoice.tax_note and tag == "TaxCategory":
+        _cbc(category, "TaxExemptionReason", invoice.tax_note)
+    _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
+
+
+def ubl_invoice(invoice: Invoice, organisation: Organisation | None = None) -> bytes:
+    """The invoice (or credit note, type code 381) as an EN 16931 UBL 2.1 Invoice."""
+    org = organisation or Organisation.current()
+    currency = invoice.currency
+    country = (org.holiday_country or "GB").upper()
+    root = ET.Element(f"{{{UBL}}}Invoice")
+    _cbc(root, "CustomizationID", EN16931)
+    _cbc(root, "ID", invoice.number or f"DRAFT-{invoice.pk}")
+    _cbc(root, "IssueDate", (invoice.issue_date or invoice.period_end).isoformat())
+    if invoice.due_date:
+        _cbc(root, "DueDate", invoice.due_date.isoformat())
+    _cbc(root, "InvoiceTypeCode", "381" if invoice.is_credit_note else "380")
+    if invoice.tax_note:
+        _cbc(root, "Note", invoice.tax_note)
+    _cbc(root, "DocumentCurrencyCode", currency)
+    _cbc(_cac(root, "InvoicePeriod"), "EndDate", invoice.period_end.isoformat())
+    if invoice.credits_id and invoice.credits and invoice.credits.number:
+        reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
+        _cbc(reference, "ID", invoice.credits.number)
+    issued = bool(invoice.number)
+    client = invoice.client
+    _party(
+        root,
+        "AccountingSupplierParty",
+        invoice.seller_name if issued else org.name,
+        invoice.seller_address if issued else org.address,
+        invoice.seller_tax_id if issued else org.tax_id,
+        country,
+    )
+    _party(
+        root,
+        "AccountingCustomerParty",
+        invoice.buyer_name if issued else client.name,
+        invoice.buyer_address if issued else client.billing_address,
+        invoice.buyer_tax_id if issued else client.tax_id,
+        country,
+    )
+    if invoice.due_date:
+        _cbc(_cac(root, "PaymentTerms"), "Note", f"Due by {invoice.due_date.isoformat()}")
+    tax_total = _cac(root, "TaxTotal")
+    _cbc(tax_total, "TaxAmount", _money(invoice.tax_amount, currency), currencyID=currency)
+    subtotal = _cac(tax_total, "TaxSubtotal")
+    _cbc(subtotal, "TaxableAmount", _money(invoice.subtotal, currency), currencyID=currency)
+    _cbc(subtotal, "TaxAmount", _money(invoice.tax_amount, currency), currencyID=currency)
+    _tax_category(subtotal, "TaxCategory", invoice)
+    totals = _cac(root, "LegalMonetaryTotal")
+    for tag, value in (
+        ("LineExtensionAmount", invoice.subtotal),
+        ("TaxExclusiveAmount", invoice.subtotal),
+        ("TaxInclusiveAmount", invoice.total),
+        ("PayableAmount", invoice.total),
+    ):
+        _cbc(totals, tag, _money(value, currency), currencyID=currency)
+    for number, line in enumerate(invoice.lines.all(), start=1):
+        quantity, price = _quantity_and_price(line, currency)
+        unit = (
+            "HUR" if line.kind not in (LineKind.FEE, LineKind.MANUAL) and quantity != 1 else "C62"
+        )
+        element = _cac(root, "InvoiceLine")
+        _cbc(element, "ID", number)
+        _cbc(element, "InvoicedQuantity", quantity, unitCode=unit)
+        _cbc(element, "LineExtensionAmount", _money(line.amount, currency), currencyID=currency)
+        item = _cac(element, "Item")
+        _cbc(item, "Name", line.description[:200] or "Services")
+        _tax_category(item, "ClassifiedTaxCategory", invoice)
+        _cbc(_cac(element, "Price"), "PriceAmount", price, currencyID=currency)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# -- PDF -------------------------------------------------------------------------------------
+
+_PLAIN = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "’": "'", "…": "..."})
+
+
+def _latin1(text: object) -> str:
+    """The built-in PDF fonts cover Latin-1 only; anything else becomes '?'."""
+    return str(text).translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
+def invoice_pdf(
+    invoice: Invoice, *, with_entries: bool = False, organisation: Organisation | None = None
+) -> bytes:
+    """A one-column A4 invoice; `with_entries` appends the time entries behind each line."""
+    org = organisation or Organisation.current()
+    issued = bool(invoice.number)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    title = ("Credit note " if invoice.is_credit_note else "Invoice ") + (
+        invoice.number or f"(draft {invoice.pk})"
+    )
+    pdf.cell(0, 10, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    seller = (invoice.seller_name, invoice.seller_address, invoice.seller_tax_id)
+    if not issued:
+        seller = (org.name, org.address, org.tax_id)
+    buyer = (invoice.buyer_name, invoice.buyer_address, invoice.buyer_tax_id)
+    if not issued:
+        buyer = (invoice.client.name, invoice.client.billing_address, invoice.client.tax_id)
+    for label, (name, address, tax_id) in (("From", seller), ("To", buyer)):
+        text = f"{label}: {name}\n{address}" + (f"\nTax ID {tax_id}" if tax_id else "")
+        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    facts = [f"Work up to {invoice.period_end:%d %B %Y}"]
+    if invoice.issue_date:
+        facts.append(f"Issued {invoice.issue_date:%d %B %Y}")
+    if invoice.due_date:
+        facts.append(f"Due {invoice.due_date:%d %B %Y}")
+    if invoice.credits_id and invoice.credits:
+        facts.append(f"Corrects invoice {invoice.credits.number}")
+    pdf.multi_cell(0, 5, _latin1(" | ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    currency = invoice.currency
+    with pdf.table(
+        col_widths=(100, 25, 30, 35), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
+    ) as table:
+        table.row(["Description", "Quantity", f"Rate ({currency})", f"Amount ({currency})"])
+        for line in invoice.lines.all():
+            table.row(
+                [
+                    _latin1(line.description),
+                    f"{line.quantity:.2f}",
+                    f"{line.rate:.2f}",
+                    _money(line.amount, currency),
+                ]
+            )
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 10)
+    for label, value in (
+        ("Subtotal", invoice.subtotal),
+        (f"Tax {invoice.tax_rate} %", invoice.tax_amount),
+        ("Total", invoice.total),
+    ):
+        pdf.cell(155, 6, label, align="R")
+        pdf.cell(
+            35, 6, f"{_money(value, currency)} {currency}", align="R", new_x="LMARGIN", new_y="NEXT"
+        )
+    if invoice.tax_note:
+        pdf.set_font("Helvetica", "I", 9)
+        pdf.multi_cell(0, 5, _latin1(invoice.tax_note), new_x="LMARGIN", new_y="NEXT")
+    if with_entries:
+        _appendix(pdf, invoice)
+    return bytes(pdf.output())
+
+
+def _appendix(pdf: FPDF, invoice: Invoice) -> None:
+    entries = (
+        TimeEntry.objects.filter(invoice_line__invoice=invoice)
+        .select_related("agent")
+        .order_by("invoice_line_id", "started_at", "pk")
+    )
+    by_line: dict[int, list[TimeEntry]] = defaultdict(list)
+    for entry in entries:
+        by_line[entry.invoice_line_id or 0].append(entry)
+    if not by_line:
+        return
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 8, "Appendix: time entries", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=8)
+    with pdf.table(col_widths=(35, 35, 90, 15, 15)) as table:
+        table.row(["Started (UTC)", "Agent", "Note", "Worked h", "Billable h"])
+        for line in invoice.lines.all():
+            for entry in by_line.get(line.pk, []):
+                table.row(
+                    [
+                        f"{entry.started_at:%Y-%m-%d %H:%M}",
+                        _latin1(entry.agent.display_name),
+                        _latin1(f"{line.description}: {entry.note}"[:200]),
+                        str(hours(entry.worked_seconds)),
+                        str(hours(entry.billable_seconds)),
+                    ]
+                )

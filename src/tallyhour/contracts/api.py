@@ -1,0 +1,203 @@
+"""API: contracts, rates and the prepay ledger (billing and admin users only)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Query, Router, Schema, Status
+
+from tallyhour.accounts.models import User
+from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.contracts import selectors, services
+from tallyhour.contracts.models import ContractKind, PrepayEntry
+from tallyhour.core.errors import InvalidInput
+from tallyhour.core.money import hours
+from tallyhour.crm.models import Client
+from tallyhour.timetracking.models import ChargeType
+
+router = Router(tags=["contracts"])
+
+
+class ContractOut(Schema):
+    id: int
+    client_id: int
+    name: str
+    kind: ContractKind
+    starts_on: dt.date
+    ends_on: dt.date | None
+    is_default: bool
+    prepay_fallback_to_payg: bool
+    retainer_fee: Decimal
+    retainer_included_minutes: int
+    overage_multiplier: Decimal
+    rollover: bool
+
+
+class ContractIn(Schema):
+    client_id: ObjectId
+    name: Text = Field(..., min_length=1, max_length=200)
+    kind: ContractKind = ContractKind.TIME_AND_MATERIALS
+    starts_on: Day
+    ends_on: Day | None = None
+    is_default: bool = False
+    prepay_fallback_to_payg: bool = True
+    retainer_fee: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    retainer_included_minutes: int = Field(0, ge=0, le=1_000_000)
+    overage_multiplier: Decimal = Field(Decimal("1"), gt=0, max_digits=4, decimal_places=2)
+    rollover: bool = False
+
+
+class RateOut(Schema):
+    id: int
+    hourly_rate: Decimal
+    valid_from: dt.date
+    charge_type_id: int | None
+    contract_id: int | None
+    client_id: int | None
+    agent_id: int | None
+
+
+class RateIn(Schema):
+    hourly_rate: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
+    valid_from: Day
+    charge_type_id: ObjectId | None = None
+    contract_id: ObjectId | None = None
+    client_id: ObjectId | None = None
+    agent_id: ObjectId | None = None
+
+
+class LedgerRowOut(Schema):
+    id: int
+    kind: str
+    hours: Decimal
+    amount: Decimal
+    purchased_on: dt.date | None
+    expires_on: dt.date | None
+    block_id: int | None
+    invoice_id: int | None
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_hours(row: PrepayEntry) -> Decimal:
+        return hours(row.seconds, 4)
+
+    @staticmethod
+    def resolve_invoice_id(row: PrepayEntry) -> int | None:
+        return row.invoice_line.invoice_id if row.invoice_line else None
+
+
+class LedgerOut(Schema):
+    contract_id: int
+    purchased_hours: Decimal
+    drawn_hours: Decimal
+    balance_hours: Decimal = Field(..., description="Purchases − drawdowns; may be negative.")
+    rows: list[LedgerRowOut]
+
+
+class PurchaseIn(Schema):
+    hours: Decimal = Field(..., gt=0, max_digits=8, decimal_places=2)
+    amount: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2)
+    purchased_on: Day | None = None
+    expires_on: Day | None = None
+    note: Text = Field("", max_length=300)
+
+
+class ContractFilters(Paging):
+    client_id: ObjectId | None = None
+
+
+def _get(model: type, pk: int | None, field: str) -> Any:
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk).first()  # type: ignore[attr-defined]
+    if obj is None:
+        raise InvalidInput(f"Unknown {field} {pk}.", fields={field: "unknown"})
+    return obj
+
+
+@router.get(
+    "/contracts",
+    response={200: Page[ContractOut], **error_responses(403, 422)},
+    summary="List contracts",
+)
+def list_contracts(request: AuthedRequest, filters: Query[ContractFilters]) -> dict[str, Any]:
+    """Contracts by client, newest first; optionally one client's."""
+    contracts = selectors.contracts_visible_to(request.auth)
+    if filters.client_id is not None:
+        contracts = contracts.filter(client_id=filters.client_id)
+    return paginate(contracts, filters)
+
+
+@router.post(
+    "/contracts",
+    response={201: ContractOut, **error_responses(403, 409, 422)},
+    summary="Create a contract",
+)
+def create_contract(request: AuthedRequest, payload: ContractIn) -> Status:
+    """A contract for a client; a default contract applies to tickets that name none."""
+    data = payload.dict()
+    client = _get(Client, data.pop("client_id"), "client_id")
+    contract = services.contract_create(client=client, actor=request.auth, **data)
+    return Status(201, contract)
+
+
+@router.get(
+    "/contracts/{contract_id}/prepay",
+    response={200: LedgerOut, **error_responses(403, 404)},
+    summary="Prepay balance and history",
+)
+def get_ledger(request: AuthedRequest, contract_id: ObjectId) -> dict[str, Any]:
+    """Every ledger row (purchases, drawdowns, reversals) and the balance."""
+    contract = selectors.contract_get(actor=request.auth, contract_id=contract_id)
+    ledger = selectors.prepay_ledger(contract)
+    return {
+        "contract_id": contract.pk,
+        "purchased_hours": hours(ledger.purchased_seconds, 4),
+        "drawn_hours": hours(ledger.drawn_seconds, 4),
+        "balance_hours": hours(ledger.balance_seconds, 4),
+        "rows": ledger.rows,
+    }
+
+
+@router.post(
+    "/contracts/{contract_id}/prepay",
+    response={201: LedgerRowOut, **error_responses(403, 404, 409, 422)},
+    summary="Record a prepay purchase",
+)
+def purchase(request: AuthedRequest, contract_id: ObjectId, payload: PurchaseIn) -> Status:
+    """A block of prepaid hours (amount paid, optional expiry) added to the ledger."""
+    contract = selectors.contract_get(actor=request.auth, contract_id=contract_id)
+    row = services.prepay_purchase(contract=contract, actor=request.auth, **payload.dict())
+    return Status(201, row)
+
+
+@router.get(
+    "/rates", response={200: Page[RateOut], **error_responses(403, 422)}, summary="List rates"
+)
+def list_rates(request: AuthedRequest, filters: Query[Paging]) -> dict[str, Any]:
+    """Every rate, newest `valid_from` first."""
+    return paginate(selectors.rates_visible_to(request.auth), filters)
+
+
+@router.post(
+    "/rates", response={201: RateOut, **error_responses(403, 409, 422)}, summary="Create a rate"
+)
+def create_rate(request: AuthedRequest, payload: RateIn) -> Status:
+    """A rate from `valid_from` on. Most specific scope wins: contract+agent > contract >
+    client+agent > client > agent > charge type. Invoiced time keeps its old rate."""
+    rate = services.rate_create(
+        hourly_rate=payload.hourly_rate,
+        valid_from=payload.valid_from,
+        charge_type=_get(ChargeType, payload.charge_type_id, "charge_type_id"),
+        contract=(
+            selectors.contract_get(actor=request.auth, contract_id=payload.contract_id)
+            if payload.contract_id
+            else None
+        ),
+        client=_get(Client, payload.client_id, "client_id"),
+        agent=_get(User, payload.agent_id, "agent_id"),
+        actor=request.auth,
+    )
+    return Status(201, rate)

@@ -1,0 +1,159 @@
+"""Reads for contracts, rates and the prepay ledger (billing and admin users)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+
+from tallyhour.accounts.models import Organisation, User
+from tallyhour.contracts.models import (
+    Contract,
+    ContractKind,
+    PrepayEntry,
+    PrepayKind,
+    Rate,
+    RetainerCharge,
+)
+from tallyhour.core import dates
+from tallyhour.core.errors import Forbidden, NotFound
+from tallyhour.crm.models import Client
+from tallyhour.timetracking.models import TimeEntry
+
+
+def _check(actor: User) -> None:
+    if not actor.is_billing_role:
+        raise Forbidden("Contracts and rates are for billing and admin users.")
+
+
+def contracts_visible_to(actor: User) -> QuerySet[Contract]:
+    _check(actor)
+    return Contract.objects.select_related("client").order_by("client__name", "-starts_on", "pk")
+
+
+def contract_get(*, actor: User, contract_id: int) -> Contract:
+    contract = contracts_visible_to(actor).filter(pk=contract_id).first()
+    if contract is None:
+        raise NotFound(f"Contract {contract_id} not found.")
+    return contract
+
+
+def rates_visible_to(actor: User) -> QuerySet[Rate]:
+    _check(actor)
+    return Rate.objects.select_related(
+        "contract__client", "client", "agent", "charge_type"
+    ).order_by("-valid_from", "pk")
+
+
+@dataclass
+class PrepayLedger:
+    contract: Contract
+    rows: list[PrepayEntry]
+    purchased_seconds: int
+    drawn_seconds: int  # net of reversals
+
+    @property
+    def balance_seconds(self) -> int:
+        return self.purchased_seconds - self.drawn_seconds
+
+    def rows_with_balance(self) -> list[tuple[PrepayEntry, int]]:
+        """Each row with the balance just after it, oldest first (the ledger's history)."""
+        running, out = 0, []
+        for row in self.rows:
+            running += row.seconds
+            out.append((row, running))
+        return out
+
+
+def prepay_ledger(contract: Contract) -> PrepayLedger:
+    """Every row of the ledger, oldest first, with balance = purchases − drawdowns."""
+    rows = list(
+        PrepayEntry.objects.filter(contract=contract)
+        .select_related("invoice_line__invoice", "created_by")
+        .order_by("created_at", "pk")
+    )
+    purchased = sum(r.seconds for r in rows if r.kind == PrepayKind.PURCHASE)
+    drawn = -sum(r.seconds for r in rows if r.kind != PrepayKind.PURCHASE)
+    return PrepayLedger(contract, rows, purchased, drawn)
+
+
+def prepay_balances(client_ids: list[int]) -> dict[int, int]:
+    """Balance in seconds per prepay contract of the given clients (one query)."""
+    rows = (
+        PrepayEntry.objects.filter(
+            contract__client_id__in=client_ids, contract__kind=ContractKind.PREPAY
+        )
+        .values("contract_id")
+        .annotate(s=Sum("seconds"))
+    )
+    return {row["contract_id"]: row["s"] or 0 for row in rows}
+
+
+def contracts_of_client(client: Client) -> QuerySet[Contract]:
+    """A client's contracts for its page. Terms without amounts are no secret from staff:
+    engineers need to know which contract their time falls under."""
+    return Contract.objects.filter(client=client).order_by("-starts_on", "-pk")
+
+
+def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+@dataclass
+class RetainerUsage:
+    contract: Contract
+    period_start: dt.date
+    period_end: dt.date
+    allowance_seconds: int
+    rollover_known: bool  # the fee for the month is on an invoice, so rollover is settled
+    used_seconds: int  # billable time tracked against the retainer this month
+    invoiced_seconds: int
+
+    @property
+    def remaining_seconds(self) -> int:
+        return self.allowance_seconds - self.used_seconds
+
+    @property
+    def over_seconds(self) -> int:
+        return max(0, -self.remaining_seconds)
+
+
+def retainer_usage(contract: Contract, today: dt.date) -> RetainerUsage:
+    """Billable time against a retainer in the month holding `today` (the org's month).
+
+    The allowance is the billed month's included hours plus rollover once the fee is charged,
+    else the contract's included hours (rollover is worked out when the month is billed).
+    """
+    first, last = _month_bounds(today)
+    start = max(first, contract.starts_on)
+    end = min(last, contract.ends_on) if contract.ends_on else last
+    tz = dates.zone(Organisation.current().timezone)
+    covers = Q(ticket__contract=contract)
+    if contract.is_default:
+        covers |= Q(ticket__contract__isnull=True, ticket__client_id=contract.client_id)
+    used = invoiced = 0
+    if start <= end:
+        since, until = dates.day_range(start, end, tz)
+        totals = (
+            TimeEntry.objects.filter(covers, is_billable=True, started_at__gte=since)
+            .filter(started_at__lt=until)
+            .aggregate(
+                used=Sum("billable_seconds"),
+                invoiced=Sum("billable_seconds", filter=Q(invoice_line__isnull=False)),
+            )
+        )
+        used, invoiced = totals["used"] or 0, totals["invoiced"] or 0
+    charge = RetainerCharge.objects.filter(
+        contract=contract, period_start=first, released=False
+    ).first()
+    allowance = charge.allowance_seconds if charge else contract.retainer_included_minutes * 60
+    return RetainerUsage(
+        contract=contract,
+        period_start=first,
+        period_end=last,
+        allowance_seconds=allowance,
+        rollover_known=charge is not None,
+        used_seconds=used,
+        invoiced_seconds=invoiced,
+    )

@@ -1,0 +1,179 @@
+"""Client pages: the list, one client's page (contracts, prepay, retainer, invoices, tickets)
+and the create/edit forms for billing and admin users."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tallyhour.core.errors import DomainError, Forbidden
+from tallyhour.core.htmx import PageRequest, done, error_page, render_page
+from tallyhour.crm import selectors, services
+
+CLIENTS_PER_PAGE = 50
+ACTIVE_CHOICES = [("yes", "Active"), ("no", "Inactive"), ("all", "All")]
+ACTIVE_FILTER: dict[str, bool | None] = {"yes": True, "no": False, "all": None}
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    active = forms.ChoiceField(choices=ACTIVE_CHOICES, required=False, label="Show")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": "Name, email or tax ID"}
+        )
+
+
+class ClientForm(forms.Form):
+    """The fields of `crm.services.client_create` / `client_update` (names match the model)."""
+
+    name = forms.CharField(max_length=200)
+    currency = forms.CharField(
+        max_length=3, min_length=3, initial="GBP", help_text="ISO 4217, e.g. GBP, EUR."
+    )
+    tax_rate = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        initial=Decimal("20.00"),
+        label="Tax rate (%)",
+    )
+    reverse_charge = forms.BooleanField(
+        required=False, help_text="The customer accounts for the tax (no tax on our invoices)."
+    )
+    payment_terms_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=365,
+        label="Payment terms (days)",
+        help_text="Empty: the organisation's default.",
+    )
+    # A text input (type=email has no style in the shared stylesheet); still validated as email.
+    billing_email = forms.EmailField(
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"}),
+    )
+    tax_id = forms.CharField(required=False, max_length=64, label="Tax ID")
+    billing_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _form_from_error(form: forms.Form, exc: DomainError) -> None:
+    """Put a service's field errors next to the fields they name, the rest above the form."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@login_required
+@require_GET
+def client_list(request: PageRequest) -> HttpResponse:
+    """Every staff user may look clients up; money columns are for billing and admin users."""
+    form = ClientFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    active = ACTIVE_FILTER.get(data.get("active") or "yes")
+    clients = selectors.clients_filtered(
+        actor=request.user, query=(data.get("q") or "").strip(), active=active
+    )
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    today = selectors.org_today()
+    defaults = selectors.default_contracts_on(rows, today)
+    show_money = request.user.is_billing_role
+    balances = selectors.client_prepay_balances(rows) if show_money else {}
+    for client in rows:
+        client.default_contract = defaults.get(client.pk)  # type: ignore[attr-defined]
+        client.prepay_seconds = balances.get(client.pk)  # type: ignore[attr-defined]
+    query = "&".join(
+        f"{key}={value}"
+        for key, value in (("q", data.get("q")), ("active", data.get("active")))
+        if value
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query,
+        "show_money": show_money,
+        "can_edit": request.user.is_billing_role,
+    }
+    return render_page(request, "crm/client_list.html", "crm/partials/client_table.html", context)
+
+
+@login_required
+@require_GET
+def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
+    try:
+        overview = selectors.client_overview(actor=request.user, client_id=client_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    context = {"o": overview, "client": overview.client, "can_edit": request.user.is_billing_role}
+    return render(request, "crm/client_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_new(request: PageRequest) -> HttpResponse:
+    if not request.user.is_billing_role:
+        return error_page(request, Forbidden("Only billing and admin users create clients."))
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            client = services.client_create(
+                name=data.pop("name"),
+                currency=data.pop("currency"),
+                tax_rate=data.pop("tax_rate"),
+                actor=request.user,
+                **data,
+            )
+        except DomainError as exc:
+            _form_from_error(form, exc)
+        else:
+            return done(
+                request,
+                f"Client {client.name} created.",
+                reverse("crm:client_detail", args=[client.pk]),
+            )
+    status = 422 if form.errors else 200
+    return render(request, "crm/client_form.html", {"form": form, "client": None}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: PageRequest, client_id: int) -> HttpResponse:
+    try:
+        if not request.user.is_billing_role:
+            raise Forbidden("Only billing and admin users change clients.")
+        client = selectors.client_get(actor=request.user, client_id=client_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    initial = {name: getattr(client, name) for name in ClientForm.base_fields}
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_update(client=client, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_from_error(form, exc)
+        else:
+            return done(request, "Client saved.", reverse("crm:client_detail", args=[client.pk]))
+    status = 422 if form.errors else 200
+    return render(request, "crm/client_form.html", {"form": form, "client": client}, status=status)

@@ -1,0 +1,176 @@
+"""HaloPSA API conventions: loose booleans, paging, list envelopes, array bodies, errors."""
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+
+from tallyhour.accounts.models import User
+from tallyhour.accounts.services import api_token_authenticate
+from tallyhour.core.errors import DomainError, InvalidInput
+
+MAX_PAGE_SIZE = 1000
+
+
+class HaloRequest(HttpRequest):
+    """A request that passed bearer authentication: `user` is the calling agent."""
+
+    user: User
+
+
+def oauth_error(error: str, description: str, status: int = 401) -> JsonResponse:
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return response
+
+
+def error_response(exc: DomainError) -> JsonResponse:
+    return JsonResponse(
+        {"error": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.status
+    )
+
+
+def halo_endpoint(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Bearer auth, then the view; domain errors become 4xx JSON, never a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = api_token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return oauth_error("invalid_token", "Missing, expired or revoked access token.")
+        request.user = user
+        if kwargs.get("pk") is not None:
+            kwargs["pk"] = int(kwargs["pk"])  # the URL pattern allows digits only
+        try:
+            result = view(request, *args, **kwargs)
+        except DomainError as exc:
+            return error_response(exc)
+        except ValidationError as exc:
+            fields = getattr(exc, "message_dict", {"__all__": exc.messages})
+            return error_response(InvalidInput("Invalid value.", fields=fields))
+        return result if isinstance(result, JsonResponse) else JsonResponse(result, safe=False)
+
+    return wrapper
+
+
+def flag(request: HttpRequest, name: str, default: bool = False) -> bool:
+    """Halo sends booleans as true/True/1; anything unreadable counts as the default."""
+    value = request.GET.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"true", "1", "yes"}
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value)
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{name} must be a whole number.", fields={name: "not a number"}
+        ) from exc
+    if not 0 <= number < 2**63:
+        raise InvalidInput(f"{name} is out of range.", fields={name: "out of range"})
+    return number
+
+
+def date_param(request: HttpRequest, name: str) -> dt.datetime | None:
+    """ISO date or datetime in UTC (Halo sends `2026-11-01T00:00:00Z` or a bare date)."""
+    value = request.GET.get(name)
+    if not value:
+        return None
+    return parse_datetime(value, name)
+
+
+def parse_datetime(value: Any, field: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{field} must be an ISO 8601 date.", fields={field: "bad date"}
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def hours_value(value: Any, field: str) -> Decimal:
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(
+            f"{field} must be decimal hours.", fields={field: "not a number"}
+        ) from exc
+    if not hours.is_finite() or hours < 0 or hours > 24:
+        raise InvalidInput(
+            f"{field} must be between 0 and 24 hours.", fields={field: "out of range"}
+        )
+    return hours
+
+
+def array_body(request: HttpRequest) -> list[dict[str, Any]]:
+    """Halo POSTs a JSON array of records (a single object is accepted too)."""
+    try:
+        body = json.loads(request.body or b"[]")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The body must be JSON.", fields={"body": "not JSON"}) from exc
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise InvalidInput("The body must be an array of objects.", fields={"body": "not an array"})
+    return body
+
+
+def paged(
+    request: HttpRequest,
+    items: QuerySet | list,
+    plural: str | None,
+    record: Callable[[Any], dict[str, Any]] = lambda obj: obj,
+) -> Any:
+    """`pageinate=true&page_size&page_no`, or `count`; with `plural`, Halo's list envelope.
+
+    Only the requested page is loaded and shaped into records.
+    """
+    total = items.count() if isinstance(items, QuerySet) else len(items)
+    page_no, page_size = 1, None
+    if flag(request, "pageinate"):
+        page_size = min(int_param(request, "page_size") or 50, MAX_PAGE_SIZE)
+        page_no = max(int_param(request, "page_no") or 1, 1)
+        items = items[(page_no - 1) * page_size : page_no * page_size]
+    elif (count := int_param(request, "count")) is not None:
+        items = items[:count]
+    records = [record(obj) for obj in items]
+    if plural is None:
+        return records
+    envelope: dict[str, Any] = {"record_count": total, plural: records}
+    if page_size is not None:
+        envelope = {"page_no": page_no, "page_size": page_size, **envelope}
+    return envelope
+
+
+def hours(seconds: int | None) -> float:
+    """Decimal hours as Halo sends them (a JSON number, 4 places)."""
+    return float((Decimal(seconds or 0) / 3600).quantize(Decimal("0.0001")))
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()

@@ -1,0 +1,35 @@
+"""Halo paths are case-insensitive and scripts use them with or without a trailing slash."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import URLPattern, re_path
+
+from tallyhour.halo import views
+
+
+def ci(word: str) -> str:
+    """Case-insensitive without inline flags, which Django's URL reversing cannot read."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+def resource(name: str, view: Callable[..., Any], *, with_id: bool = True) -> list[URLPattern]:
+    patterns = [re_path(rf"^api/{ci(name)}/?$", view)]
+    if with_id:
+        patterns.append(re_path(rf"^api/{ci(name)}/(?P<pk>[0-9]{{1,18}})/?$", view))
+    return patterns
+
+
+urlpatterns = [
+    re_path(rf"^auth/{ci('token')}/?$", views.token, name="halo-token"),
+    re_path(rf"^api/{ci('agent')}/{ci('me')}/?$", views.agent_me),
+    *resource("agent", views.agents),
+    *resource("client", views.clients),
+    *resource("clientcontract", views.client_contracts),
+    *resource("tickets", views.tickets),
+    *resource("actions", views.actions),
+    *resource("timesheet", views.timesheets, with_id=False),
+    *resource("timesheetevent", views.timesheet_events),
+    *resource("invoice", views.invoices),
+    *resource("lookup", views.lookup, with_id=False),
+]

@@ -1,0 +1,383 @@
+"""Service-desk pages: the ticket list, a ticket with its timer and timeline, new tickets and
+projects. Opening a ticket's page is "working" it: with capture on_open its timer starts."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from tallyhour.accounts.models import Organisation, User
+from tallyhour.core import dates
+from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.crm.models import Client
+from tallyhour.servicedesk import selectors, services
+from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
+from tallyhour.timetracking.models import ChargeType
+from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
+from tallyhour.timetracking.services import timer_start_for_ticket
+from tallyhour.timetracking.views import BILLABLE_CHOICES, parse_duration
+
+TICKETS_PER_PAGE = 25
+SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]
+STATUS_FILTERS = [("", "Any status"), ("open", "Open (not resolved)"), *TicketStatus.choices]
+CAPTURE_HELP = {
+    "on_open": "Opening this page starts your timer for the ticket.",
+    "on_action": "Your timer starts when you press Note, Reply or Change status.",
+    "off": "Timers start only when you press Start.",
+}
+
+
+def _staff() -> Any:
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+class TicketFilterForm(forms.Form):
+    scope = forms.ChoiceField(choices=SCOPES, required=False, label="Show")
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(), required=False, empty_label="All clients"
+    )
+    status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        client_field = self.fields["client"]
+        assert isinstance(client_field, forms.ModelChoiceField)
+        client_field.queryset = Client.objects.order_by("name")
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": "Summary, client or #id"}
+        )
+
+
+class TicketForm(forms.Form):
+    """A new ticket: client, summary, type, assignee; tasks name their project."""
+
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
+    summary = forms.CharField(max_length=200)
+    details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    ticket_type = forms.ModelChoiceField(
+        queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    )
+    charge_type = forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(),
+        required=False,
+        empty_label="The type's default",
+        help_text="Wins over each agent's default charge type.",
+    )
+    project = forms.ModelChoiceField(
+        queryset=Ticket.objects.none(),
+        required=False,
+        empty_label="None",
+        help_text="Make this a task of a project; its time rolls up there.",
+    )
+    budget_hours = forms.DecimalField(
+        required=False, min_value=0, max_digits=8, decimal_places=2, label="Budget (hours)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        querysets = {
+            "client": Client.objects.filter(is_active=True).order_by("name"),
+            "ticket_type": selectors.ticket_types_active(),
+            "assignee": _staff(),
+            "charge_type": active_charge_types(),
+            "project": selectors.projects_open(),
+        }
+        for name, queryset in querysets.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+
+class TicketEditForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    )
+    ticket_type = forms.ModelChoiceField(
+        queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
+    )
+    charge_type = forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(), required=False, empty_label="Agent's default"
+    )
+    budget_hours = forms.DecimalField(
+        required=False, min_value=0, max_digits=8, decimal_places=2, label="Budget (hours)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "edit_%s")
+        super().__init__(*args, **kwargs)
+        for name, queryset in {
+            "assignee": _staff(),
+            "ticket_type": selectors.ticket_types_active(),
+            "charge_type": active_charge_types(),
+        }.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+
+class ActionForm(forms.Form):
+    """An action as typed on the ticket page; the time comes prefilled from the timer."""
+
+    kind = forms.ChoiceField(choices=ActionKind.choices, initial=ActionKind.NOTE)
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    new_status = forms.ChoiceField(
+        required=False, label="Status", choices=[("", "Unchanged"), *TicketStatus.choices]
+    )
+    time = forms.CharField(
+        required=False,
+        max_length=16,
+        label="Time",
+        help_text="From your timer; edit it if it is wrong (e.g. 0:25, 25m, 0.5h).",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    offered = forms.CharField(required=False, widget=forms.HiddenInput)
+    charge_type = forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(),
+        required=False,
+        empty_label="Ticket's default",
+        label="Charge type",
+    )
+    billable = forms.ChoiceField(required=False, choices=BILLABLE_CHOICES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "action_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["charge_type"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = active_charge_types()
+
+    def clean_time(self) -> int | None:
+        return parse_duration(self.cleaned_data.get("time", ""))
+
+    def time_seconds(self) -> int | None:
+        """None (log what the timer counted) unless the person changed the offered time."""
+        data = self.cleaned_data
+        if (self.data.get("time") or "").strip() == (data.get("offered") or "").strip():
+            return None
+        minutes = data.get("time")
+        return 0 if minutes is None else minutes * 60
+
+    @property
+    def is_billable(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("billable") or "")
+
+
+def _minutes_text(seconds: int) -> str:
+    minutes = seconds // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 18 else None
+
+
+def _query_without_page(request: PageRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+@require_GET
+def ticket_list(request: PageRequest) -> HttpResponse:
+    form = TicketFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    client = filters.get("client")
+    tickets = selectors.tickets_filtered(
+        request.user,
+        scope=filters.get("scope", ""),
+        client_id=client.pk if client else None,
+        status=filters.get("status", ""),
+        search=filters.get("q", ""),
+    )
+    page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    return render_page(
+        request, "servicedesk/ticket_list.html", "servicedesk/partials/ticket_table.html", context
+    )
+
+
+@login_required
+def ticket_new(request: PageRequest) -> HttpResponse:
+    initial: dict[str, Any] = {"assignee": request.user.pk}
+    project_id = _int(request.GET.get("project"))
+    project = selectors.projects_open().filter(pk=project_id).first() if project_id else None
+    if project is not None:
+        initial.update(project=project.pk, client=project.client_id)
+    form = TicketForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_create(
+                client=data["client"],
+                summary=data["summary"],
+                details=data.get("details", ""),
+                ticket_type=data.get("ticket_type"),
+                assignee=data.get("assignee"),
+                charge_type=data.get("charge_type"),
+                project=data.get("project"),
+                budget_hours=data.get("budget_hours"),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return done(
+                request,
+                f"Ticket #{ticket.pk} created.",
+                reverse("servicedesk:ticket_detail", args=[ticket.pk]),
+            )
+    return render_page(
+        request,
+        "servicedesk/ticket_new.html",
+        "servicedesk/ticket_new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
+    timer = timer_for_ticket(request.user, ticket.pk)
+    offered = _minutes_text(timer.elapsed_seconds(dates.now())) if timer else ""
+    action_form = ActionForm(
+        initial={
+            "kind": request.GET.get("kind") or ActionKind.NOTE,
+            "time": offered,
+            "offered": offered,
+        }
+    )
+    edit_form = TicketEditForm(
+        initial={
+            "assignee": ticket.assignee_id,
+            "ticket_type": ticket.ticket_type_id,
+            "charge_type": ticket.charge_type_id,
+            "budget_hours": ticket.budget_hours,
+        }
+    )
+    capture_mode = Organisation.current().capture_mode
+    return {
+        "ticket": ticket,
+        "actions": selectors.actions_for(actor=request.user, ticket=ticket),
+        "timer": timer,
+        "action_form": action_form,
+        "edit_form": edit_form,
+        "capture_mode": capture_mode,
+        "capture_help": CAPTURE_HELP.get(capture_mode, ""),
+        "statuses": TicketStatus.choices,
+        "logged": selectors.time_on_ticket(ticket),
+    }
+
+
+@login_required
+@require_GET
+def ticket_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+        if not request.htmx:
+            services.ticket_open(ticket=ticket, actor=request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
+    context = _detail_context(request, ticket)
+    return render_page(
+        request,
+        "servicedesk/ticket_detail.html",
+        "servicedesk/partials/ticket_work.html",
+        context,
+    )
+
+
+def _back(ticket_id: int, anchor: str = "") -> str:
+    return reverse("servicedesk:ticket_detail", args=[ticket_id]) + anchor
+
+
+@login_required
+@require_POST
+def ticket_work(request: PageRequest, ticket_id: int) -> HttpResponse:
+    """Start (or resume) the timer for this ticket: the Start button, and in on_action mode
+    the Note / Reply / Change status buttons (which then open the form for that kind)."""
+    kind = request.POST.get("kind", "")
+    back = _back(ticket_id, f"?kind={kind}#compose" if kind in ActionKind.values else "")
+    try:
+        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+        if kind:
+            services.ticket_work(ticket=ticket, actor=request.user)
+        else:
+            timer_start_for_ticket(agent=request.user, actor=request.user, ticket=ticket)
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
+    back = _back(ticket_id, "#timeline")
+    form = ActionForm(request.POST)
+    try:
+        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+        if not form.is_valid():
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            raise InvalidInput(errors)
+        data = form.cleaned_data
+        action = services.action_create(
+            ticket=ticket,
+            actor=request.user,
+            kind=data["kind"],
+            body=data.get("body", ""),
+            new_status=data.get("new_status") or None,
+            time_seconds=form.time_seconds(),
+            charge_type=data.get("charge_type"),
+            is_billable=form.is_billable,
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=_back(ticket_id, "#compose"))
+    logged = action.time_entry.worked_seconds if action.time_entry else 0
+    message = f"{action.get_kind_display()} added"
+    message += f", {_minutes_text(logged)} logged." if logged else "."
+    return done(request, message, back)
+
+
+@login_required
+@require_POST
+def ticket_edit(request: PageRequest, ticket_id: int) -> HttpResponse:
+    back = _back(ticket_id)
+    form = TicketEditForm(request.POST)
+    try:
+        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+        if not form.is_valid():
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            raise InvalidInput(errors)
+        services.ticket_update(ticket=ticket, actor=request.user, changes=dict(form.cleaned_data))
+    except DomainError as exc:
+        return error_response(request, exc, back_to=back)
+    return done(request, "Ticket updated.", back)
+
+
+@login_required
+@require_GET
+def project_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
+    try:
+        project = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    summary = selectors.project_summary(actor=request.user, project=project)
+    return render_page(
+        request,
+        "servicedesk/project.html",
+        "servicedesk/project.html",
+        {"project": project, "summary": summary},
+    )

@@ -1,0 +1,153 @@
+"""Target hours across public holidays, leave, closure days, DST changes and time zones."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from tallyhour.accounts.calendars import (
+    available_seconds_by_agent,
+    calendar_for,
+    public_holidays,
+    target_seconds_by_day,
+)
+from tallyhour.accounts.models import ClosureDay, Leave, LeaveKind, Workday
+from tests.conftest import MONDAY
+from tests.factories import AgentFactory
+
+HOUR = 3600
+EIGHT_HOURS = 8 * HOUR
+
+
+@pytest.fixture
+def agent(org):
+    return AgentFactory()
+
+
+def test_plain_week_is_five_eight_hour_days(agent):
+    targets = target_seconds_by_day(agent, MONDAY, MONDAY + dt.timedelta(days=6))
+    assert list(targets.values()) == [EIGHT_HOURS] * 5 + [0, 0]
+
+
+def test_public_holiday_has_no_target(agent):
+    # Good Friday 2026 is 3 April, a bank holiday in England.
+    good_friday = dt.date(2026, 4, 3)
+    targets = target_seconds_by_day(agent, dt.date(2026, 3, 30), dt.date(2026, 4, 5))
+    assert targets[good_friday] == 0
+    assert sum(targets.values()) == 4 * EIGHT_HOURS
+    day = next(d for d in calendar_for(agent, good_friday, good_friday))
+    assert day.holiday == "Good Friday"
+    assert day.absence_label == "Good Friday"
+
+
+def test_subdivision_decides_regional_holidays(org, agent):
+    # St Andrew's Day (30 Nov 2026, a Monday) is a holiday in Scotland, not in England.
+    st_andrews = dt.date(2026, 11, 30)
+    assert target_seconds_by_day(agent, st_andrews, st_andrews)[st_andrews] == EIGHT_HOURS
+    org.holiday_subdivision = "SCT"
+    org.save()
+    assert target_seconds_by_day(agent, st_andrews, st_andrews)[st_andrews] == 0
+
+
+def test_agent_override_replaces_organisation_holidays(agent):
+    # 3 Oct 2026 is a Saturday; 26 Oct 2026 (Monday) is Austria's National Day.
+    national_day = dt.date(2026, 10, 26)
+    assert target_seconds_by_day(agent, national_day, national_day)[national_day] == EIGHT_HOURS
+    agent.holiday_country, agent.holiday_subdivision = "AT", ""
+    agent.save()
+    assert target_seconds_by_day(agent, national_day, national_day)[national_day] == 0
+
+
+def test_unknown_holiday_country_means_no_holidays(agent):
+    agent.holiday_country = "ZZ"
+    agent.save()
+    assert public_holidays("ZZ", "", MONDAY, MONDAY) == {}
+    assert target_seconds_by_day(agent, MONDAY, MONDAY)[MONDAY] == EIGHT_HOURS
+
+
+def test_full_and_partial_leave_lower_target(agent):
+    Leave.objects.create(
+        agent=agent, kind=LeaveKind.ANNUAL, first_day=MONDAY, last_day=MONDAY + dt.timedelta(1)
+    )
+    Leave.objects.create(
+        agent=agent,
+        kind=LeaveKind.SICK,
+        first_day=MONDAY + dt.timedelta(2),
+        last_day=MONDAY + dt.timedelta(2),
+        hours=Decimal("3.5"),
+    )
+    days = calendar_for(agent, MONDAY, MONDAY + dt.timedelta(days=4))
+    assert [d.target_seconds for d in days] == [0, 0, int(4.5 * HOUR), EIGHT_HOURS, EIGHT_HOURS]
+    assert days[0].absence_label == "Annual leave"
+    assert days[2].leave_seconds == int(3.5 * HOUR)
+
+
+def test_leave_over_weekend_and_holiday_costs_nothing_extra(agent):
+    # Leave across Easter 2026: Good Friday and the weekend have no target anyway.
+    Leave.objects.create(agent=agent, first_day=dt.date(2026, 4, 2), last_day=dt.date(2026, 4, 7))
+    targets = target_seconds_by_day(agent, dt.date(2026, 3, 30), dt.date(2026, 4, 10))
+    # Mon–Wed before, Wed–Fri after (Easter Monday 6 Apr is a holiday, leave 2–7 Apr).
+    assert sum(targets.values()) == 6 * EIGHT_HOURS
+
+
+def test_closure_day_has_no_target(agent):
+    ClosureDay.objects.create(day=MONDAY, name="Office move")
+    day = calendar_for(agent, MONDAY, MONDAY)[0]
+    assert day.target_seconds == 0
+    assert day.closure == "Office move"
+
+
+def test_daylight_saving_change_inside_a_workday_counts_real_time(org, agent):
+    # UK clocks go forward at 01:00 on Sunday 29 March 2026: a 00:00–06:00 shift is 5 hours.
+    Workday.objects.create(
+        agent=agent, weekday=6, start=dt.time(0), end=dt.time(6), break_minutes=0
+    )
+    spring = dt.date(2026, 3, 29)
+    autumn = dt.date(2026, 10, 25)  # clocks go back: the same shift lasts 7 hours
+    week_before = dt.date(2026, 3, 22)
+    assert target_seconds_by_day(agent, spring, spring)[spring] == 5 * HOUR
+    assert target_seconds_by_day(agent, autumn, autumn)[autumn] == 7 * HOUR
+    assert target_seconds_by_day(agent, week_before, week_before)[week_before] == 6 * HOUR
+
+
+def test_ordinary_workday_in_a_dst_week_is_unchanged(agent):
+    # The week containing the spring change still has five full eight-hour days.
+    targets = target_seconds_by_day(agent, dt.date(2026, 3, 23), dt.date(2026, 3, 29))
+    assert sum(targets.values()) == 5 * EIGHT_HOURS
+
+
+def test_agent_in_another_zone_uses_own_days_and_dst(org):
+    # New York moves its clocks on 8 March 2026, three weeks before London.
+    agent = AgentFactory(timezone="America/New_York", holiday_country="US")
+    Workday.objects.filter(agent=agent).delete()
+    Workday.objects.create(agent=agent, weekday=6, start=dt.time(0), end=dt.time(4))
+    Workday.objects.create(agent=agent, weekday=0, start=dt.time(9), end=dt.time(17, 30))
+    us_spring = dt.date(2026, 3, 8)
+    assert target_seconds_by_day(agent, us_spring, us_spring)[us_spring] == 3 * HOUR - 30 * 60
+    # Memorial Day (25 May 2026) is a US holiday; the UK's Spring bank holiday is the same
+    # Monday, so check a US-only one: Labor Day, 7 Sep 2026 (not a UK holiday).
+    labor_day = dt.date(2026, 9, 7)
+    assert target_seconds_by_day(agent, labor_day, labor_day)[labor_day] == 0
+    london = AgentFactory()
+    assert target_seconds_by_day(london, labor_day, labor_day)[labor_day] == EIGHT_HOURS
+
+
+def test_available_seconds_keyed_by_user_in_constant_queries(org, django_assert_max_num_queries):
+    agents = [AgentFactory() for _ in range(3)]
+    Leave.objects.create(agent=agents[0], first_day=MONDAY, last_day=MONDAY)
+    sunday = MONDAY + dt.timedelta(days=6)
+    with django_assert_max_num_queries(4):
+        few = available_seconds_by_agent(agents[:1], MONDAY, sunday)
+    more_agents = agents + [AgentFactory() for _ in range(10)]
+    with django_assert_max_num_queries(4):
+        many = available_seconds_by_agent(more_agents, MONDAY, sunday)
+    assert few == {agents[0].user_id: 4 * EIGHT_HOURS}
+    assert many[agents[1].user_id] == 5 * EIGHT_HOURS
+    assert len(many) == 13
+
+
+def test_empty_inputs(org, agent):
+    assert available_seconds_by_agent([], MONDAY, MONDAY) == {}
+    assert available_seconds_by_agent([agent], MONDAY, MONDAY - dt.timedelta(1)) == {
+        agent.user_id: 0
+    }
