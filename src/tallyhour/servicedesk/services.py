@@ -230,7 +230,11 @@ def action_create(
             fields={"time_minutes": "out of range"},
         )
     lock_agent(actor)
-    ticket = Ticket.objects.select_for_update().select_related("ticket_type").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("ticket_type")
+        .get(pk=ticket.pk)
+    )
     old_status = ticket.status
     if kind == ActionKind.STATUS_CHANGE or new_status:
         if new_status not in TicketStatus.values:
