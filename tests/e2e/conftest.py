@@ -59,6 +59,7 @@ def new_page(browser, live_server, settings):  # noqa: ANN001
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on("dialog", lambda dialog: dialog.accept())  # "Create these drafts?" and the like
         page.goto(f"{live_server.url}/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(password)

@@ -9,7 +9,7 @@ the target to zero; leave lowers it by its hours (whole day when no hours are gi
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -100,17 +100,82 @@ def _leave_seconds(hours: Decimal | None, workday_seconds: int) -> int:
     return min(workday_seconds, int(hours * 3600))
 
 
+# A calendar's shape: the weekday hours (weekday, start, end, break), the holiday region and
+# the zone. Agents sharing one share every day of the calendar except their own leave.
+_Signature = tuple[tuple[tuple[int, dt.time, dt.time, int], ...], str, str, str]
+
+
+def _signature(agent: Agent, hours: dict[int, Workday], organisation: Organisation) -> _Signature:
+    country, subdivision = holiday_region(agent, organisation)
+    week = tuple((weekday, w.start, w.end, w.break_minutes) for weekday, w in sorted(hours.items()))
+    return week, country, subdivision, agent.timezone
+
+
+def _shared_days(
+    hours: dict[int, Workday],
+    tz_name: str,
+    holidays: dict[dt.date, str],
+    closures: dict[dt.date, str],
+    all_days: list[dt.date],
+) -> list[CalendarDay]:
+    """The days of one calendar shape before anyone's leave."""
+    shared = []
+    for day in all_days:
+        hours_of_day = hours.get(day.weekday())
+        worked = _workday_seconds(hours_of_day, day, tz_name) if hours_of_day else 0
+        holiday = holidays.get(day, "")
+        closure = closures.get(day, "")
+        shared.append(
+            CalendarDay(
+                day=day,
+                workday_seconds=worked,
+                target_seconds=0 if holiday or closure else worked,
+                holiday=holiday,
+                closure=closure,
+            )
+        )
+    return shared
+
+
+def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[CalendarDay]:
+    """An agent's days: the shared ones, with the days their leave touches rebuilt."""
+    first = shared[0].day
+    own = list(shared)
+    for leave in leaves:
+        lo = max(leave.first_day, first)
+        hi = min(leave.last_day, shared[-1].day)
+        for index in range((lo - first).days, (hi - first).days + 1):
+            base = own[index]
+            on_leave = (
+                *base.leaves,
+                LeaveOnDay(
+                    kind=leave.kind,
+                    label=leave.get_kind_display(),
+                    seconds=_leave_seconds(leave.hours, base.workday_seconds),
+                ),
+            )
+            if base.holiday or base.closure:
+                target = 0
+            else:
+                target = max(0, base.workday_seconds - sum(x.seconds for x in on_leave))
+            own[index] = replace(base, target_seconds=target, leaves=on_leave)
+    return own
+
+
 def calendars_by_agent(
     agents: Iterable[Agent], first: dt.date, last: dt.date
 ) -> dict[int, list[CalendarDay]]:
-    """Each agent's calendar for local days first..last, keyed by user id (four queries)."""
+    """Each agent's calendar for local days first..last, keyed by user id (four queries).
+
+    Days are built once per distinct calendar shape (weekday hours, holiday region, zone);
+    each agent then only has the days of their own leave rebuilt."""
     agent_list = list(agents)
     if not agent_list or last < first:
         return {agent.user_id: [] for agent in agent_list}
     ids = [agent.user_id for agent in agent_list]
     organisation = Organisation.current()
     workdays: dict[int, dict[int, Workday]] = defaultdict(dict)
-    for workday in Workday.objects.filter(agent_id__in=ids):
+    for workday in Workday.objects.filter(agent_id__in=ids).order_by():
         workdays[workday.agent_id][workday.weekday] = workday
     closures = dict(
         ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
@@ -120,40 +185,16 @@ def calendars_by_agent(
         leaves[leave.agent_id].append(leave)
 
     all_days = day_list(first, last)
+    shapes: dict[_Signature, list[CalendarDay]] = {}
     result: dict[int, list[CalendarDay]] = {}
     for agent in agent_list:
-        country, subdivision = holiday_region(agent, organisation)
-        holidays = public_holidays(country, subdivision, first, last)
-        own_days = []
-        for day in all_days:
-            hours_of_day = workdays[agent.user_id].get(day.weekday())
-            worked = _workday_seconds(hours_of_day, day, agent.timezone) if hours_of_day else 0
-            on_leave = tuple(
-                LeaveOnDay(
-                    kind=leave.kind,
-                    label=leave.get_kind_display(),
-                    seconds=_leave_seconds(leave.hours, worked),
-                )
-                for leave in leaves[agent.user_id]
-                if leave.first_day <= day <= leave.last_day
-            )
-            holiday = holidays.get(day, "")
-            closure = closures.get(day, "")
-            if holiday or closure:
-                target = 0
-            else:
-                target = max(0, worked - sum(leave.seconds for leave in on_leave))
-            own_days.append(
-                CalendarDay(
-                    day=day,
-                    workday_seconds=worked,
-                    target_seconds=target,
-                    holiday=holiday,
-                    closure=closure,
-                    leaves=on_leave,
-                )
-            )
-        result[agent.user_id] = own_days
+        hours = workdays[agent.user_id]
+        signature = _signature(agent, hours, organisation)
+        if signature not in shapes:
+            _, country, subdivision, tz_name = signature
+            holidays = public_holidays(country, subdivision, first, last)
+            shapes[signature] = _shared_days(hours, tz_name, holidays, closures, all_days)
+        result[agent.user_id] = _with_leave(shapes[signature], leaves[agent.user_id])
     return result
 
 

@@ -192,6 +192,30 @@ class Workday(models.Model):
         return max(0, span - self.break_minutes * 60)
 
 
+class Scope(models.TextChoices):
+    """What an API token may be used for; a token's scopes only narrow its user's role."""
+
+    READ = "read", "Read"
+    TIME = "time", "Record time"
+    APPROVE = "approve", "Approve timesheets"
+    BILLING = "billing", "Billing"
+    ADMIN = "admin", "Administration"
+
+
+# Approving depends on who approves whom, not on the role, so every role may hold `approve`.
+_ROLE_SCOPES = {
+    Role.ENGINEER: ("read", "time", "approve"),
+    Role.APPROVER: ("read", "time", "approve"),
+    Role.BILLING: ("read", "time", "approve", "billing"),
+    Role.ADMIN: ("read", "time", "approve", "billing", "admin"),
+}
+
+
+def scopes_for_role(role: str) -> list[str]:
+    """Every scope a token of a user with `role` may carry, in a stable order."""
+    return list(_ROLE_SCOPES.get(role, ("read",)))
+
+
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 digest is stored."""
 
@@ -205,9 +229,15 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Scope names (see `Scope`); checked against the user's role on every request as well.
+    scopes = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def effective_scopes(self) -> set[str]:
+        """The token's scopes that its user's current role still allows."""
+        return set(self.scopes) & set(scopes_for_role(self.user.role))
 
 
 class LeaveKind(models.TextChoices):

@@ -207,28 +207,31 @@ def _agents(actor: User, agent_ids: list[int] | None, team_id: int | None) -> li
     return list(agents)
 
 
-def _zones(agents: Iterable[Agent]) -> list[str]:
-    return sorted({agent.timezone for agent in agents})
-
-
-def _bucketed(agents: list[Agent], buckets: list[Bucket]) -> tuple[Q, Case]:
+def _bucketed(agents: list[Agent], buckets: list[Bucket], prefix: str = "") -> tuple[Q, Case]:
     """Entries of `agents` inside the buckets (local days of each agent's zone), and a CASE
     giving each entry its bucket's index. Agents sharing a zone share the UTC windows, so
-    the SQL grows with zones × buckets, never with agents or entries."""
-    ids = [agent.user_id for agent in agents]
+    the SQL grows with zones × buckets, never with entries. Each zone's agents are named by
+    id, so the database needs no join to find an entry's zone. `prefix` reaches the entry
+    from another model (``"entry__"`` from line times)."""
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for agent in agents:
+        by_zone[agent.timezone].append(agent.user_id)
     whens = []
     inside = Q(pk__in=[])
-    for zone_name in _zones(agents):
+    agent_in, started_gte, started_lt = (
+        f"{prefix}agent_id__in",
+        f"{prefix}started_at__gte",
+        f"{prefix}started_at__lt",
+    )
+    for zone_name in sorted(by_zone):
         tz = dates.zone(zone_name)
-        same_zone = Q(agent__agent__timezone=zone_name)
+        same_zone = Q(**{agent_in: by_zone[zone_name]})
         for index, (first, last) in enumerate(buckets):
             lo, hi = dates.day_range(first, last, tz)
-            whens.append(When(same_zone, started_at__gte=lo, started_at__lt=hi, then=Value(index)))
+            whens.append(When(same_zone, **{started_gte: lo, started_lt: hi}, then=Value(index)))
         lo, hi = dates.day_range(buckets[0][0], buckets[-1][1], tz)
-        inside |= same_zone & Q(started_at__gte=lo, started_at__lt=hi)
-    return Q(agent_id__in=ids) & inside, Case(
-        *whens, default=Value(-1), output_field=IntegerField()
-    )
+        inside |= same_zone & Q(**{started_gte: lo, started_lt: hi})
+    return inside, Case(*whens, default=Value(-1), output_field=IntegerField())
 
 
 @dataclass
@@ -307,14 +310,20 @@ def _billed_times() -> QuerySet[LineTime]:
 
 
 def _billed(entries: QuerySet[TimeEntry], *keys: str) -> dict[tuple[Any, ...], _Billed]:
-    """Billed seconds and revenue of `entries`, grouped by entry fields `keys`.
+    """Billed seconds and revenue of `entries`, grouped by entry fields `keys`."""
+    return _billed_where(Q(entry__in=entries.values("pk")), *keys)
+
+
+def _billed_where(where: Q, *keys: str) -> dict[tuple[Any, ...], _Billed]:
+    """Billed seconds and revenue of the line times matching `where`, grouped by entry
+    fields `keys`.
 
     Each entry's billed seconds on each line are recorded; a line's amount is shared out in
     proportion to them. The database groups by key and line; Python scales one row each."""
     fields = [f"entry__{key}" for key in keys]
     rows = (
         _billed_times()
-        .filter(entry__in=entries.values("pk"))
+        .filter(where)
         .values(
             *fields, "line_id", "line__billed_seconds", "line__amount", "line__invoice__currency"
         )
@@ -365,7 +374,11 @@ def utilisation_for(
     }
     totals = _entry_totals(agents, [(start, end)])
     running = _running_timers(agents)
-    billed = _billed(_entries_in(agents, start, end), "agent_id")
+    billed = (
+        _billed_where(_bucketed(agents, [(start, end)], prefix="entry__")[0], "agent_id")
+        if agents
+        else {}
+    )
     show_money = actor.is_billing_role
     rows = []
     for agent in agents:
