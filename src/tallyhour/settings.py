@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tallyhour.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -130,6 +131,23 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+
+
+def _caches() -> dict[str, Any]:
+    """Local memory by default (per process); REDIS_URL shares counters across app servers."""
+    if os.environ.get("REDIS_URL"):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ["REDIS_URL"],
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches()
+# Requests per minute allowed for each API token; 0 turns the limit off.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
 # SQLite cannot hold unique constraints with NULLS NOT DISTINCT; the rate service checks that
 # uniqueness itself, so the warning is noise there.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("tallyhour.reports.urls")),
     path("api/v1/", api.urls),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
+    path("settings/tokens/", include("tallyhour.accounts.token_urls")),
     path("settings/api-applications/", halo_pages.applications_page, name="halo-applications"),
     path(
         "settings/api-applications/<int:pk>/revoke/",

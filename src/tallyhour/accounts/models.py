@@ -203,7 +203,7 @@ class Scope(models.TextChoices):
 
 
 # Approving depends on who approves whom, not on the role, so every role may hold `approve`.
-_ROLE_SCOPES = {
+_ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     Role.ENGINEER: ("read", "time", "approve"),
     Role.APPROVER: ("read", "time", "approve"),
     Role.BILLING: ("read", "time", "approve", "billing"),

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from tallyhour.accounts.models import Agent, Role, User
+from tallyhour.accounts.models import Agent, ApiToken, Role, User
 
 
 def approvers_of(agent_user: User) -> list[User]:
@@ -42,3 +42,8 @@ def agents_visible_to(actor: User) -> QuerySet[Agent]:
 
 def can_see_agent(actor: User, agent_user_id: int) -> bool:
     return agents_visible_to(actor).filter(user_id=agent_user_id).exists()
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first; only their prefixes are ever shown."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

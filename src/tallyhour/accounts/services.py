@@ -14,12 +14,20 @@ from tallyhour.accounts.models import (
     Leave,
     LeaveKind,
     Organisation,
+    Scope,
     User,
+    scopes_for_role,
 )
 from tallyhour.accounts.selectors import can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
-from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, full_clean_or_invalid
+from tallyhour.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    full_clean_or_invalid,
+)
 
 TOKEN_PREFIX = "th_"  # noqa: S105 — a public marker on every token, not a secret
 
@@ -29,21 +37,55 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _clean_scopes(user: User, scopes: list[str] | set[str] | tuple[str, ...] | None) -> list[str]:
+    allowed = scopes_for_role(user.role)
+    if scopes is None:
+        return allowed
+    wanted = {s.strip() for s in scopes if s.strip()}
+    unknown = sorted(wanted - set(Scope.values))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown scope: {', '.join(unknown)}.", fields={"scopes": "unknown scope"}
+        )
+    beyond = sorted(wanted - set(allowed))
+    if beyond:
+        raise InvalidInput(
+            f"A {user.role} cannot hold the scope: {', '.join(beyond)}.",
+            fields={"scopes": "beyond the user's role"},
+        )
+    if not wanted:
+        raise InvalidInput("Choose at least one scope.", fields={"scopes": "required"})
+    return [s for s in allowed if s in wanted]
+
+
 def api_token_create(
-    *, user: User, name: str, actor: User | None = None, expires_at: dt.datetime | None = None
+    *,
+    user: User,
+    name: str,
+    actor: User | None = None,
+    expires_at: dt.datetime | None = None,
+    scopes: list[str] | set[str] | tuple[str, ...] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the plaintext is returned once and never stored."""
+    """Create a token; the plaintext is returned once and never stored.
+
+    Without `scopes` the token gets every scope the user's role allows.
+    """
+    actor = actor or user
+    if actor.pk != user.pk and not actor.is_admin_role:
+        raise Forbidden("You can only create tokens for yourself.")
+    clean_scopes = _clean_scopes(user, scopes)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,
-            name=name or "API token",
+            name=(name or "").strip()[:100] or "API token",
             prefix=raw[:10],
             digest=_digest(raw),
             expires_at=expires_at,
+            scopes=clean_scopes,
         )
         audit_record(
-            actor=actor or user,
+            actor=actor,
             action="api_token.create",
             obj=token,
             after={"user": user.pk, "name": token.name},
@@ -51,7 +93,19 @@ def api_token_create(
     return token, raw
 
 
-def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> User | None:
+def api_token_revoke(*, token: ApiToken, actor: User, now: dt.datetime | None = None) -> ApiToken:
+    """Stop a token working from now on; revoking twice is harmless."""
+    if actor.pk != token.user_id and not actor.is_admin_role:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = now or dates.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoke", obj=token, after={"name": token.name})
+    return token
+
+
+def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None:
+    """The live token for `raw` (with its user loaded), stamping when it was last used."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     now = now or dates.now()
@@ -63,7 +117,13 @@ def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> User 
     # Coarse last-used stamp: one write per minute at most, not one per request.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    return token
+
+
+def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> User | None:
+    token = api_token_resolve(raw, now=now)
+    return token.user if token else None
 
 
 # --- calendars: leave, closure days, lock date -------------------------------------------------

@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from ninja.operation import Operation
 
 from tallyhour.accounts.api import router as accounts_router
-from tallyhour.api.auth import BearerToken, SessionAuth
+from tallyhour.api.auth import BearerToken, SessionAuth, install_rate_limit_handler
 from tallyhour.api.docs import OfflineSwagger, docs_asset
 from tallyhour.api.errors import install_error_handlers
 from tallyhour.billing.api import router as billing_router
@@ -46,6 +46,7 @@ api = TallyhourAPI(
     docs=OfflineSwagger(),
 )
 install_error_handlers(api)
+install_rate_limit_handler(api)
 
 for router in (
     crm_router,

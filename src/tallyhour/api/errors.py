@@ -4,7 +4,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -94,6 +94,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, error_body("not_found", str(exc) or "Not found."))
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django refuses oversized query strings and bodies (too many fields) this way.
+        return respond(request, 400, error_body("bad_request", str(exc) or "Bad request."))
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

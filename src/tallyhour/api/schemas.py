@@ -65,8 +65,12 @@ class ErrorOut(Schema):
 
 
 def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """Error schemas for an operation's documented failure statuses (401 is always possible)."""
-    return dict.fromkeys(sorted({401, *statuses}), ErrorOut)
+    """Error schemas for an operation's documented failure statuses.
+
+    Any request may be malformed (400), unauthenticated (401), lack a token scope or the CSRF
+    header (403), fail validation (422) or exceed the token's rate limit (429).
+    """
+    return dict.fromkeys(sorted({400, 401, 403, 422, 429, *statuses}), ErrorOut)
 
 
 class Paging(Schema):

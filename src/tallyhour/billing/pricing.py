@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import F, Q, Sum
 
 from tallyhour.accounts.calendars import holiday_region, public_holidays
-from tallyhour.accounts.models import Organisation
+from tallyhour.accounts.models import Agent, Organisation, User, Workday
 from tallyhour.billing.models import InvoiceState, LineKind, LineTime
 from tallyhour.contracts.models import (
     Contract,
@@ -27,6 +27,7 @@ from tallyhour.contracts.models import (
 from tallyhour.core import dates
 from tallyhour.core.money import amount_for_seconds
 from tallyhour.crm.models import Client
+from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType, RoundingMode, RoundingScope, TimeEntry
 
 ONE = Decimal("1")
@@ -289,6 +290,7 @@ class Planner:
         self._remaining: dict[int, dict[int, int]] = {}
         self._allowance: dict[tuple[int, dt.date], int] = {}
         self._holidays: dict[int, set[dt.date]] = {}
+        self._workdays: dict[int, dict[int, Workday]] = {}
 
     # segments: out of hours, weekend, holiday
 
@@ -304,6 +306,11 @@ class Planner:
             self._holidays[entry.agent_id] = days
         return self._holidays[entry.agent_id]
 
+    def _week_of(self, agent: Agent) -> dict[int, Workday]:
+        if agent.pk not in self._workdays:
+            self._workdays[agent.pk] = {w.weekday: w for w in agent.workdays.all()}
+        return self._workdays[agent.pk]
+
     def segments(self, entry: TimeEntry, billable: int) -> list[_Segment]:
         """The entry's billed time by multiplier, in working order."""
         charge = entry.charge_type
@@ -317,7 +324,7 @@ class Planner:
             return [_Segment(billable, charge.multiplier_weekend, "weekend")]
         if charge.multiplier_out_of_hours == ONE or agent is None:
             return [_Segment(billable, ONE, "")]
-        workday = next((w for w in agent.workdays.all() if w.weekday == day.weekday()), None)
+        workday = self._week_of(agent).get(day.weekday())
         if workday is None:
             return [_Segment(billable, charge.multiplier_out_of_hours, "out of hours")]
         opens = dt.datetime.combine(day, workday.start, tzinfo=tz)
@@ -625,9 +632,22 @@ def plan_client(client: Client, cut_off: dt.date, entries: list[TimeEntry]) -> C
 
 
 def load_entries(queryset: Any) -> list[TimeEntry]:
-    """Billable entries with everything pricing reads, in working order."""
-    return list(
-        queryset.select_related("ticket__contract", "charge_type", "agent__agent")
-        .prefetch_related("agent__agent__workdays")
-        .order_by("started_at", "pk")
+    """Billable entries with everything pricing reads, in working order.
+
+    Tickets, charge types and agents are loaded once each and shared by their entries, so a
+    client with thousands of entries builds a handful of related objects, not one per row."""
+    entries = list(queryset.order_by("started_at", "pk"))
+    if not entries:
+        return entries
+    users = User.objects.select_related("agent").prefetch_related("agent__workdays")
+    people = users.in_bulk({e.agent_id for e in entries})
+    charges = ChargeType.objects.in_bulk({e.charge_type_id for e in entries})
+    tickets = Ticket.objects.select_related("contract").in_bulk(
+        {e.ticket_id for e in entries if e.ticket_id is not None}
     )
+    for entry in entries:
+        entry.agent = people[entry.agent_id]
+        entry.charge_type = charges[entry.charge_type_id]
+        if entry.ticket_id is not None:
+            entry.ticket = tickets[entry.ticket_id]
+    return entries

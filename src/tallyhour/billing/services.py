@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing.models import (
@@ -103,12 +103,12 @@ def _tax_terms(client: Client) -> tuple[Decimal, str]:
     return client.tax_rate, ""
 
 
-def _write_line(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
+def _line_for(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
     if planned.quantity_units is not None:
         quantity = planned.quantity_units
     else:
         quantity = (Decimal(planned.seconds) / HOURS).quantize(Decimal("0.0001"))
-    return InvoiceLine.objects.create(
+    return InvoiceLine(
         invoice=invoice,
         kind=planned.kind,
         ticket_id=planned.ticket_id,
@@ -123,6 +123,22 @@ def _write_line(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
         rate=planned.rate,
         amount=planned.amount,
     )
+
+
+def _claim(invoice: Invoice, entry_count: int, client_id: int) -> None:
+    """Point each entry at the line holding most of its time (the earliest such line on a
+    tie: lines are inserted in plan order, so the earliest has the lowest id), in one guarded
+    UPDATE: only entries still approved and unclaimed move, and the row count must match the
+    plan or the client rolls back."""
+    times = LineTime.objects.filter(line__invoice=invoice)
+    main_line = (
+        times.filter(entry_id=OuterRef("pk")).order_by("-seconds", "line_id").values("line_id")[:1]
+    )
+    claimed = TimeEntry.objects.filter(
+        pk__in=times.values("entry_id"), invoice_line__isnull=True, state=EntryState.APPROVED
+    ).update(invoice_line_id=Subquery(main_line))
+    if claimed != entry_count:
+        raise ClaimLost(f"Entries of client {client_id} changed while billing them.")
 
 
 def _bill_client(
@@ -152,13 +168,16 @@ def _bill_client(
         written: dict[int, InvoiceLine] = {}
         times: list[LineTime] = []
         ledger: list[PrepayEntry] = []
-        best: dict[int, tuple[int, int]] = {}  # entry → (seconds, planned line index)
+        entry_ids: set[int] = set()
+        # One INSERT for every line (ids come back), then the rows that point at them.
+        lines = InvoiceLine.objects.bulk_create(
+            [_line_for(invoice, planned) for planned in plan.all_lines]
+        )
         for index, planned in enumerate(plan.all_lines):
-            line = written[index] = _write_line(invoice, planned)
+            line = written[index] = lines[index]
             for entry_id, seconds in planned.pieces.items():
                 times.append(LineTime(line=line, entry_id=entry_id, seconds=seconds))
-                if entry_id not in best or seconds > best[entry_id][0]:
-                    best[entry_id] = (seconds, index)
+                entry_ids.add(entry_id)
             for block_id, seconds in planned.draws:
                 assert planned.contract_id is not None
                 ledger.append(
@@ -187,15 +206,7 @@ def _bill_client(
                     rollover_seconds=fee.rollover_seconds,
                     invoice_line=written[index],
                 )
-        by_line: dict[int, list[int]] = {}
-        for entry_id, (_, index) in best.items():
-            by_line.setdefault(index, []).append(entry_id)
-        for index, entry_ids in by_line.items():
-            claimed = TimeEntry.objects.filter(
-                pk__in=entry_ids, invoice_line__isnull=True, state=EntryState.APPROVED
-            ).update(invoice_line=written[index])
-            if claimed != len(entry_ids):
-                raise ClaimLost(f"Entries of client {client.pk} changed while billing them.")
+        _claim(invoice, len(entry_ids), client.pk)
         _recalculate(invoice)
         audit_record(
             actor=run.started_by,

@@ -182,7 +182,9 @@ def list_rates(request: AuthedRequest, filters: Query[Paging]) -> dict[str, Any]
 
 
 @router.post(
-    "/rates", response={201: RateOut, **error_responses(403, 409, 422)}, summary="Create a rate"
+    "/rates",
+    response={201: RateOut, **error_responses(403, 404, 409, 422)},
+    summary="Create a rate",
 )
 def create_rate(request: AuthedRequest, payload: RateIn) -> Status:
     """A rate from `valid_from` on. Most specific scope wins: contract+agent > contract >

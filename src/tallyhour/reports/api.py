@@ -252,7 +252,7 @@ class LongTimerOut(Schema):
     running: bool
 
 
-class TicketOut(Schema):
+class TicketWithoutTimeOut(Schema):
     ticket_id: int
     summary: str
     client_id: int
@@ -269,7 +269,7 @@ class MissedHoursOut(Schema):
     late_weeks: list[LateWeekOut] = Field(..., description="Weeks not submitted by the deadline.")
     waiting: list[WaitingOut] = Field(..., description="Submitted longer than waiting_days ago.")
     long_timers: list[LongTimerOut]
-    tickets_without_time: list[TicketOut] = Field(
+    tickets_without_time: list[TicketWithoutTimeOut] = Field(
         ..., description="Tickets acted on in the period with no time logged on them."
     )
     unbilled: list[MoneyGroupOut] | None = Field(

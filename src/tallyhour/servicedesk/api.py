@@ -5,10 +5,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.concurrency import check_if_match, set_entity_tag
 from tallyhour.api.lookups import charge_type_from, client_from, staff_user_from
 from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import InvalidInput
@@ -174,17 +176,22 @@ def create_ticket(
     response={200: TicketOut, **error_responses(404)},
     summary="Get a ticket",
 )
-def get_ticket(request: AuthedRequest, ticket_id: ObjectId) -> Ticket:
-    """One ticket. Reading it through the API never starts a timer."""
-    return ticket_get(actor=request.auth, ticket_id=ticket_id)
+def get_ticket(request: AuthedRequest, ticket_id: ObjectId, response: HttpResponse) -> Ticket:
+    """One ticket. Reading it through the API never starts a timer. Send its `ETag` back in
+    `If-Match` on a change to refuse it (412) if the ticket changed meanwhile."""
+    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
+    set_entity_tag(response, ticket)
+    return ticket
 
 
 @router.patch(
     "/tickets/{ticket_id}",
-    response={200: TicketOut, **error_responses(403, 404, 409, 422)},
+    response={200: TicketOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Change a ticket",
 )
-def update_ticket(request: AuthedRequest, ticket_id: ObjectId, payload: TicketPatch) -> Ticket:
+def update_ticket(
+    request: AuthedRequest, ticket_id: ObjectId, payload: TicketPatch, response: HttpResponse
+) -> Ticket:
     """Change only the fields sent: assign or reassign, retype, move under a project, or
     change the status. A status change is recorded as an action by the caller, with the
     timer rules: on hold and resolved pause the ticket's timers; closed stops the caller's
@@ -204,7 +211,10 @@ def update_ticket(request: AuthedRequest, ticket_id: ObjectId, payload: TicketPa
     if "project_id" in sent:
         changes["project"] = _project_from(request.auth, sent["project_id"])
     ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
-    return ticket_update(ticket=ticket, actor=request.auth, changes=changes)
+    check_if_match(request, ticket)
+    updated = ticket_update(ticket=ticket, actor=request.auth, changes=changes)
+    set_entity_tag(response, updated)
+    return updated
 
 
 @router.get(

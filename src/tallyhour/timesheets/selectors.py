@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
-from tallyhour.accounts.models import Organisation, User, Workday
+from tallyhour.accounts.models import Agent, Organisation, User, Workday
 from tallyhour.accounts.selectors import approved_agent_ids
 from tallyhour.core import dates
 from tallyhour.core.audit import history_for
@@ -15,7 +15,7 @@ from tallyhour.core.errors import NotFound
 from tallyhour.core.models import AuditEntry
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
 from tallyhour.timetracking.models import EDITABLE_STATES, TimeEntry, Timer, TimerState
-from tallyhour.timetracking.selectors import time_entry_get
+from tallyhour.timetracking.selectors import time_entry_get, timers_for
 from tallyhour.timetracking.services import agent_profile
 
 
@@ -78,6 +78,7 @@ class Week:
     submission: Submission | None
     running_timer: Timer | None
     timezone: str
+    timers: list[Timer] = field(default_factory=list)  # running and paused, newest first
 
     @property
     def label(self) -> str:
@@ -145,9 +146,17 @@ class Week:
         return sorted(rows.values(), key=lambda r: (not r.is_ticket, r.label.lower()))
 
 
+def profile_of(agent: User) -> Agent:
+    """The agent's profile, read once per user object (created on first use)."""
+    try:
+        return agent.agent
+    except Agent.DoesNotExist:
+        return agent_profile(agent)
+
+
 def week_for(agent: User, monday: dt.date) -> Week:
     """An agent's week in their zone: entries by local day against the calendar's target."""
-    profile = agent_profile(agent)
+    profile = profile_of(agent)
     tz = dates.zone(profile.timezone)
     sunday = monday + dt.timedelta(days=6)
     start, end = dates.day_range(monday, sunday, tz)
@@ -170,11 +179,8 @@ def week_for(agent: User, monday: dt.date) -> Week:
         .order_by("-submitted_at", "-id")
         .first()
     )
-    timer = (
-        Timer.objects.select_related("ticket", "charge_type")
-        .filter(agent=agent, state=TimerState.RUNNING)
-        .first()
-    )
+    timers = list(timers_for(agent))
+    timer = next((t for t in timers if t.state == TimerState.RUNNING), None)
     return Week(
         agent=agent,
         monday=monday,
@@ -182,6 +188,7 @@ def week_for(agent: User, monday: dt.date) -> Week:
         submission=submission,
         running_timer=timer,
         timezone=profile.timezone,
+        timers=timers,
     )
 
 

@@ -34,7 +34,7 @@ from tallyhour.timesheets import selectors, services
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking import services as tracking
 from tallyhour.timetracking.models import TimeEntry, TimerState
-from tallyhour.timetracking.selectors import time_entry_get, timers_for
+from tallyhour.timetracking.selectors import time_entry_get
 from tallyhour.timetracking.views import EntryForm, TimerStartForm, parse_duration
 
 DEFAULT_START = dt.time(9, 0)
@@ -65,7 +65,7 @@ def week_url(request: PageRequest, agent: User, monday: dt.date) -> str:
 
 
 def _zone_of(agent: User) -> Any:
-    return dates.zone(tracking.agent_profile(agent).timezone)
+    return dates.zone(selectors.profile_of(agent).timezone)
 
 
 def _week_in_path(week: str) -> dt.date:
@@ -133,7 +133,7 @@ def _week_context(
     if can_edit:
         context["entry_form"] = entry_form or _new_entry_form(week, tz, day)
     if own:
-        timers = list(timers_for(agent))
+        timers = week.timers
         context["running_timer"] = next((t for t in timers if t.state == TimerState.RUNNING), None)
         context["paused_timers"] = [t for t in timers if t.state == TimerState.PAUSED]
         context["timer_form"] = TimerStartForm()

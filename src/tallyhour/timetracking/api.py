@@ -5,10 +5,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.concurrency import check_if_match, set_entity_tag
 from tallyhour.api.lookups import agent_from, charge_type_from, ticket_from, zone_name_of
 from tallyhour.api.schemas import (
     Day,
@@ -258,19 +260,22 @@ def create_time_entry(
     summary="Get a time entry",
     tags=["time entries"],
 )
-def get_time_entry(request: AuthedRequest, entry_id: ObjectId) -> TimeEntry:
-    """One entry the caller may see (404 otherwise)."""
-    return time_entry_get(actor=request.auth, entry_id=entry_id)
+def get_time_entry(request: AuthedRequest, entry_id: ObjectId, response: HttpResponse) -> TimeEntry:
+    """One entry the caller may see (404 otherwise). The `ETag` header can be sent back in
+    `If-Match` on a change or delete to refuse it (412) if the entry changed meanwhile."""
+    entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    set_entity_tag(response, entry)
+    return entry
 
 
 @router.patch(
     "/time-entries/{entry_id}",
-    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Change a time entry",
     tags=["time entries"],
 )
 def update_time_entry(
-    request: AuthedRequest, entry_id: ObjectId, payload: TimeEntryPatch
+    request: AuthedRequest, entry_id: ObjectId, payload: TimeEntryPatch, response: HttpResponse
 ) -> TimeEntry:
     """Change only the fields sent. Draft and rejected entries are editable; submitted,
     approved and invoiced ones are locked (409 naming why)."""
@@ -284,14 +289,17 @@ def update_time_entry(
     if "charge_type_id" in sent:
         changes["charge_type"] = charge_type_from(sent["charge_type_id"])
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
-    return time_entry_update(
+    check_if_match(request, entry)
+    updated = time_entry_update(
         entry=entry, actor=request.auth, changes=changes, reason=payload.reason
     )
+    set_entity_tag(response, updated)
+    return updated
 
 
 @router.delete(
     "/time-entries/{entry_id}",
-    response={204: None, **error_responses(403, 404, 409, 422)},
+    response={204: None, **error_responses(403, 404, 409, 412, 422)},
     summary="Delete a time entry",
     tags=["time entries"],
 )
@@ -302,6 +310,7 @@ def delete_time_entry(
 ) -> Status:
     """Delete an editable (draft or rejected) entry of your own."""
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    check_if_match(request, entry)
     time_entry_delete(entry=entry, actor=request.auth, reason=params.reason)
     return Status(204, None)
 
