@@ -216,13 +216,9 @@ def agents(request: halo.HaloRequest, pk: int | None = None) -> Any:
     visible = agents_visible_to(request.user).prefetch_related("teams").order_by("user_id")
     if pk is not None:
         return agent_record(_get_or_404(visible, pk, "Agent"))
-    if not flag_or(request, "includedisabled"):
+    if not halo.flag(request, "includedisabled"):
         visible = visible.filter(user__is_active=True)
     return halo.paged(request, visible, "agents", agent_record)
-
-
-def flag_or(request: halo.HaloRequest, name: str) -> bool:
-    return halo.flag(request, name, default=False)
 
 
 @csrf_exempt
