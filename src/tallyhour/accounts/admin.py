@@ -1,5 +1,7 @@
 """Admin for configuration: users and roles, the organisation, teams, agents, workdays, tokens."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -16,6 +18,7 @@ from tallyhour.accounts.models import (
     User,
     Workday,
 )
+from tallyhour.accounts.services import organisation_set_lock_date
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -81,6 +84,21 @@ class OrganisationAdmin(admin.ModelAdmin):
         ("Invoicing", {"fields": ("invoice_number_format", "payment_terms_days")}),
         ("Seller details on invoices", {"fields": ("address", "tax_id", "email")}),
     )
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        # The lock date closes periods, so changing it goes through the audited service.
+        if change and "lock_date" in form.changed_data:
+            new_lock_date = obj.lock_date
+            obj.lock_date = form.initial.get("lock_date")
+            super().save_model(request, obj, form, change)
+            actor = request.user
+            assert isinstance(actor, User)  # the admin site only admits signed-in staff
+            organisation_set_lock_date(
+                lock_date=new_lock_date, actor=actor, reason="Changed in administration"
+            )
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
 
     # There is exactly one organisation; it is created on first use and never removed.
     def has_add_permission(self, request: HttpRequest) -> bool:
