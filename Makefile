@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev lint typecheck pytest lock clean bench
+.PHONY: run test install install-dev lint typecheck pytest lock clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,12 @@ bench: install
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	env -u DATABASE_URL $(BIN)/python bench/run.py --db sqlite --scale $(BENCH_SCALE)
 	@if [ -n "$$DATABASE_URL" ]; then $(BIN)/python bench/run.py --db postgres --scale $(BENCH_SCALE); fi
+
+# Soak test (never part of `make test`): 50 agents for 60 s against gunicorn, then every second
+# checked against the database; exits non-zero on any failure. See bench/README.md.
+SOAK_SECONDS ?= 60
+SOAK_AGENTS ?= 50
+soak: install
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	env -u DATABASE_URL $(BIN)/python bench/soak.py --db sqlite --seconds $(SOAK_SECONDS) --agents $(SOAK_AGENTS)
+	@if [ -n "$$DATABASE_URL" ]; then $(BIN)/python bench/soak.py --db postgres --seconds $(SOAK_SECONDS) --agents $(SOAK_AGENTS); fi

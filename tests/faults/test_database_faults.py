@@ -1,14 +1,12 @@
-"""Faults: an unreachable, busy or read-only database gives a clear answer and loses nothing.
+"""Faults: an unreachable, busy, read-only or full database gives a clear answer and loses
+nothing.
 
 The real-database cases run the app in a subprocess against a file SQLite database or a closed
 PostgreSQL port, so the outage is real rather than mocked.
 """
 
-import os
+import json
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import threading
 from pathlib import Path
 from unittest import mock
@@ -16,28 +14,10 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
-from tests.conftest import login
+from tests.conftest import bearer, login
+from tests.faults.helpers import run_app
 
 pytestmark = pytest.mark.django_db
-
-
-def run_app(script: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    """Run `script` with Django set up in a fresh process (its own settings and database)."""
-    code = "import django; django.setup()\n" + textwrap.dedent(script)
-    full_env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")},
-        "DJANGO_SETTINGS_MODULE": "tallyhour.settings",
-        "ALLOWED_HOSTS": "testserver",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def test_a_page_that_meets_a_dead_database_answers_503(engineer):
@@ -68,32 +48,6 @@ def test_unreachable_postgresql_gives_api_503_and_page_503(tmp_path):
         },
     )
     assert result.stdout.split() == ["503", "database_unavailable", "503"], result.stderr[-2000:]
-
-
-@pytest.fixture
-def sqlite_file(tmp_path) -> dict[str, str]:
-    """A migrated file database with an engineer, a ticket and an API token."""
-    env = {"SQLITE_PATH": str(tmp_path / "db.sqlite3"), "TALLYHOUR_HOME": str(tmp_path)}
-    made = run_app(
-        """
-        from django.core.management import call_command
-        call_command("migrate", verbosity=0)
-        from tallyhour.accounts.models import Agent, User
-        from tallyhour.accounts.services import api_token_create
-        from tallyhour.crm.models import Client
-        from tallyhour.servicedesk.models import Ticket
-        from tallyhour.timetracking.models import ChargeType
-        user = User.objects.create_user("eng", password="pw")
-        charge = ChargeType.objects.create(name="Remote", hourly_rate=90)
-        Agent.objects.create(user=user, default_charge_type=charge)
-        ticket = Ticket.objects.create(client=Client.objects.create(name="Acme"), summary="x")
-        print(api_token_create(user=user, name="t")[1], ticket.pk)
-        """,
-        env,
-    )
-    assert made.returncode == 0, made.stderr[-2000:]
-    token, ticket_id = made.stdout.split()
-    return {**env, "TOKEN": token, "TICKET": ticket_id}
 
 
 CREATE_ENTRY = """
@@ -144,3 +98,125 @@ def test_a_busy_sqlite_write_waits_for_the_lock_instead_of_failing(sqlite_file):
     assert sqlite3.connect(db).execute(
         "SELECT COUNT(*) FROM timetracking_timeentry"
     ).fetchone() == (1,)
+
+
+class DiskFull(Exception):
+    """What psycopg raises when PostgreSQL cannot extend a file (SQLSTATE 53100)."""
+
+    sqlstate = "53100"
+
+
+def _postgres_disk_full(*args, **kwargs):
+    raise OperationalError(
+        'could not extend file "base/16384/16402": No space left on device'
+    ) from DiskFull()
+
+
+def test_postgresql_disk_full_is_a_507_naming_the_cause(engineer, ticket):
+    with mock.patch(
+        "tallyhour.timetracking.api.time_entry_create", side_effect=_postgres_disk_full
+    ):
+        response = login(engineer).post(
+            "/api/v1/time-entries",
+            {"started_at": "2026-11-16T09:00:00Z", "duration_minutes": 30},
+            content_type="application/json",
+            headers=bearer(engineer),
+        )
+    assert response.status_code == 507
+    assert response["Retry-After"]
+    assert response.json() == {
+        "error": "database_full",
+        "message": "The database has run out of disk space. Nothing was saved.",
+        "fields": {},
+    }
+
+
+# The database file may not grow past the pages it has (SQLite's own view of a full disk), on
+# every connection this process opens. A 9,000-character note needs new overflow pages, so the
+# entry cannot squeeze into free space left in pages the file already has.
+FULL_DISK = """
+    import json, os
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+    from django.test import Client
+    from tallyhour.accounts.models import User
+
+    page = Client()
+    page.force_login(User.objects.get(username="eng"))  # its session row is written first
+    connection.close()
+
+    def no_room(sender, connection, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA page_count")
+            cursor.execute(f"PRAGMA max_page_count = {cursor.fetchone()[0]}")
+
+    connection_created.connect(no_room)
+    note = "Replaced the NAS disk. " * 400
+    api = Client().post(
+        "/api/v1/time-entries",
+        json.dumps({"started_at": "2026-11-16T09:00:00+00:00", "duration_minutes": 30,
+                    "ticket_id": int(os.environ["TICKET"]), "note": note}),
+        content_type="application/json",
+        headers={"Authorization": "Bearer " + os.environ["TOKEN"], "Idempotency-Key": "nas-1"},
+    )
+    form = page.post("/entries/new/", {"week": "2026-W47", "date": "2026-11-17",
+                                       "start": "09:00", "duration": "1:00",
+                                       "ticket": os.environ["TICKET"], "note": note})
+    print(json.dumps({"api": [api.status_code, api.json(), api.get("Retry-After")],
+                      "page": [form.status_code, form.content.decode()]}))
+"""
+
+SPACE_AGAIN = """
+    import json, os
+    from django.test import Client
+    note = "Replaced the NAS disk. " * 400
+    answer = Client().post(
+        "/api/v1/time-entries",
+        json.dumps({"started_at": "2026-11-16T09:00:00+00:00", "duration_minutes": 30,
+                    "ticket_id": int(os.environ["TICKET"]), "note": note}),
+        content_type="application/json",
+        headers={"Authorization": "Bearer " + os.environ["TOKEN"], "Idempotency-Key": "nas-1"},
+    )
+    print(json.dumps([answer.status_code, answer.get("Idempotent-Replayed"), answer.json()]))
+"""
+
+
+def _counts(db: sqlite3.Connection) -> dict[str, int]:
+    tables = ("timetracking_timeentry", "core_auditentry", "core_idempotencykey")
+    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+
+
+def test_full_sqlite_disk_is_a_clear_507_and_writes_resume_when_space_returns(sqlite_file):
+    db = Path(sqlite_file["SQLITE_PATH"])
+    with sqlite3.connect(db) as check:
+        check.execute("VACUUM")  # no free pages left for the write to reuse
+        check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = _counts(check)
+
+    full = run_app(FULL_DISK, sqlite_file)
+    assert full.returncode == 0, full.stderr[-3000:]
+    answers = json.loads(full.stdout.strip().splitlines()[-1])
+    status, body, retry_after = answers["api"]
+    assert (status, body["error"], body["fields"]) == (507, "database_full", {})
+    assert body["message"] == "The database has run out of disk space. Nothing was saved."
+    assert retry_after
+    status, html = answers["page"]
+    assert status == 507
+    assert "run out of disk space" in html and "Nothing you sent was saved" in html
+    assert "Traceback" not in full.stderr
+
+    # Nothing half-written: no entry, no audit row, no idempotency claim; the file is sound.
+    check = sqlite3.connect(db)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert _counts(check) == before
+    check.close()
+
+    # Space returns: the same request (same key) now runs afresh rather than replaying an error.
+    again = run_app(SPACE_AGAIN, sqlite_file)
+    status, replayed, entry = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (status, replayed) == (201, None), again.stderr[-2000:]
+    assert entry["worked_seconds"] == 1800 and entry["note"].startswith("Replaced")
+    check = sqlite3.connect(db)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert _counts(check)["timetracking_timeentry"] == before["timetracking_timeentry"] + 1
+    check.close()

@@ -1,10 +1,11 @@
-"""Turn a database outage into a clear 503 instead of a stack trace.
+"""Turn a database outage into a clear 503 (507 for a full disk) instead of a stack trace.
 
 A request that meets an unreachable, read-only or full database has written nothing (every
 service is one transaction, rolled back by the error), so the honest answer is "try again".
 """
 
 import logging
+import sqlite3
 from collections.abc import Callable
 
 from django.db import InterfaceError, InternalError, OperationalError
@@ -12,19 +13,32 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
+POSTGRES_DISK_FULL = "53100"
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Temporarily unavailable · Tallyhour</title></head><body>
 <main><h1>Tallyhour is temporarily unavailable</h1><p>{message}</p>
-<p>Nothing you sent was saved. Please try again in a minute.</p></main></body></html>"""
+<p>Nothing you sent was saved. Please try again {when}.</p></main></body></html>"""
+
+
+def _disk_full(exc: Exception) -> bool:
+    """SQLite's SQLITE_FULL or PostgreSQL's disk_full, read from the driver's error."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) == POSTGRES_DISK_FULL:
+        return True
+    code = getattr(cause, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL:
+        return True
+    text = str(exc).lower()
+    return "disk is full" in text or "no space left on device" in text
 
 
 def _explain(exc: Exception) -> str:
     text = str(exc).lower()
     if "read-only" in text or "readonly" in text:
         return "The database is read-only at the moment (maintenance or a failover)."
-    if "disk" in text and "full" in text:
-        return "The database server has run out of disk space."
+    if _disk_full(exc):
+        return "The database has run out of disk space."
     return "The database cannot be reached."
 
 
@@ -41,17 +55,17 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exc, InternalError) and "read-only" not in str(exc).lower():
             return None  # a genuine bug, not an outage: let it be a 500 and be reported
         message = _explain(exc)
+        # 507 Insufficient Storage: unlike an outage, waiting alone will not fix a full disk.
+        full = _disk_full(exc)
+        status, code = (507, "database_full") if full else (503, "database_unavailable")
         log.error("database unavailable: %s", exc)
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(
-                {
-                    "error": "database_unavailable",
-                    "message": message + " Nothing was saved.",
-                    "fields": {},
-                },
-                status=503,
+                {"error": code, "message": message + " Nothing was saved.", "fields": {}},
+                status=status,
             )
         else:
-            response = HttpResponse(PAGE.format(message=message), status=503)
+            when = "once an administrator has freed space" if full else "in a minute"
+            response = HttpResponse(PAGE.format(message=message, when=when), status=status)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
