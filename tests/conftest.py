@@ -1,5 +1,6 @@
 """Personas shared by every test: two teams, each engineer with an approver, plus billing,
-admin and an outsider. Team A: engineer → approver. Team B: other_engineer → other_approver."""
+admin and an outsider. Team A: engineer → approver. Team B: other_engineer → other_approver.
+Client portal: `contact` (Acme) and `other_contact` (Globex)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.test import Client as HttpClient
 
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.accounts.services import api_token_create
-from tallyhour.crm.models import Client
+from tallyhour.crm.models import Client, Contact
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType
 from tests.factories import (
@@ -110,6 +111,31 @@ def admin(org) -> User:
 @pytest.fixture
 def client_acme(db) -> Client:
     return ClientFactory(name="Acme Ltd", currency="GBP", tax_rate=Decimal("20.00"))
+
+
+@pytest.fixture
+def client_globex(db) -> Client:
+    """A second client, for isolation tests: its contact must never see Acme's data."""
+    return ClientFactory(name="Globex plc", currency="GBP", tax_rate=Decimal("20.00"))
+
+
+def _portal_contact(client: Client, email: str, name: str) -> Contact:
+    user = UserFactory(username=email, email=email, role=Role.CONTACT)
+    return Contact.objects.create(
+        client=client, name=name, email=email, user=user, can_see_invoices=True
+    )
+
+
+@pytest.fixture
+def contact(org, client_acme) -> Contact:
+    """Acme's portal contact (may see invoices); sign in as `contact.user`, password "pw"."""
+    return _portal_contact(client_acme, "ada@acme.example", "Ada Lovelace")
+
+
+@pytest.fixture
+def other_contact(org, client_globex) -> Contact:
+    """Globex's portal contact (may see invoices)."""
+    return _portal_contact(client_globex, "hank@globex.example", "Hank Scorpio")
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tallyhour.api",
     "tallyhour.halo",
     "tallyhour.webhooks",
+    "tallyhour.portal",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Client contacts: the portal only (after authentication, before any staff view).
+    "tallyhour.portal.middleware.PortalGate",
     "tallyhour.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -146,7 +149,8 @@ def _caches() -> dict[str, Any]:
 
 
 CACHES = _caches()
-# Requests per minute allowed for each API token; 0 turns the limit off.
+# API requests per minute allowed for each token, and for each user's browser session; 0 turns
+# the limit off.
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
 # SQLite cannot hold unique constraints with NULLS NOT DISTINCT; the rate service checks that
 # uniqueness itself, so the warning is noise there.

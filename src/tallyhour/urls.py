@@ -18,6 +18,7 @@ urlpatterns = [
     path("clients/", include("tallyhour.crm.urls")),
     path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
+    path("portal/", include("tallyhour.portal.urls")),
     path("api/v1/", api.urls),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),

@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     APPROVER = "approver", "Approver"
     BILLING = "billing", "Billing"
     ADMIN = "admin", "Admin"
+    # A client's contact signed in to the portal: no staff page, no staff API (see portal/).
+    CONTACT = "contact", "Client contact"
 
 
 class User(AbstractUser):
@@ -31,6 +33,10 @@ class User(AbstractUser):
     @property
     def is_billing_role(self) -> bool:
         return self.role == Role.BILLING or self.is_admin_role
+
+    @property
+    def is_contact(self) -> bool:
+        return self.role == Role.CONTACT
 
     @property
     def display_name(self) -> str:
@@ -208,6 +214,7 @@ _ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     Role.APPROVER: ("read", "time", "approve"),
     Role.BILLING: ("read", "time", "approve", "billing"),
     Role.ADMIN: ("read", "time", "approve", "billing", "admin"),
+    Role.CONTACT: (),
 }
 
 

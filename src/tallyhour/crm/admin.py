@@ -1,8 +1,9 @@
 """Admin for clients: configuration, edited freely (invoices snapshot them at issue)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from tallyhour.crm.models import Client
+from tallyhour.crm.models import Client, Contact
 
 
 @admin.register(Client)
@@ -33,3 +34,24 @@ class ClientAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """View only: invitations and portal access are changed from the client page, whose
+    services send the mail, keep the sign-in in step and write the audit log."""
+
+    list_display = ("name", "email", "client", "can_see_invoices", "is_active", "accepted_at")
+    list_filter = ("is_active", "can_see_invoices")
+    search_fields = ("name", "email", "client__name")
+    list_select_related = ("client",)
+    exclude = ("invitation_digest",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

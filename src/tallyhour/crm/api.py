@@ -3,12 +3,19 @@
 from decimal import Decimal
 from typing import Any
 
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.schemas import Page, Paging, Text, error_responses, paginate
-from tallyhour.crm.selectors import clients_visible_to
-from tallyhour.crm.services import client_create
+from tallyhour.api.concurrency import check_if_match, set_entity_tag
+from tallyhour.api.examples import examples
+from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.core.idempotency import idempotent
+from tallyhour.crm.models import Client
+from tallyhour.crm.selectors import client_get, clients_visible_to
+from tallyhour.crm.services import client_create, client_update
+from tallyhour.timetracking.api import idempotency_header
 
 router = Router(tags=["clients"])
 
@@ -19,6 +26,11 @@ class ClientOut(Schema):
     currency: str = Field(..., description="ISO 4217 code the client is billed in.")
     tax_rate: Decimal = Field(..., description="Percent applied to the invoice subtotal.")
     is_active: bool
+    reverse_charge: bool = Field(..., description="The client accounts for the tax.")
+    billing_address: str
+    billing_email: str
+    tax_id: str
+    payment_terms_days: int | None = Field(..., description="null: the organisation's default.")
 
 
 class ClientIn(Schema):
@@ -32,6 +44,44 @@ class ClientIn(Schema):
         decimal_places=2,
         description="Percent applied to the invoice subtotal.",
     )
+
+
+class ClientPatch(Schema):
+    name: Text | None = Field(None, min_length=1, max_length=200)
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code.")
+    tax_rate: Decimal | None = Field(
+        None,
+        ge=0,
+        le=100,
+        max_digits=5,
+        decimal_places=2,
+        description="Percent applied to the invoice subtotal.",
+    )
+    reverse_charge: bool | None = None
+    billing_address: Text | None = Field(None, max_length=2_000)
+    billing_email: Text | None = Field(None, max_length=254)
+    tax_id: Text | None = Field(None, max_length=64)
+    payment_terms_days: int | None = Field(
+        None, ge=0, le=365, description="null: the organisation's default."
+    )
+    is_active: bool | None = None
+
+    @field_validator(
+        "name",
+        "currency",
+        "tax_rate",
+        "reverse_charge",
+        "billing_address",
+        "billing_email",
+        "tax_id",
+        "is_active",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Validators only run on values sent, so this refuses an explicit null.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class ClientFilters(Paging):
@@ -50,11 +100,65 @@ def list_clients(request: AuthedRequest, filters: Query[ClientFilters]) -> dict[
 
 
 @router.post(
-    "/clients", response={201: ClientOut, **error_responses(403, 422)}, summary="Create a client"
+    "/clients",
+    response={201: ClientOut, **error_responses(403, 422)},
+    summary="Create a client",
+    openapi_extra=examples(
+        body={"UK client": {"name": "Acme Ltd", "currency": "GBP", "tax_rate": "20.00"}}
+    ),
 )
-def create_client(request: AuthedRequest, payload: ClientIn) -> Status:
-    """Billing and admin users only. The name must be unique; `tax_rate` is a percentage."""
-    client = client_create(
-        name=payload.name, currency=payload.currency, tax_rate=payload.tax_rate, actor=request.auth
+def create_client(
+    request: AuthedRequest, payload: ClientIn, idempotency_key: str | None = idempotency_header()
+) -> Any:
+    """Billing and admin users only. The name must be unique; `tax_rate` is a percentage.
+    Honours `Idempotency-Key`."""
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=ClientOut,
+        status=201,
+        create=lambda: client_create(
+            name=payload.name,
+            currency=payload.currency,
+            tax_rate=payload.tax_rate,
+            actor=request.auth,
+        ),
     )
-    return Status(201, client)
+
+
+@router.get(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(404)},
+    summary="Get a client",
+)
+def get_client(request: AuthedRequest, client_id: ObjectId, response: HttpResponse) -> Client:
+    """One client with its billing details. Answers an `ETag` for changing it safely."""
+    client = client_get(actor=request.auth, client_id=client_id)
+    set_entity_tag(response, client)
+    return client
+
+
+@router.patch(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(403, 404, 412, 422)},
+    summary="Change a client",
+    openapi_extra=examples(
+        body={
+            "new address": {"billing_address": "2 New Road\nLeeds", "payment_terms_days": 14},
+            "deactivate": {"is_active": False},
+        }
+    ),
+)
+def update_client(
+    request: AuthedRequest, client_id: ObjectId, payload: ClientPatch, response: HttpResponse
+) -> Client:
+    """Billing and admin users only. Change only the fields sent; issued invoices keep the
+    details they were issued with. Send the client's `ETag` in `If-Match` to refuse the change
+    (412) if it changed meanwhile."""
+    client = client_get(actor=request.auth, client_id=client_id)
+    check_if_match(request, client)
+    client_update(client=client, actor=request.auth, **payload.model_dump(exclude_unset=True))
+    updated = client_get(actor=request.auth, client_id=client_id)
+    set_entity_tag(response, updated)
+    return updated

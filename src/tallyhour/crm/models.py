@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -39,3 +40,39 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Contact(models.Model):
+    """A person at a client who may be invited to the client portal."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=200)
+    # Stored lower-case; it becomes the portal username, so one contact per address.
+    email = models.EmailField(unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact",
+    )
+    can_see_invoices = models.BooleanField(
+        default=False, help_text="May see invoices and credit notes and download their PDFs."
+    )
+    is_active = models.BooleanField(default=True, help_text="Off: the contact cannot sign in.")
+    # SHA-256 of the emailed invitation token; the token itself is never stored.
+    invitation_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    invitation_expires_at = models.DateTimeField(null=True, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def has_access(self) -> bool:
+        return self.is_active and self.user_id is not None

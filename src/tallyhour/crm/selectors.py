@@ -17,7 +17,7 @@ from tallyhour.contracts.selectors import (
 )
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
-from tallyhour.crm.models import Client
+from tallyhour.crm.models import Client, Contact
 from tallyhour.servicedesk.models import Ticket, TicketStatus
 
 OPEN_TICKET_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -35,6 +35,22 @@ def client_get(*, actor: User, client_id: int) -> Client:
     if client is None:
         raise NotFound(f"Client {client_id} not found.")
     return client
+
+
+def contacts_of_client(*, actor: User, client: Client) -> QuerySet[Contact]:
+    """A client's contacts and their portal state, for staff looking at the client."""
+    return Contact.objects.filter(client=client).order_by("name", "id")
+
+
+def contact_get(*, actor: User, client_id: int, contact_id: int) -> Contact:
+    contact = (
+        Contact.objects.select_related("client")
+        .filter(pk=contact_id, client_id=client_id, client__in=clients_visible_to(actor))
+        .first()
+    )
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} not found.")
+    return contact
 
 
 def clients_filtered(
@@ -95,6 +111,7 @@ class ClientOverview:
     open_tickets: list[Ticket]
     open_ticket_count: int
     invoices: list[Invoice] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
 
     @property
     def prepay_balance_seconds(self) -> int:
@@ -141,4 +158,5 @@ def client_overview(
         open_tickets=list(tickets[:OPEN_TICKETS_SHOWN]),
         open_ticket_count=tickets.count(),
         invoices=invoices,
+        contacts=list(contacts_of_client(actor=actor, client=client)),
     )

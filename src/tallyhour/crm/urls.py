@@ -8,4 +8,10 @@ urlpatterns = [
     path("new/", views.client_new, name="client_new"),
     path("<int:client_id>/", views.client_detail, name="client_detail"),
     path("<int:client_id>/edit/", views.client_edit, name="client_edit"),
+    path("<int:client_id>/contacts/", views.contact_invite, name="contact_invite"),
+    path(
+        "<int:client_id>/contacts/<int:contact_id>/",
+        views.contact_change,
+        name="contact_change",
+    ),
 ]

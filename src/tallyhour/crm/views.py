@@ -10,10 +10,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tallyhour.core.errors import DomainError, Forbidden
-from tallyhour.core.htmx import PageRequest, done, error_page, render_page
+from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
+from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
 from tallyhour.crm import selectors, services
 
 CLIENTS_PER_PAGE = 50
@@ -72,6 +72,29 @@ class ClientForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ContactInviteForm(forms.Form):
+    """The fields of `crm.services.contact_invite`."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
+    )
+    can_see_invoices = forms.BooleanField(required=False, label="May see invoices")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "contact_%s")
+        super().__init__(*args, **kwargs)
+
+
+CONTACT_CHANGES: dict[str, dict[str, bool]] = {
+    "invoices_on": {"can_see_invoices": True},
+    "invoices_off": {"can_see_invoices": False},
+    "access_on": {"is_active": True},
+    "access_off": {"is_active": False},
+}
+
+
 def _form_from_error(form: forms.Form, exc: DomainError) -> None:
     """Put a service's field errors next to the fields they name, the rest above the form."""
     placed = False
@@ -125,8 +148,66 @@ def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
         overview = selectors.client_overview(actor=request.user, client_id=client_id)
     except DomainError as exc:
         return error_page(request, exc)
-    context = {"o": overview, "client": overview.client, "can_edit": request.user.is_billing_role}
+    context = {
+        "o": overview,
+        "client": overview.client,
+        "can_edit": request.user.is_billing_role,
+        "invite_form": ContactInviteForm(),
+    }
     return render(request, "crm/client_detail.html", context)
+
+
+def _accept_url(request: PageRequest) -> str:
+    return request.build_absolute_uri(reverse("portal:accept", args=["TOKEN"]))
+
+
+def _contacts_back(client_id: int) -> str:
+    return reverse("crm:client_detail", args=[client_id]) + "#contacts"
+
+
+@login_required
+@require_POST
+def contact_invite(request: PageRequest, client_id: int) -> HttpResponse:
+    """Invite a contact to the portal from the client page (billing and admin users)."""
+    form = ContactInviteForm(request.POST)
+    try:
+        client = selectors.client_get(actor=request.user, client_id=client_id)
+        if not form.is_valid():
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            raise InvalidInput(errors)
+        contact = services.contact_invite(
+            client=client,
+            actor=request.user,
+            accept_url=_accept_url(request),
+            **form.cleaned_data,
+        )
+    except DomainError as exc:
+        return error_response(request, exc, back_to=_contacts_back(client_id))
+    return done(request, f"Invitation sent to {contact.email}.", _contacts_back(client_id))
+
+
+@login_required
+@require_POST
+def contact_change(request: PageRequest, client_id: int, contact_id: int) -> HttpResponse:
+    """Grant or take away invoices, switch access on or off, or send the invitation again."""
+    change = request.POST.get("change", "")
+    try:
+        contact = selectors.contact_get(
+            actor=request.user, client_id=client_id, contact_id=contact_id
+        )
+        if change == "reinvite":
+            services.contact_reinvite(
+                contact=contact, actor=request.user, accept_url=_accept_url(request)
+            )
+            message = f"Invitation sent again to {contact.email}."
+        elif change in CONTACT_CHANGES:
+            services.contact_update(contact=contact, actor=request.user, **CONTACT_CHANGES[change])
+            message = f"{contact.name} updated."
+        else:
+            raise InvalidInput("Unknown change.", fields={"change": "unknown"})
+    except DomainError as exc:
+        return error_response(request, exc, back_to=_contacts_back(client_id))
+    return done(request, message, _contacts_back(client_id))
 
 
 @login_required

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 
-from tallyhour.accounts.models import User
-from tallyhour.accounts.services import api_token_authenticate
-from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.accounts.models import ApiToken, User, scopes_for_role
+from tallyhour.accounts.services import api_token_resolve
+from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
 
 MAX_PAGE_SIZE = 1000
 
@@ -22,6 +22,22 @@ class HaloRequest(HttpRequest):
     """A request that passed bearer authentication: `user` is the calling agent."""
 
     user: User
+    api_token: ApiToken
+
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def require_scope(request: HaloRequest, scope: str) -> None:
+    """Refuse a token without `scope`, as the native API does: scopes only narrow the role, so a
+    scope the role never has is left to the services' own 403."""
+    token = request.api_token
+    if scope in scopes_for_role(token.user.role) and scope not in token.effective_scopes():
+        raise Forbidden(
+            f"This token lacks the '{scope}' scope needed for this request.",
+            code="insufficient_scope",
+            fields={"scope": scope},
+        )
 
 
 def oauth_error(error: str, description: str, status: int = 401) -> JsonResponse:
@@ -37,20 +53,29 @@ def error_response(exc: DomainError) -> JsonResponse:
     )
 
 
-def halo_endpoint(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Bearer auth, then the view; domain errors become 4xx JSON, never a 500."""
+def halo_endpoint(
+    view: Callable[..., Any] | None = None, *, write_scope: str | None = "time"
+) -> Any:
+    """Bearer auth and the token's scope (`read` for reads, `write_scope` for writes; None when
+    the view checks per command), then the view; domain errors become 4xx JSON, never a 500."""
+    if view is None:
+        return lambda view: halo_endpoint(view, write_scope=write_scope)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        user = api_token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        scheme, _, raw = header.partition(" ")
+        token = api_token_resolve(raw.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
             return oauth_error("invalid_token", "Missing, expired or revoked access token.")
-        request.user = user
+        request.user = token.user
+        request.api_token = token  # type: ignore[attr-defined]
         if kwargs.get("pk") is not None:
             kwargs["pk"] = int(kwargs["pk"])  # the URL pattern allows digits only
         try:
+            scope = "read" if request.method in SAFE_METHODS else write_scope
+            if scope is not None:
+                require_scope(request, scope)  # type: ignore[arg-type]
             result = view(request, *args, **kwargs)
         except DomainError as exc:
             return error_response(exc)

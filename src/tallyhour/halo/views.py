@@ -457,7 +457,7 @@ def _agent_for(request: halo.HaloRequest, value: Any) -> Agent:
 
 
 @csrf_exempt
-@halo.halo_endpoint
+@halo.halo_endpoint(write_scope=None)  # submitting needs `time`, deciding `approve`
 @require_http_methods(["GET", "POST"])
 def timesheets(request: halo.HaloRequest) -> Any:
     """Per agent per local day: target, actual, chargeable and unlogged hours (plain array)."""
@@ -511,6 +511,7 @@ def _timesheet_command(request: halo.HaloRequest, item: dict[str, Any]) -> dict[
     monday = dates.week_start(when.astimezone(dates.zone(agent.timezone)).date())
     actor = request.user
     if halo.truthy(item.get("_submitapproval")):
+        halo.require_scope(request, "time")
         submission = sheets.submission_submit(
             agent=agent.user, week_start=monday, actor=actor, comment=str(item.get("note") or "")
         )
@@ -518,6 +519,7 @@ def _timesheet_command(request: halo.HaloRequest, item: dict[str, Any]) -> dict[
         pending = Submission.objects.filter(
             agent=agent.user, week_start=monday, state=SubmissionState.SUBMITTED
         ).first()
+        halo.require_scope(request, "approve")
         if pending is None:
             raise NotFound("No submitted timesheet for that week.")
         if halo.truthy(item.get("_approve")):

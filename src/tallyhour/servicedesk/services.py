@@ -72,6 +72,14 @@ def _check_project(project: Ticket | None, ticket: Ticket | None = None) -> None
         )
 
 
+def _check_assignee(assignee: User | None) -> None:
+    # Portal contacts are users too, but tickets are worked by staff.
+    if assignee is not None and assignee.is_contact:
+        raise InvalidInput(
+            "Assign the ticket to a staff member.", fields={"assignee_id": "contact"}
+        )
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -101,6 +109,7 @@ def ticket_create(
         budget_hours=budget_hours,
     )
     _check_project(project)
+    _check_assignee(assignee)
     if project is not None and project.client_id != client.pk:
         raise InvalidInput(
             "A task belongs to a project of the same client.", fields={"project_id": "client"}
@@ -147,6 +156,8 @@ def ticket_update(
     before = snapshot(ticket, TICKET_FIELDS)
     for name in EDITABLE_TICKET_FIELDS & set(changes):
         setattr(ticket, name, changes[name])
+    if "assignee" in changes:
+        _check_assignee(ticket.assignee)
     if "summary" in changes:
         ticket.summary = (ticket.summary or "").strip()
     if "project" in changes:
@@ -191,6 +202,20 @@ def ticket_work(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) 
     if _capturing("off") or ticket.status == TicketStatus.CLOSED:
         return None
     return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
+
+
+# What the client portal shows unless the agent chooses otherwise: replies and status changes
+# are written for the client, notes are internal. A note that also changes the status keeps
+# its note's default (its text was written as an internal note).
+CLIENT_VISIBLE_BY_KIND = {
+    ActionKind.NOTE: False,
+    ActionKind.REPLY: True,
+    ActionKind.STATUS_CHANGE: True,
+}
+
+
+def client_visible_default(kind: str) -> bool:
+    return CLIENT_VISIBLE_BY_KIND.get(ActionKind(kind), False)
 
 
 def _next_for_timer(new_status: str | None) -> str:
@@ -275,7 +300,7 @@ def action_create(
         old_status=old_status if new_status else "",
         new_status=new_status or "",
         time_entry=entry,
-        client_visible=(kind == ActionKind.REPLY) if client_visible is None else client_visible,
+        client_visible=client_visible_default(kind) if client_visible is None else client_visible,
         created_at=now,
     )
     full_clean_or_invalid(action, exclude=["time_entry"])
@@ -298,6 +323,7 @@ def action_create(
             "old_status": action.old_status,
             "new_status": action.new_status,
             "time_entry": entry.pk if entry else None,
+            "client_visible": action.client_visible,
             "seconds": seconds,
         },
     )

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
@@ -34,7 +34,11 @@ CAPTURE_HELP = {
 
 
 def _staff() -> Any:
-    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=Role.CONTACT)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 class TicketFilterForm(forms.Form):
@@ -128,6 +132,13 @@ class TicketEditForm(forms.Form):
             field.queryset = queryset
 
 
+VISIBILITY_CHOICES = [
+    ("", "Default for the kind"),
+    ("yes", "Shown to the client"),
+    ("no", "Internal only"),
+]
+
+
 class ActionForm(forms.Form):
     """An action as typed on the ticket page; the time comes prefilled from the timer."""
 
@@ -151,6 +162,13 @@ class ActionForm(forms.Form):
         label="Charge type",
     )
     billable = forms.ChoiceField(required=False, choices=BILLABLE_CHOICES)
+    client_visible = forms.ChoiceField(
+        required=False,
+        label="Client portal",
+        choices=VISIBILITY_CHOICES,
+        help_text="Whether the client's contacts see this action and its time. By default "
+        "replies and status changes are shown, notes are not.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -174,6 +192,11 @@ class ActionForm(forms.Form):
     @property
     def is_billable(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("billable") or "")
+
+    @property
+    def visible_to_client(self) -> bool | None:
+        """None lets the action's kind decide (replies and status changes shown, notes not)."""
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("client_visible") or "")
 
 
 def _minutes_text(seconds: int) -> str:
@@ -342,6 +365,7 @@ def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
             time_seconds=form.time_seconds(),
             charge_type=data.get("charge_type"),
             is_billable=form.is_billable,
+            client_visible=form.visible_to_client,
         )
     except DomainError as exc:
         return error_response(request, exc, back_to=_back(ticket_id, "#compose"))

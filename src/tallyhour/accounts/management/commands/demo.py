@@ -34,7 +34,8 @@ from tallyhour.contracts.demo import load_demo_contracts
 from tallyhour.core import dates
 from tallyhour.core.audit import snapshot
 from tallyhour.core.models import AuditEntry
-from tallyhour.crm.models import Client
+from tallyhour.crm.demo import load_demo_contacts
+from tallyhour.crm.models import Client, Contact
 from tallyhour.servicedesk.demo import load_demo_servicedesk
 from tallyhour.servicedesk.models import Ticket, TicketStatus
 from tallyhour.timesheets.services import (
@@ -407,6 +408,10 @@ class Command(BaseCommand):
             "  billing / demo    (billing)\n"
             "  engineer1..engineer8 / demo (engineers)"
         )
+        for contact in Contact.objects.filter(user__isnull=False).select_related("client"):
+            self.stdout.write(
+                f"  {contact.email} / demo (client portal at /portal/login/, {contact.client.name})"
+            )
 
 
 QUIET_MAIL = "django.core.mail.backends.locmem.EmailBackend"
@@ -425,6 +430,7 @@ class DemoBuilder:
         self.week_last_end: dict[tuple[str, dt.date], dt.datetime] = {}
         self.week_notes: dict[tuple[str, dt.date], list[str]] = {}
         self.pending: list[TimeEntry] = []
+        self.password_hash = ""
 
     def build(self) -> str:
         self.organisation()
@@ -450,6 +456,9 @@ class DemoBuilder:
         self.timesheets()
         invoices, issued = self.billing()
         self.running_timer(timer_since)
+        load_demo_contacts(
+            [client for _, client in self.clients], password_hash=self.password_hash, now=self.now
+        )
         return (
             f"Loaded {len([p for p in PEOPLE if p.is_agent])} agents, {len(self.clients)} clients, "
             f"{len(self.tickets)} tickets, {len(self.pending)} time entries, "
@@ -482,7 +491,7 @@ class DemoBuilder:
     def people(self) -> None:
         # Every demo user shares the published password, so one hash serves them all (hashing
         # is deliberately slow and would otherwise dominate the load time).
-        password = make_password(DEMO_PASSWORD)
+        password = self.password_hash = make_password(DEMO_PASSWORD)
         for person in PEOPLE:
             is_admin = person.role == Role.ADMIN
             self.users[person.username], _ = User.objects.get_or_create(

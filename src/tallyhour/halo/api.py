@@ -1,0 +1,102 @@
+"""API: applications for the HaloPSA-compatible API (admins only).
+
+The Halo-compatible endpoints themselves live in `halo.views`; this router manages who may
+call them, like the admin page does.
+"""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from ninja import Field, Router, Schema, Status
+
+from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.examples import examples
+from tallyhour.api.lookups import staff_user_from
+from tallyhour.api.schemas import ObjectId, Text, error_responses
+from tallyhour.core.errors import Forbidden, NotFound
+from tallyhour.halo.models import ApiApplication
+from tallyhour.halo.services import api_application_create, api_application_revoke
+
+router = Router(tags=["api applications"])
+
+
+class ApplicationOut(Schema):
+    id: int
+    name: str
+    client_id: str = Field(..., description="OAuth2 client id for POST /auth/token.")
+    agent_id: int = Field(..., description="The agent the application acts as.")
+    scopes: str
+    is_active: bool
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+class NewApplicationOut(ApplicationOut):
+    client_secret: str = Field(..., description="Shown only here; only its digest is kept.")
+
+
+class ApplicationIn(Schema):
+    name: Text = Field(..., min_length=1, max_length=100)
+    agent_id: ObjectId = Field(..., description="The active user whose permissions it uses.")
+
+
+def _check_admin(request: AuthedRequest) -> None:
+    if not request.auth.is_admin_role:
+        raise Forbidden("API applications are managed by admins.")
+
+
+@router.get(
+    "/api-applications",
+    response={200: list[ApplicationOut], **error_responses(403)},
+    summary="List HaloPSA API applications",
+    openapi_extra=examples(
+        response=[
+            {
+                "id": 2,
+                "name": "RMM sync",
+                "client_id": "4f1c2a9e-5b7d-4e0a-9c1f-2d3e4f5a6b7c",
+                "agent_id": 7,
+                "scopes": "all",
+                "is_active": True,
+                "created_at": "2026-10-01T08:00:00Z",
+                "last_used_at": "2026-11-26T07:55:00Z",
+            }
+        ]
+    ),
+)
+def list_api_applications(request: AuthedRequest) -> QuerySet[ApiApplication]:
+    """Admins only. Every client-credentials application, by name; secrets are never shown."""
+    _check_admin(request)
+    return ApiApplication.objects.all()
+
+
+@router.post(
+    "/api-applications",
+    response={201: NewApplicationOut, **error_responses(403, 422)},
+    summary="Create a HaloPSA API application",
+    openapi_extra=examples(body={"an RMM tool": {"name": "RMM sync", "agent_id": 7}}),
+)
+def create_api_application(request: AuthedRequest, payload: ApplicationIn) -> Status:
+    """Admins only. Halo scripts exchange the returned client id and secret for a token at
+    `POST /auth/token`, then act as the chosen agent. `Idempotency-Key` is deliberately not
+    honoured: replaying the answer would mean storing the secret."""
+    _check_admin(request)
+    agent = staff_user_from(payload.agent_id, "agent_id")
+    assert agent is not None
+    application, secret = api_application_create(name=payload.name, agent=agent, actor=request.auth)
+    application.client_secret = secret  # type: ignore[attr-defined]
+    return Status(201, application)
+
+
+@router.post(
+    "/api-applications/{application_id}/revoke",
+    response={200: ApplicationOut, **error_responses(403, 404)},
+    summary="Revoke a HaloPSA API application",
+)
+def revoke_api_application(request: AuthedRequest, application_id: ObjectId) -> ApiApplication:
+    """Admins only. The application can no longer get tokens and those it holds stop working."""
+    _check_admin(request)
+    application = ApiApplication.objects.filter(pk=application_id).first()
+    if application is None:
+        raise NotFound(f"API application {application_id} not found.")
+    return api_application_revoke(application=application, actor=request.auth)

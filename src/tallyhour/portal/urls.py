@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tallyhour.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", views.PortalLogoutView.as_view(), name="logout"),
+    path("accept/<str:token>/", views.accept, name="accept"),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
+    path("balance/", views.balance, name="balance"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("statement/", views.statement, name="statement"),
+    path("statement.csv", views.statement_csv, name="statement_csv"),
+]

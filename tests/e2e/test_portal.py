@@ -1,0 +1,122 @@
+"""The client portal in a real browser: a contact signs in, opens a ticket, sees its billed
+time, and downloads an invoice PDF; another client's ticket is not found."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.core import dates
+from tallyhour.servicedesk.services import action_create
+from tallyhour.timetracking.models import EntryState, TimeEntry
+from tests.e2e.conftest import shot
+from tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, url: str, email: str, password: str = "pw") -> None:  # noqa: ANN001
+    page.goto(f"{url}/portal/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/portal/")
+
+
+def test_contact_sees_ticket_time_and_downloads_invoice_pdf(
+    browser, live_server, settings, engineer, billing, ticket, contact, other_contact
+):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    url = live_server.url
+    yesterday = dates.now().replace(microsecond=0) - dt.timedelta(days=1)
+    action_create(
+        ticket=ticket,
+        actor=engineer,
+        kind="reply",
+        body="Replaced the fuser unit; printing again",
+        time_seconds=5400,
+        now=yesterday,
+    )
+    action_create(
+        ticket=ticket,
+        actor=engineer,
+        body="Vendor margin on the part is 40 %",
+        time_seconds=600,
+        now=yesterday + dt.timedelta(minutes=5),
+    )
+    theirs = TicketFactory(client=other_contact.client, summary="Globex VPN down")
+    TimeEntry.objects.update(state=EntryState.APPROVED)
+    run = invoice_run_execute(cut_off=dates.now().date(), actor=billing, commit=True)
+    invoice = invoice_issue(invoice=run.invoices[0], actor=billing)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, url, contact.email)
+        assert page.get_by_role("heading", name="Acme Ltd").is_visible()
+        shot(page, "portal-1-overview")
+
+        page.get_by_role("link", name="Tickets", exact=True).click()
+        page.get_by_role("link", name="All", exact=True).click()
+        page.get_by_role("link", name=f"#{ticket.pk} Printer offline").click()
+        page.wait_for_url(f"{url}/portal/tickets/{ticket.pk}/")
+        assert page.locator("[data-ticket-time]").inner_text().strip() == "1:30"
+        assert page.get_by_text("Replaced the fuser unit").is_visible()
+        assert page.get_by_text("Vendor margin").count() == 0
+        shot(page, "portal-2-ticket-billed-time")
+
+        page.get_by_role("link", name="Invoices", exact=True).click()
+        page.wait_for_url(f"{url}/portal/invoices/")
+        shot(page, "portal-3-invoices")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="PDF", exact=True).first.click()
+        assert download.value.suggested_filename == f"{invoice.number}.pdf"
+        with open(download.value.path(), "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+
+        # Another client's ticket: not found, and staff pages send the contact back here.
+        response = page.goto(f"{url}/portal/tickets/{theirs.pk}/")
+        assert response is not None and response.status == 404
+        shot(page, "portal-4-other-clients-ticket")
+        page.goto(f"{url}/billing/")
+        assert page.url == f"{url}/portal/"
+    finally:
+        context.close()
+
+
+def test_billing_invites_a_contact_who_sets_a_password(
+    new_page, browser, live_server, settings, billing, client_acme
+):
+    from django.core import mail
+
+    url = live_server.url
+    staff = new_page(billing)
+    staff.goto(f"{url}/clients/{client_acme.pk}/")
+    form = staff.locator("#contacts form").last
+    form.get_by_label("Name").fill("Ada Lovelace")
+    form.get_by_label("Email").fill("ada@acme.example")
+    form.get_by_label("May see invoices").check()
+    with staff.expect_navigation():
+        form.get_by_role("button", name="Send invitation").click()
+    assert staff.get_by_text("Invitation sent to ada@acme.example").is_visible()
+    shot(staff, "portal-5-contact-invited")
+
+    link = re.search(r"https?://\S+/portal/accept/\S+/", mail.outbox[-1].body)
+    assert link
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(link.group(0))
+        page.get_by_label("Password", exact=True).fill("correct horse battery 42")
+        page.get_by_label("Password again").fill("correct horse battery 42")
+        shot(page, "portal-6-choose-password")
+        page.get_by_role("button", name="Set password and sign in").click()
+        page.wait_for_url(f"{url}/portal/")
+        assert page.get_by_text("Hello Ada Lovelace").is_visible()
+    finally:
+        context.close()
+    staff.goto(f"{url}/clients/{client_acme.pk}/")
+    assert staff.locator("#contacts").get_by_text("Active").is_visible()
