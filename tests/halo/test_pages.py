@@ -3,7 +3,9 @@
 import pytest
 from django.test import Client as HttpClient
 
+from tallyhour.core.errors import InvalidInput
 from tallyhour.halo.models import ApiApplication
+from tallyhour.halo.services import api_application_create
 from tallyhour.webhooks.models import Subscription
 from tests.conftest import login
 
@@ -51,3 +53,12 @@ def test_webhook_subscription_through_the_page(admin):
     assert subscription.events == ["invoice.issued"]
     page.post(f"/settings/webhooks/{subscription.pk}/delete/")
     assert not Subscription.objects.exists()
+
+
+def test_a_portal_contact_cannot_be_an_applications_agent(admin, contact):
+    with pytest.raises(InvalidInput) as raised:
+        api_application_create(name="RMM", agent=contact.user, actor=admin)
+    assert raised.value.fields == {"agent_id": "contact"}
+
+    page = login(admin).get("/settings/api-applications/")
+    assert contact.user.username not in page.content.decode()

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from tallyhour.accounts.models import Agent, ApiToken, Role, User
+from tallyhour.accounts.models import Agent, ApiToken, Leave, Role, User
 
 
 def approvers_of(agent_user: User) -> list[User]:
@@ -47,3 +47,14 @@ def can_see_agent(actor: User, agent_user_id: int) -> bool:
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """The user's own tokens, newest first; only their prefixes are ever shown."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def leaves_visible_to(actor: User) -> QuerySet[Leave]:
+    """Leave of the agents the actor may see (engineers: their own)."""
+    agents = agents_visible_to(actor).values("pk")
+    return Leave.objects.select_related("agent__user").filter(agent__in=agents)
+
+
+def staff_users() -> QuerySet[User]:
+    """Active people who work for the MSP (everyone but client portal contacts), for pickers."""
+    return User.objects.filter(is_active=True).exclude(role=Role.CONTACT)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tallyhour.accounts.models import User
+from tallyhour.accounts.selectors import staff_users
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.models import Contract, ContractKind
 from tallyhour.core.errors import DomainError, InvalidInput
@@ -122,7 +123,7 @@ class PurchaseForm(_Form):
 
 
 def _agents() -> Any:
-    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    return staff_users().order_by("first_name", "last_name", "username")
 
 
 class AgentChoiceField(forms.ModelChoiceField):

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tallyhour.accounts.models import User
+from tallyhour.accounts.selectors import staff_users
 from tallyhour.core.errors import DomainError
 from tallyhour.halo.models import ApiApplication
 from tallyhour.halo.services import api_application_create, api_application_revoke
@@ -25,7 +26,7 @@ def applications_page(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     created = None
     if request.method == "POST":
-        agent = User.objects.filter(pk=request.POST.get("agent_id") or 0).first()
+        agent = staff_users().filter(pk=request.POST.get("agent_id") or 0).first()
         try:
             if agent is None:
                 raise DomainError("Choose the agent the application acts as.")
@@ -37,7 +38,7 @@ def applications_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
     context = {
         "applications": ApiApplication.objects.select_related("agent"),
-        "agents": User.objects.filter(is_active=True).order_by("username"),
+        "agents": staff_users().order_by("username"),
         "created": created,
     }
     return render(request, "halo/applications.html", context)

@@ -42,6 +42,11 @@ def api_application_create(
         raise InvalidInput("Give the application a name.", fields={"name": "required"})
     if not agent.is_active:
         raise InvalidInput("The agent must be an active user.", fields={"agent_id": "inactive"})
+    if agent.is_contact:
+        raise InvalidInput(
+            "A client portal contact cannot act for an application.",
+            fields={"agent_id": "contact"},
+        )
     secret = secrets.token_urlsafe(32)
     app = ApiApplication.objects.create(
         name=name.strip(),
