@@ -244,6 +244,9 @@ def _build_world() -> World:
             "draft_week": "2026-W48",
             "day": WEEK_SUBMITTED.isoformat(),
             "invitation": invitation,
+            # A password-reset link that is not valid: the page says so, to anyone.
+            "reset_uid": "MQ",
+            "reset_token": "not-a-token",
             # Text only the engineer's own objects carry: lists must show it exactly to those
             # who may see them (Entry.shows / Entry.seen_by).
             "entry_note": ENTRY_NOTE,

@@ -530,6 +530,16 @@ PAGES: dict[str, Entry] = {
     "POST /portal/accept/<str:token>/": E(
         PORTAL_PUBLIC, ids={"token": "invitation"}, body={"password1": "a", "password2": "b"}
     ),
+    "GET /portal/password-reset/": E(PORTAL_PUBLIC),
+    "POST /portal/password-reset/": E(PORTAL_PUBLIC, body={"email": "nobody@x.example"}),
+    "GET /portal/password-reset/sent/": E(PORTAL_PUBLIC),
+    "GET /portal/password-reset/<uidb64>/<token>/": E(
+        PORTAL_PUBLIC, ids={"uidb64": "reset_uid", "token": "reset_token"}
+    ),
+    "POST /portal/password-reset/<uidb64>/<token>/": E(
+        PORTAL_PUBLIC, ids={"uidb64": "reset_uid", "token": "reset_token"}
+    ),
+    "GET /portal/password-reset/done/": E(PORTAL_PUBLIC),
     "GET /portal/": E(PORTAL_ANY),
     "GET /portal/tickets/": E(PORTAL_ANY, shows="ticket_summary", seen_by=PORTAL),
     "GET /portal/tickets/<int:ticket_id>/": E(PORTAL),

@@ -8,6 +8,22 @@ urlpatterns = [
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
     path("accept/<str:token>/", views.accept, name="accept"),
+    path("password-reset/", views.PortalPasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        views.PortalPasswordResetSentView.as_view(),
+        name="password_reset_sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PortalPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.PortalPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
     path("balance/", views.balance, name="balance"),

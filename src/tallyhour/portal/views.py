@@ -15,12 +15,19 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import login
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import (
+    LoginView,
+    LogoutView,
+    PasswordResetCompleteView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+)
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tallyhour.billing import exports
@@ -94,6 +101,40 @@ class PortalLoginView(LoginView):
 
 class PortalLogoutView(LogoutView):
     next_page = "portal:login"
+
+
+class ContactPasswordResetForm(PasswordResetForm):
+    """Mails a reset link to active portal contacts only; staff reset theirs elsewhere."""
+
+    def get_users(self, email: str) -> Any:
+        return (
+            user
+            for user in super().get_users(email)
+            if user.is_contact and Contact.objects.filter(user=user, is_active=True).exists()
+        )
+
+
+# Django's reset views with the portal's templates. The "sent" page reads the same whether or
+# not the address belongs to a contact, so the form tells nobody who has an account.
+class PortalPasswordResetView(PasswordResetView):
+    form_class = ContactPasswordResetForm
+    template_name = "portal/password_reset.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_sent")
+
+
+class PortalPasswordResetSentView(PasswordResetDoneView):
+    template_name = "portal/password_reset_sent.html"
+
+
+class PortalPasswordResetConfirmView(PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+class PortalPasswordResetCompleteView(PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"
 
 
 class AcceptForm(forms.Form):
