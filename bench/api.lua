@@ -1,5 +1,6 @@
 -- One agent per wrk thread (run with -t N -c N): alternate timer start/stop, or log
--- back-to-back one-minute entries, or hit the bare one-INSERT endpoint.
+-- back-to-back one-minute entries, or hit the bare one-INSERT endpoint. "warmup" mixes
+-- entries and timers so every server worker has served each route before the measurement.
 local tokens = {}
 for token in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do
   tokens[#tokens + 1] = token
@@ -15,31 +16,51 @@ end
 
 function init(args)
   timer_id = nil
+  starting = false
   minute = 0
+  step = 0
   base = tonumber(os.getenv("BENCH_EPOCH"))
   headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+end
+
+local function entry_request()
+  minute = minute + 1
+  local started = os.date("!%Y-%m-%dT%H:%M:%SZ", base + minute * 60)
+  return wrk.format("POST", "/api/v1/time-entries", headers,
+    '{"started_at": "' .. started .. '", "duration_minutes": 1}')
+end
+
+local function timer_request()
+  if timer_id then
+    local path = "/api/v1/timers/" .. timer_id .. "/stop"
+    timer_id = nil
+    return wrk.format("POST", path, headers, "{}")
+  end
+  starting = true
+  return wrk.format("POST", "/api/v1/timers", headers, "{}")
 end
 
 function request()
   if mode == "bare" then
     return wrk.format("POST", "/insert?user=" .. os.getenv("BENCH_USER"), {}, "")
   elseif mode == "entry" then
-    minute = minute + 1
-    local started = os.date("!%Y-%m-%dT%H:%M:%SZ", base + minute * 60)
-    return wrk.format("POST", "/api/v1/time-entries", headers,
-      '{"started_at": "' .. started .. '", "duration_minutes": 1}')
-  elseif timer_id then
-    local path = "/api/v1/timers/" .. timer_id .. "/stop"
-    timer_id = nil
-    return wrk.format("POST", path, headers, "{}")
-  else
-    return wrk.format("POST", "/api/v1/timers", headers, "{}")
+    return entry_request()
+  elseif mode == "warmup" then
+    step = step + 1
+    if step % 3 == 0 then
+      return entry_request()
+    end
+    return timer_request()
   end
+  return timer_request()
 end
 
 function response(status, headers, body)
-  if mode == "timer" and status == 201 then
-    timer_id = string.match(body, '"id":%s*(%d+)')
+  if starting then
+    starting = false
+    if status == 201 then
+      timer_id = string.match(body, '"id":%s*(%d+)')
+    end
   end
 end
 

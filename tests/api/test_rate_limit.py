@@ -48,3 +48,37 @@ def test_the_budget_refills_in_the_next_window(engineer, time_machine):
     assert api.get("/agents").status_code == 429
     time_machine.move_to("2026-11-16T09:01:01Z", tick=False)
     assert api.get("/agents").status_code == 200
+
+
+def test_session_calls_are_limited_per_user(engineer, approver):
+    from tests.conftest import login
+
+    browser = login(engineer)
+    for _ in range(3):
+        assert browser.get("/api/v1/agents").status_code == 200
+    response = browser.get("/api/v1/agents")
+    body = assert_error(response, 429)
+    assert body["error"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 61
+    # A second browser of the same user shares the budget; another user has their own.
+    assert login(engineer).get("/api/v1/agents").status_code == 429
+    assert login(approver).get("/api/v1/agents").status_code == 200
+
+
+def test_session_and_token_budgets_are_separate(engineer):
+    from tests.conftest import login
+
+    browser = login(engineer)
+    for _ in range(3):
+        browser.get("/api/v1/agents")
+    assert browser.get("/api/v1/agents").status_code == 429
+    assert Api(engineer).get("/agents").status_code == 200
+
+
+def test_pages_are_not_counted(engineer):
+    from tests.conftest import login
+
+    browser = login(engineer)
+    for _ in range(5):
+        assert browser.get("/").status_code == 200
+    assert browser.get("/api/v1/agents").status_code == 200

@@ -9,7 +9,7 @@ the target to zero; leave lowers it by its hours (whole day when no hours are gi
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -141,16 +141,19 @@ def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[Calendar
     """An agent's days: the shared ones, with the days their leave touches rebuilt."""
     first = shared[0].day
     own = list(shared)
+    # Labels from the choices once: Django's get_kind_display() per leave is slow in bulk.
+    labels = dict(Leave._meta.get_field("kind").flatchoices)
     for leave in leaves:
         lo = max(leave.first_day, first)
         hi = min(leave.last_day, shared[-1].day)
+        label = str(labels.get(leave.kind, leave.kind))
         for index in range((lo - first).days, (hi - first).days + 1):
             base = own[index]
             on_leave = (
                 *base.leaves,
                 LeaveOnDay(
                     kind=leave.kind,
-                    label=leave.get_kind_display(),
+                    label=label,
                     seconds=_leave_seconds(leave.hours, base.workday_seconds),
                 ),
             )
@@ -158,7 +161,15 @@ def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[Calendar
                 target = 0
             else:
                 target = max(0, base.workday_seconds - sum(x.seconds for x in on_leave))
-            own[index] = replace(base, target_seconds=target, leaves=on_leave)
+            # Built directly: dataclasses.replace() inspects the fields on every call.
+            own[index] = CalendarDay(
+                day=base.day,
+                workday_seconds=base.workday_seconds,
+                target_seconds=target,
+                holiday=base.holiday,
+                closure=base.closure,
+                leaves=on_leave,
+            )
     return own
 
 

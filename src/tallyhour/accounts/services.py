@@ -112,7 +112,8 @@ def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken |
     token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None
-    if not token.user.is_active:
+    # Client contacts use the portal only: no token of theirs opens the staff APIs.
+    if not token.user.is_active or token.user.is_contact:
         return None
     # Coarse last-used stamp: one write per minute at most, not one per request.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

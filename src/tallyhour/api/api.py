@@ -10,11 +10,14 @@ from tallyhour.api.docs import OfflineSwagger, docs_asset
 from tallyhour.api.errors import install_error_handlers
 from tallyhour.billing.api import router as billing_router
 from tallyhour.contracts.api import router as contracts_router
+from tallyhour.core.api import router as core_router
 from tallyhour.crm.api import router as crm_router
+from tallyhour.halo.api import router as halo_router
 from tallyhour.reports.api import router as reports_router
 from tallyhour.servicedesk.api import router as servicedesk_router
 from tallyhour.timesheets.api import router as timesheets_router
 from tallyhour.timetracking.api import router as timetracking_router
+from tallyhour.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """\
 The Tallyhour API: time capture, weekly timesheets and approval, invoice runs and utilisation.
@@ -57,6 +60,9 @@ for router in (
     billing_router,
     contracts_router,
     reports_router,
+    core_router,
+    webhooks_router,
+    halo_router,
 ):
     api.add_router("/", router)
 

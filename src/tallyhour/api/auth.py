@@ -1,7 +1,8 @@
 """Who is calling: a bearer API token, or the signed-in browser session (with CSRF on writes).
 
-Bearer tokens are also checked for the scope the request needs and counted against a
-per-token rate limit; browser sessions are not (they are bound by the role alone).
+Bearer tokens are also checked for the scope the request needs (browser sessions are bound by
+the role alone). Both count against the same per-minute rate limit: per token, or per user for
+a session.
 """
 
 import re
@@ -15,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from tallyhour.accounts.models import ApiToken, User, scopes_for_role
+from tallyhour.accounts.models import User, scopes_for_role
 from tallyhour.accounts.services import api_token_resolve
 from tallyhour.api.errors import error_body
 from tallyhour.core.errors import DomainError, Forbidden
@@ -28,7 +29,7 @@ _WRITE_SCOPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^time-entries/[^/]+/write-off/?$"), "approve"),
     (re.compile(r"^submissions/[^/]+/recall/?$"), "time"),
     (re.compile(r"^(submissions|approvals)(/|$)"), "approve"),
-    (re.compile(r"^(time-entries|timers|timesheets|tickets)(/|$)"), "time"),
+    (re.compile(r"^(time-entries|timers|timesheets|tickets|leave|notices)(/|$)"), "time"),
     (re.compile(r"^(invoice-runs|invoices|contracts|rates|clients)(/|$)"), "billing"),
 ]
 
@@ -45,7 +46,7 @@ def required_scope(method: str, path: str) -> str:
 
 
 class RateLimited(DomainError):
-    """Too many requests with one token in the current window."""
+    """Too many requests with one token (or one user's session) in the current window."""
 
     status = 429
     code = "rate_limited"
@@ -55,13 +56,13 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-def _check_rate(token: ApiToken) -> None:
+def _check_rate(bucket: str) -> None:
     limit = int(getattr(settings, "API_RATE_LIMIT", 600))
     if limit <= 0:
         return
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    key = f"api-rate:{token.digest[:16]}:{window}"
+    key = f"api-rate:{bucket}:{window}"
     # A fixed window per token: `add` starts the counter, `incr` is atomic on real caches.
     cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 5)
     try:
@@ -81,7 +82,9 @@ class BearerToken(HttpBearer):
         api_token = api_token_resolve(token)
         if api_token is None:
             return None
-        _check_rate(api_token)
+        _check_rate(api_token.digest[:16])
+        # Routes that manage tokens must not let a narrow token mint a broader one.
+        request.api_token = api_token  # type: ignore[attr-defined]
         scope = required_scope(request.method or "GET", request.path)
         # A scope the role never has is left to the services, whose role checks answer with
         # the usual 403; the token can only narrow what the role allows.
@@ -125,7 +128,11 @@ class SessionAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if request.user.is_authenticated else None
+        if not request.user.is_authenticated:
+            return None
+        # A script riding a browser session gets the same budget as one with a token.
+        _check_rate(f"user-{request.user.pk}")
+        return request.user
 
 
 class AuthedRequest(HttpRequest):

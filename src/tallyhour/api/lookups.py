@@ -5,7 +5,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from tallyhour.accounts.models import Agent, Organisation, User
-from tallyhour.accounts.selectors import agents_visible_to
+from tallyhour.accounts.selectors import agents_visible_to, staff_users
 from tallyhour.core.errors import InvalidInput, NotFound
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
@@ -39,7 +39,8 @@ def client_from(pk: int, field: str = "client_id") -> Client:
 
 
 def staff_user_from(pk: int | None, field: str) -> User | None:
-    return _one(User.objects.filter(is_active=True), pk, field, "user")
+    # Portal contacts are users too, but never assignees or an application's agent.
+    return _one(staff_users(), pk, field, "user")
 
 
 def agent_from(actor: User, pk: int | None, field: str = "agent_id") -> User | None:

@@ -13,7 +13,7 @@ T = TypeVar("T")
 
 # Ids are bounded so an absurd number is a 422, not a database overflow.
 MAX_ID = 2**63 - 1
-ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
 
 # Day and week arithmetic near year 1 or 9999 overflows Python's datetime; no MSP bills there.
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
@@ -74,8 +74,8 @@ def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
 
 
 class Paging(Schema):
-    limit: int = Field(50, ge=1, le=500, description="Items per page (at most 500).")
-    offset: int = Field(0, ge=0, le=2**31, description="Items to skip.")
+    limit: int = Field(50, ge=1, le=500, description="Items per page (at most 500).", examples=[50])
+    offset: int = Field(0, ge=0, le=2**31, description="Items to skip.", examples=[100])
 
 
 class Page(Schema, Generic[T]):

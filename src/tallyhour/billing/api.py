@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.concurrency import check_if_match, set_entity_tag
+from tallyhour.api.examples import examples
 from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.billing import exports
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
@@ -23,7 +25,9 @@ from tallyhour.billing.services import (
     invoice_void,
 )
 from tallyhour.core.errors import NotFound
+from tallyhour.core.idempotency import idempotent
 from tallyhour.core.money import hours
+from tallyhour.timetracking.api import idempotency_header
 
 router = Router(tags=["billing"])
 
@@ -175,6 +179,12 @@ class RunOut(Schema):
     "/invoice-runs",
     response={200: InvoiceRunOut, 201: InvoiceRunOut, **error_responses(403, 409, 422)},
     summary="Run invoicing (or preview it)",
+    openapi_extra=examples(
+        body={
+            "preview": {"cut_off": "2026-11-30"},
+            "commit two clients": {"cut_off": "2026-11-30", "client_ids": [3, 8], "commit": True},
+        }
+    ),
 )
 def run_invoices(
     request: AuthedRequest,
@@ -190,7 +200,8 @@ def run_invoices(
     ] = None,
 ) -> Status:
     """Turn approved, uninvoiced billable time up to `cut_off` into one draft invoice per
-    client. A dry run (200) unless `commit` is true (201). Rerunning bills nothing twice."""
+    client. A dry run (200) unless `commit` is true (201). Rerunning bills nothing twice, and
+    a committed run repeated with its `Idempotency-Key` answers the first run."""
     result = invoice_run_execute(
         cut_off=payload.cut_off,
         client_ids=payload.client_ids,
@@ -228,34 +239,53 @@ def list_invoices(request: AuthedRequest, filters: Query[InvoiceFilters]) -> dic
     response={200: InvoiceDetailOut, **error_responses(403, 404)},
     summary="Get an invoice",
 )
-def get_invoice(request: AuthedRequest, invoice_id: ObjectId) -> Invoice:
-    """One invoice with its lines (hours × rate = amount) and totals."""
-    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+def get_invoice(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
+    """One invoice with its lines (hours × rate = amount) and totals. Its `ETag` can be sent
+    in `If-Match` on any change (issue, void, lines, credit, paid) to refuse it (412) if the
+    invoice changed meanwhile."""
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    set_entity_tag(response, invoice)
+    return invoice
+
+
+def _invoice_to_change(request: AuthedRequest, invoice_id: int) -> Invoice:
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    check_if_match(request, invoice)
+    return invoice
+
+
+def _tagged(request: AuthedRequest, response: HttpResponse, invoice_id: int) -> Invoice:
+    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    set_entity_tag(response, invoice)
+    return invoice
 
 
 @router.post(
     "/invoices/{invoice_id}/issue",
-    response={200: InvoiceDetailOut, **error_responses(403, 404, 409)},
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412)},
     summary="Issue an invoice",
 )
-def issue_invoice(request: AuthedRequest, invoice_id: ObjectId) -> Invoice:
-    """Give a draft its gapless number and freeze it, with seller and buyer snapshots."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
-    invoice_issue(invoice=invoice, actor=request.auth)
-    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+def issue_invoice(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
+    """Give a draft its gapless number and freeze it, with seller and buyer snapshots.
+    Checks `If-Match`."""
+    invoice_issue(invoice=_invoice_to_change(request, invoice_id), actor=request.auth)
+    return _tagged(request, response, invoice_id)
 
 
 @router.post(
     "/invoices/{invoice_id}/void",
-    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 422)},
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Void a draft invoice",
+    openapi_extra=examples(body={"reason": {"reason": "Raised against the wrong client."}}),
 )
-def void_invoice(request: AuthedRequest, invoice_id: ObjectId, payload: VoidIn) -> Invoice:
+def void_invoice(
+    request: AuthedRequest, invoice_id: ObjectId, payload: VoidIn, response: HttpResponse
+) -> Invoice:
     """Void a draft (a reason is required) and release its time for the next run. Issued
-    invoices are corrected by credit notes instead (409)."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+    invoices are corrected by credit notes instead (409). Checks `If-Match`."""
+    invoice = _invoice_to_change(request, invoice_id)
     invoice_void(invoice=invoice, actor=request.auth, reason=payload.reason)
-    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+    return _tagged(request, response, invoice_id)
 
 
 @router.get(
@@ -273,62 +303,115 @@ def get_run(request: AuthedRequest, run_id: ObjectId) -> Any:
 
 @router.post(
     "/invoices/{invoice_id}/lines",
-    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 422)},
+    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Add a manual line to a draft",
+    openapi_extra=examples(
+        body={
+            "hardware": {
+                "description": "Replacement toner cartridge",
+                "quantity": "2",
+                "unit_price": "64.50",
+            },
+            "discount": {"description": "Loyalty discount", "quantity": "1", "unit_price": "-50"},
+        }
+    ),
 )
-def add_line(request: AuthedRequest, invoice_id: ObjectId, payload: ManualLineIn) -> Status:
-    """A manual line (quantity × unit price) on a draft invoice."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
-    invoice_line_add(
-        invoice=invoice,
-        description=payload.description,
-        quantity=payload.quantity,
-        unit_price=payload.unit_price,
-        actor=request.auth,
+def add_line(
+    request: AuthedRequest,
+    invoice_id: ObjectId,
+    payload: ManualLineIn,
+    response: HttpResponse,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
+    """A manual line (quantity × unit price) on a draft invoice; answers the whole invoice.
+    Checks `If-Match` against the invoice's `ETag`; honours `Idempotency-Key`."""
+    invoice = _invoice_to_change(request, invoice_id)
+
+    def add() -> Invoice:
+        invoice_line_add(
+            invoice=invoice,
+            description=payload.description,
+            quantity=payload.quantity,
+            unit_price=payload.unit_price,
+            actor=request.auth,
+        )
+        return _tagged(request, response, invoice_id)
+
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=InvoiceDetailOut,
+        status=201,
+        create=add,
     )
-    return Status(201, invoice_get(actor=request.auth, invoice_id=invoice_id))
 
 
 @router.delete(
     "/invoices/{invoice_id}/lines/{line_id}",
-    response={200: InvoiceDetailOut, **error_responses(403, 404, 409)},
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412)},
     summary="Remove a line from a draft",
 )
-def remove_line(request: AuthedRequest, invoice_id: ObjectId, line_id: ObjectId) -> Invoice:
-    """Remove a draft's line and release its time (lines sharing its entries go too)."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
+def remove_line(
+    request: AuthedRequest, invoice_id: ObjectId, line_id: ObjectId, response: HttpResponse
+) -> Invoice:
+    """Remove a draft's line and release its time (lines sharing its entries go too).
+    Checks `If-Match` against the invoice's `ETag`."""
+    invoice = _invoice_to_change(request, invoice_id)
     invoice_line_remove(invoice=invoice, line_id=line_id, actor=request.auth)
-    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+    return _tagged(request, response, invoice_id)
 
 
 @router.post(
     "/invoices/{invoice_id}/credit",
-    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 422)},
+    response={201: InvoiceDetailOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Credit an issued invoice",
+    openapi_extra=examples(
+        body={
+            "re-bill the time": {"reason": "Wrong rate applied."},
+            "write it all off": {"reason": "Goodwill after outage.", "release_time": False},
+        }
+    ),
 )
-def credit_invoice(request: AuthedRequest, invoice_id: ObjectId, payload: CreditIn) -> Status:
+def credit_invoice(
+    request: AuthedRequest,
+    invoice_id: ObjectId,
+    payload: CreditIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Issue a credit note negating every line of an issued invoice; optionally release its
-    time for re-billing. Returns the credit note."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
-    credit = invoice_credit(
-        invoice=invoice,
-        actor=request.auth,
-        reason=payload.reason,
-        release_time=payload.release_time,
+    time for re-billing. Returns the credit note. Checks `If-Match` against the credited
+    invoice's `ETag`; honours `Idempotency-Key`."""
+    invoice = _invoice_to_change(request, invoice_id)
+
+    def credit() -> Invoice:
+        note = invoice_credit(
+            invoice=invoice,
+            actor=request.auth,
+            reason=payload.reason,
+            release_time=payload.release_time,
+        )
+        return invoice_get(actor=request.auth, invoice_id=note.pk)
+
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=InvoiceDetailOut,
+        status=201,
+        create=credit,
     )
-    return Status(201, invoice_get(actor=request.auth, invoice_id=credit.pk))
 
 
 @router.post(
     "/invoices/{invoice_id}/paid",
-    response={200: InvoiceDetailOut, **error_responses(403, 404, 409)},
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412)},
     summary="Mark an invoice paid",
 )
-def mark_paid(request: AuthedRequest, invoice_id: ObjectId) -> Invoice:
-    """Record that an issued invoice has been paid."""
-    invoice = invoice_get(actor=request.auth, invoice_id=invoice_id)
-    invoice_mark_paid(invoice=invoice, actor=request.auth)
-    return invoice_get(actor=request.auth, invoice_id=invoice_id)
+def mark_paid(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
+    """Record that an issued invoice has been paid. Checks `If-Match`."""
+    invoice_mark_paid(invoice=_invoice_to_change(request, invoice_id), actor=request.auth)
+    return _tagged(request, response, invoice_id)
 
 
 @router.get(

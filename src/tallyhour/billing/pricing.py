@@ -28,11 +28,21 @@ from tallyhour.core import dates
 from tallyhour.core.money import amount_for_seconds
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timetracking.models import ChargeType, RoundingMode, RoundingScope, TimeEntry
+from tallyhour.timetracking.models import ChargeType, RoundingMode, RoundingScope
 
 ONE = Decimal("1")
 RATE_PLACES = Decimal("0.0001")
 LIVE_STATES = (InvoiceState.DRAFT, InvoiceState.ISSUED, InvoiceState.PAID)
+
+
+# An entry's share of a line's amount is kept on the entry in millionths of the currency.
+MICROS = 1_000_000
+
+
+def micros_share(seconds: int, line_seconds: int, amount: Decimal) -> int:
+    """`seconds` of a line's `line_seconds` as millionths of the line's amount, half up."""
+    share = Decimal(seconds) * amount * MICROS / line_seconds
+    return int(share.quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def billed_seconds_for(seconds: int, charge: ChargeType) -> int:
@@ -67,20 +77,63 @@ def _scaled(part: int, whole: int, total: int) -> int:
     return int((Decimal(part) * total / whole).quantize(ONE, rounding=ROUND_HALF_UP))
 
 
+@dataclass(slots=True)
+class BillableEntry:
+    """What pricing reads of one time entry: a plain object, far cheaper to build than a
+    model instance when a run prices hundreds of thousands of entries."""
+
+    pk: int
+    agent_id: int
+    ticket_id: int
+    charge_type_id: int
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    billable_seconds: int
+    agent: User
+    ticket: Ticket
+    charge_type: ChargeType
+
+
 # -- rates ------------------------------------------------------------------------------------
 
 
-class RateBook:
-    """Every rate that could apply to one client, resolved in memory per entry."""
-
-    def __init__(self, client: Client, contracts: list[Contract]) -> None:
-        self.rates = list(
-            Rate.objects.filter(
-                Q(contract__in=contracts)
-                | Q(client=client)
-                | Q(contract__isnull=True, client__isnull=True)
-            )
+def rates_for_clients(client_ids: list[int]) -> list[Rate]:
+    """Every rate that could apply to any of the clients, in one query."""
+    return list(
+        Rate.objects.filter(
+            Q(contract__client_id__in=client_ids)
+            | Q(client_id__in=client_ids)
+            | Q(contract__isnull=True, client__isnull=True)
         )
+    )
+
+
+class RateBook:
+    """Every rate that could apply to one client, resolved in memory per entry.
+
+    `rates`, when given, are the rates of several clients read at once (rates_for_clients);
+    the book keeps those that concern this client, in the same order."""
+
+    def __init__(
+        self, client: Client, contracts: list[Contract], rates: list[Rate] | None = None
+    ) -> None:
+        if rates is None:
+            self.rates = list(
+                Rate.objects.filter(
+                    Q(contract__in=contracts)
+                    | Q(client=client)
+                    | Q(contract__isnull=True, client__isnull=True)
+                )
+            )
+            return
+        mine = {contract.pk for contract in contracts}
+        self.rates = [
+            rate
+            for rate in rates
+            if rate.contract_id in mine
+            or rate.client_id == client.pk
+            or (rate.contract_id is None and rate.client_id is None)
+        ]
 
     @staticmethod
     def _level(rate: Rate, contract_id: int | None, client_id: int, agent_id: int) -> int | None:
@@ -142,14 +195,16 @@ class PlannedLine:
     quantity_units: Decimal | None = None  # fees: a count, not hours
     pieces: dict[int, int] = field(default_factory=dict)  # entry id → billed seconds
     draws: list[tuple[int | None, int]] = field(default_factory=list)  # (block id, seconds)
+    # (seconds, entries) once the pieces are written and dropped (see ClientPlan.release_pieces)
+    summary: tuple[int, int] | None = None
 
     @property
     def seconds(self) -> int:
-        return sum(self.pieces.values())
+        return self.summary[0] if self.summary else sum(self.pieces.values())
 
     @property
     def entries(self) -> int:
-        return len(self.pieces)
+        return self.summary[1] if self.summary else len(self.pieces)
 
     @property
     def hours(self) -> Decimal:
@@ -177,10 +232,19 @@ class ClientPlan:
     fees: list[PlannedFee] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     entry_ids: list[int] = field(default_factory=list)
+    entry_count: int | None = None  # set when the entry ids are dropped
 
     @property
     def all_lines(self) -> list[PlannedLine]:
         return self.lines + [fee.line for fee in self.fees]
+
+    def release_pieces(self) -> None:
+        """Keep only the totals of a written plan, so a long run's results stay small."""
+        self.entry_count = len(self.entry_ids)
+        self.entry_ids = []
+        for line in self.all_lines:
+            line.summary = (line.seconds, line.entries)
+            line.pieces = {}
 
     @property
     def seconds(self) -> int:
@@ -192,7 +256,7 @@ class ClientPlan:
 
     @property
     def entries(self) -> int:
-        return len(self.entry_ids)
+        return self.entry_count if self.entry_count is not None else len(self.entry_ids)
 
     @property
     def prepay_seconds(self) -> int:
@@ -273,17 +337,69 @@ class _Segment:
     label: str
 
 
+@dataclass
+class PlanContext:
+    """What planning reads for a batch of clients, read once for all of them: the
+    organisation, contracts and rates (one query each) and public holidays per region."""
+
+    org: Organisation
+    contracts: dict[int, list[Contract]]
+    rates: list[Rate]
+    # Unreleased retainer charges per contract, in period order.
+    charges: dict[int, list[RetainerCharge]] = field(default_factory=dict)
+    holidays: dict[tuple[str, str, dt.date, dt.date], set[dt.date]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, client_ids: list[int], org: Organisation | None = None) -> "PlanContext":
+        contracts: dict[int, list[Contract]] = {pk: [] for pk in client_ids}
+        for contract in Contract.objects.filter(client_id__in=client_ids).order_by(
+            "client_id", "-starts_on", "pk"
+        ):
+            contracts[contract.client_id].append(contract)
+        retainers = [
+            c.pk for cs in contracts.values() for c in cs if c.kind == ContractKind.RETAINER
+        ]
+        charges: dict[int, list[RetainerCharge]] = {pk: [] for pk in retainers}
+        if retainers:
+            for charge in RetainerCharge.objects.filter(
+                contract_id__in=retainers, released=False
+            ).order_by("contract_id", "period_start", "pk"):
+                charges[charge.contract_id].append(charge)
+        return cls(
+            org=org or Organisation.current(),
+            contracts=contracts,
+            rates=rates_for_clients(client_ids),
+            charges=charges,
+        )
+
+    def public_holidays(
+        self, country: str, subdivision: str, first: dt.date, last: dt.date
+    ) -> set[dt.date]:
+        key = (country, subdivision, first, last)
+        if key not in self.holidays:
+            self.holidays[key] = set(public_holidays(country, subdivision, first, last))
+        return self.holidays[key]
+
+
 class Planner:
     """Builds a ClientPlan; holds the state (prepay blocks, retainer allowances) it consumes."""
 
-    def __init__(self, client: Client, cut_off: dt.date, entries: list[TimeEntry]) -> None:
+    def __init__(
+        self,
+        client: Client,
+        cut_off: dt.date,
+        entries: list[BillableEntry],
+        context: PlanContext | None = None,
+    ) -> None:
         self.client = client
         self.cut_off = cut_off
         self.entries = entries
-        self.org = Organisation.current()
-        self.contracts = list(Contract.objects.filter(client=client).order_by("-starts_on", "pk"))
+        context = context or PlanContext.load([client.pk])
+        self.context = context
+        self.org = context.org
+        self.contracts = context.contracts.get(client.pk, [])
         self.defaults = [c for c in self.contracts if c.is_default]
-        self.rates = RateBook(client, self.contracts)
+        self.rates = RateBook(client, self.contracts, context.rates)
         self.plan = ClientPlan(client=client)
         self.lines: dict[tuple[Any, ...], PlannedLine] = {}
         self._blocks: dict[int, list[PrepayEntry]] = {}
@@ -294,7 +410,7 @@ class Planner:
 
     # segments: out of hours, weekend, holiday
 
-    def _holiday_days(self, entry: TimeEntry) -> set[dt.date]:
+    def _holiday_days(self, entry: BillableEntry) -> set[dt.date]:
         if entry.agent_id not in self._holidays:
             agent = getattr(entry.agent, "agent", None)
             days: set[dt.date] = set()
@@ -302,7 +418,7 @@ class Planner:
                 country, subdivision = holiday_region(agent, self.org)
                 if country:
                     first = dt.date(self.cut_off.year - 2, 1, 1)
-                    days = set(public_holidays(country, subdivision, first, self.cut_off))
+                    days = self.context.public_holidays(country, subdivision, first, self.cut_off)
             self._holidays[entry.agent_id] = days
         return self._holidays[entry.agent_id]
 
@@ -311,7 +427,7 @@ class Planner:
             self._workdays[agent.pk] = {w.weekday: w for w in agent.workdays.all()}
         return self._workdays[agent.pk]
 
-    def segments(self, entry: TimeEntry, billable: int) -> list[_Segment]:
+    def segments(self, entry: BillableEntry, billable: int) -> list[_Segment]:
         """The entry's billed time by multiplier, in working order."""
         charge = entry.charge_type
         agent = getattr(entry.agent, "agent", None)
@@ -356,7 +472,7 @@ class Planner:
 
     def billed_by_entry(self) -> dict[int, int]:
         billed: dict[int, int] = {}
-        groups: dict[tuple[Any, ...], list[TimeEntry]] = defaultdict(list)
+        groups: dict[tuple[Any, ...], list[BillableEntry]] = defaultdict(list)
         for entry in self.entries:
             charge = entry.charge_type
             if charge.rounding_scope == RoundingScope.TICKET_DAY:
@@ -378,14 +494,14 @@ class Planner:
                 delta -= change
         return billed
 
-    def work_date(self, entry: TimeEntry) -> dt.date:
+    def work_date(self, entry: BillableEntry) -> dt.date:
         agent = getattr(entry.agent, "agent", None)
         tz = dates.zone(agent.timezone if agent else self.org.timezone)
         return dates.local_date(entry.started_at, tz)
 
     # lines
 
-    def _line(self, kind: str, entry: TimeEntry, **values: Any) -> PlannedLine:
+    def _line(self, kind: str, entry: BillableEntry, **values: Any) -> PlannedLine:
         key = (
             kind,
             entry.ticket_id,
@@ -411,11 +527,11 @@ class Planner:
             self.plan.lines.append(line)
         return self.lines[key]
 
-    def _add(self, line: PlannedLine, entry: TimeEntry, seconds: int) -> None:
+    def _add(self, line: PlannedLine, entry: BillableEntry, seconds: int) -> None:
         line.pieces[entry.pk] = line.pieces.get(entry.pk, 0) + seconds
 
     def _time_line(
-        self, entry: TimeEntry, base: Decimal, segment: _Segment, kind: str = LineKind.TIME
+        self, entry: BillableEntry, base: Decimal, segment: _Segment, kind: str = LineKind.TIME
     ) -> PlannedLine:
         extra = ONE
         contract_id = None
@@ -437,7 +553,7 @@ class Planner:
         )
 
     def _covered_line(
-        self, kind: str, entry: TimeEntry, contract: Contract, period: dt.date | None = None
+        self, kind: str, entry: BillableEntry, contract: Contract, period: dt.date | None = None
     ) -> PlannedLine:
         label = LineKind(kind).label
         return self._line(
@@ -453,7 +569,7 @@ class Planner:
 
     _entry_contract: dict[int, Contract | None]
 
-    def _contract_of(self, entry: TimeEntry) -> Contract | None:
+    def _contract_of(self, entry: BillableEntry) -> Contract | None:
         return self._entry_contract[entry.pk]
 
     # prepay
@@ -465,9 +581,15 @@ class Planner:
                     F("expires_on").asc(nulls_last=True), "purchased_on", "pk"
                 )
             )
-            self._remaining[contract.pk] = prepay_remaining(contract)
+            self._remaining[contract.pk] = remaining = prepay_remaining(contract)
+            # Used-up blocks never give again: keep only those with hours left, so each draw
+            # walks the live blocks, not the contract's whole purchase history.
+            self._blocks[contract.pk] = [
+                b for b in self._blocks[contract.pk] if remaining.get(b.pk, 0) > 0
+            ]
         draws = []
         remaining = self._remaining[contract.pk]
+        used_up = False
         for block in self._blocks[contract.pk]:
             if wanted <= 0:
                 break
@@ -480,6 +602,11 @@ class Planner:
                 remaining[block.pk] -= take
                 draws.append((block.pk, take))
                 wanted -= take
+                used_up = used_up or remaining[block.pk] <= 0
+        if used_up:
+            self._blocks[contract.pk] = [
+                b for b in self._blocks[contract.pk] if remaining[b.pk] > 0
+            ]
         return draws
 
     # retainer
@@ -494,10 +621,19 @@ class Planner:
             self._allowance[key] = max(0, allowance - retainer_used_seconds(contract, period))
         return self._allowance[key]
 
+    def _unreleased_charges(self, contract: Contract) -> list[RetainerCharge]:
+        if contract.pk not in self.context.charges:
+            self.context.charges[contract.pk] = list(
+                RetainerCharge.objects.filter(contract=contract, released=False).order_by(
+                    "period_start", "pk"
+                )
+            )
+        return self.context.charges[contract.pk]
+
     def _retainer_charge(self, contract: Contract, period: dt.date) -> RetainerCharge | None:
-        return RetainerCharge.objects.filter(
-            contract=contract, period_start=period, released=False
-        ).first()
+        return next(
+            (c for c in self._unreleased_charges(contract) if c.period_start == period), None
+        )
 
     def _planned_allowance(self, contract: Contract, period: dt.date) -> int:
         fee = next(
@@ -530,11 +666,7 @@ class Planner:
             last = month_start(self.cut_off)
             if contract.ends_on is not None:
                 last = min(last, month_start(contract.ends_on))
-            charged = set(
-                RetainerCharge.objects.filter(contract=contract, released=False).values_list(
-                    "period_start", flat=True
-                )
-            )
+            charged = {c.period_start for c in self._unreleased_charges(contract)}
             while period <= last:
                 if period not in charged:
                     line = PlannedLine(
@@ -588,7 +720,7 @@ class Planner:
 
     def _price_segment(
         self,
-        entry: TimeEntry,
+        entry: BillableEntry,
         contract: Contract | None,
         kind: str,
         day: dt.date,
@@ -627,27 +759,62 @@ class Planner:
             self._add(self._time_line(entry, base, segment), entry, seconds)
 
 
-def plan_client(client: Client, cut_off: dt.date, entries: list[TimeEntry]) -> ClientPlan:
-    return Planner(client, cut_off, entries).build()
+def plan_client(
+    client: Client,
+    cut_off: dt.date,
+    entries: list[BillableEntry],
+    context: PlanContext | None = None,
+) -> ClientPlan:
+    return Planner(client, cut_off, entries, context).build()
 
 
-def load_entries(queryset: Any) -> list[TimeEntry]:
+@dataclass
+class EntryCache:
+    """Agents (with workdays) and charge types shared by every batch of one run."""
+
+    people: dict[int, User] = field(default_factory=dict)
+    charges: dict[int, ChargeType] = field(default_factory=dict)
+
+
+def load_entries(queryset: Any, cache: EntryCache | None = None) -> list[BillableEntry]:
     """Billable entries with everything pricing reads, in working order.
 
     Tickets, charge types and agents are loaded once each and shared by their entries, so a
-    client with thousands of entries builds a handful of related objects, not one per row."""
-    entries = list(queryset.order_by("started_at", "pk"))
-    if not entries:
-        return entries
-    users = User.objects.select_related("agent").prefetch_related("agent__workdays")
-    people = users.in_bulk({e.agent_id for e in entries})
-    charges = ChargeType.objects.in_bulk({e.charge_type_id for e in entries})
-    tickets = Ticket.objects.select_related("contract").in_bulk(
-        {e.ticket_id for e in entries if e.ticket_id is not None}
+    client with thousands of entries builds a handful of related objects, not one per row.
+    With a `cache`, agents and charge types already read by an earlier batch are reused."""
+    rows = list(
+        queryset.order_by("started_at", "pk").values_list(
+            "pk",
+            "agent_id",
+            "ticket_id",
+            "charge_type_id",
+            "started_at",
+            "ended_at",
+            "billable_seconds",
+        )
     )
-    for entry in entries:
-        entry.agent = people[entry.agent_id]
-        entry.charge_type = charges[entry.charge_type_id]
-        if entry.ticket_id is not None:
-            entry.ticket = tickets[entry.ticket_id]
-    return entries
+    if not rows:
+        return []
+    cache = cache or EntryCache()
+    people, charges = cache.people, cache.charges
+    users = User.objects.select_related("agent").prefetch_related("agent__workdays")
+    if missing := {row[1] for row in rows} - people.keys():
+        people.update(users.in_bulk(missing))
+    if missing := {row[3] for row in rows} - charges.keys():
+        charges.update(ChargeType.objects.in_bulk(missing))
+    tickets = Ticket.objects.select_related("contract").in_bulk({row[2] for row in rows})
+    return [
+        BillableEntry(
+            pk=pk,
+            agent_id=agent_id,
+            ticket_id=ticket_id,
+            charge_type_id=charge_type_id,
+            started_at=started_at,
+            ended_at=ended_at,
+            billable_seconds=billable_seconds,
+            agent=people[agent_id],
+            ticket=tickets[ticket_id],
+            charge_type=charges[charge_type_id],
+        )
+        for pk, agent_id, ticket_id, charge_type_id, started_at, ended_at, billable_seconds in rows
+    ]

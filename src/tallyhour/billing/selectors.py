@@ -17,14 +17,15 @@ def check_billing(actor: User) -> None:
         raise Forbidden("Billing is for billing and admin users.")
 
 
-def cut_off_instant(cut_off: dt.date) -> dt.datetime:
+def cut_off_instant(cut_off: dt.date, org: Organisation | None = None) -> dt.datetime:
     """Work up to and including `cut_off` in the organisation's zone."""
-    return dates.local_midnight(
-        cut_off + dt.timedelta(days=1), dates.zone(Organisation.current().timezone)
-    )
+    org = org or Organisation.current()
+    return dates.local_midnight(cut_off + dt.timedelta(days=1), dates.zone(org.timezone))
 
 
-def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> QuerySet[TimeEntry]:
+def billable_entries(
+    cut_off: dt.date, client_ids: list[int] | None = None, *, org: Organisation | None = None
+) -> QuerySet[TimeEntry]:
     """Approved billable time not yet on an invoice line, worked up to the cut-off."""
     entries = TimeEntry.objects.filter(
         state=EntryState.APPROVED,
@@ -32,7 +33,7 @@ def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> Q
         billable_seconds__gt=0,
         invoice_line__isnull=True,
         ticket__isnull=False,
-        started_at__lt=cut_off_instant(cut_off),
+        started_at__lt=cut_off_instant(cut_off, org),
         # Capped timers wait for their agent to confirm the time before anyone bills it.
         needs_review=False,
     )
@@ -41,14 +42,16 @@ def billable_entries(cut_off: dt.date, client_ids: list[int] | None = None) -> Q
     return entries
 
 
-def waiting_review(cut_off: dt.date, client_ids: list[int] | None = None) -> QuerySet[TimeEntry]:
+def waiting_review(
+    cut_off: dt.date, client_ids: list[int] | None = None, *, org: Organisation | None = None
+) -> QuerySet[TimeEntry]:
     """Approved billable time held back because a capped timer produced it."""
     entries = TimeEntry.objects.filter(
         state=EntryState.APPROVED,
         is_billable=True,
         invoice_line__isnull=True,
         ticket__isnull=False,
-        started_at__lt=cut_off_instant(cut_off),
+        started_at__lt=cut_off_instant(cut_off, org),
         needs_review=True,
     )
     if client_ids:

@@ -3,12 +3,13 @@
 import datetime as dt
 import os
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing.models import (
@@ -22,7 +23,16 @@ from tallyhour.billing.models import (
     LineTime,
     RunState,
 )
-from tallyhour.billing.pricing import ClientPlan, PlannedLine, load_entries, plan_client
+from tallyhour.billing.pricing import (
+    BillableEntry,
+    ClientPlan,
+    EntryCache,
+    PlanContext,
+    PlannedLine,
+    load_entries,
+    micros_share,
+    plan_client,
+)
 from tallyhour.billing.selectors import billable_entries, check_billing, waiting_review
 from tallyhour.contracts.models import (
     Contract,
@@ -34,6 +44,7 @@ from tallyhour.contracts.models import (
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
+from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import round_money
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import EntryState, TimeEntry
@@ -44,6 +55,13 @@ INVOICE_FIELDS = ["client", "state", "number", "subtotal", "tax_amount", "total"
 HOURS = Decimal(3600)
 # Seconds to wait between clients; only for the crash-safety test, which kills the run there.
 PAUSE_ENV = "TALLYHOUR_INVOICE_RUN_PAUSE"
+# A committing run plans and writes clients in batches of this many entries (a bigger client
+# is a batch alone) or clients, whichever comes first: one transaction and a fixed number
+# of queries per batch, and memory bounded by the batch, not the run.
+BATCH_ENTRIES = 20_000
+BATCH_CLIENTS = 200
+# Rows per multi-row INSERT or UPDATE … FROM (VALUES …): within SQLite's parameter limit.
+SQL_ROWS = 5_000
 
 
 class ClaimLost(Conflict):
@@ -57,44 +75,111 @@ class RunResult:
     invoices: list[Invoice] = field(default_factory=list)
 
 
-def _clients_to_bill(cut_off: dt.date, client_ids: list[int] | None) -> list[int]:
-    """Clients with billable time, plus those with a retainer whose fee may be due."""
-    with_time = set(
-        billable_entries(cut_off, client_ids).values_list("ticket__client_id", flat=True)
-    )
+def _client_loads(cut_off: dt.date, client_ids: list[int] | None) -> dict[int, int]:
+    """Clients with billable time (and how many entries each), plus those with a retainer
+    whose fee may be due (with none)."""
+    loads = {
+        row["ticket__client_id"]: row["n"]
+        for row in billable_entries(cut_off, client_ids)
+        .values("ticket__client_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
     retainers = Contract.objects.filter(kind=ContractKind.RETAINER, starts_on__lte=cut_off)
     if client_ids:
         retainers = retainers.filter(client_id__in=client_ids)
-    return sorted(with_time | set(retainers.values_list("client_id", flat=True)))
+    for client_id in retainers.values_list("client_id", flat=True):
+        loads.setdefault(client_id, 0)
+    return dict(sorted(loads.items()))
 
 
-def _plan(client: Client, cut_off: dt.date) -> ClientPlan:
-    plan = plan_client(client, cut_off, load_entries(billable_entries(cut_off, [client.pk])))
-    waiting = waiting_review(cut_off, [client.pk]).count()
-    if waiting:
-        plan.warnings.insert(
-            0,
-            f"{waiting} entr{'y' if waiting == 1 else 'ies'} from capped timers wait for review "
-            "and are not billed.",
-        )
-    return plan
+def _batches(loads: dict[int, int], *, single: bool = False) -> list[list[int]]:
+    """Clients in batches of at most BATCH_ENTRIES entries (a bigger client alone) and
+    BATCH_CLIENTS clients, so memory stays bounded whatever the run's size."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    size = 0
+    for client_id, entries in loads.items():
+        if batch and (single or size + entries > BATCH_ENTRIES or len(batch) >= BATCH_CLIENTS):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(client_id)
+        size += entries
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _waiting_by_client(
+    cut_off: dt.date, client_ids: list[int] | None, org: Organisation
+) -> dict[int, int]:
+    """Entries from capped timers held back from billing, per client (one grouped query)."""
+    return dict(
+        waiting_review(cut_off, client_ids, org=org)
+        .values("ticket__client_id")
+        .annotate(n=Count("id"))
+        .values_list("ticket__client_id", "n")
+        .order_by()
+    )
+
+
+def _plan_many(
+    clients: list[Client],
+    cut_off: dt.date,
+    *,
+    org: Organisation | None = None,
+    cache: EntryCache | None = None,
+    waiting: dict[int, int] | None = None,
+) -> list[ClientPlan]:
+    """Plans for several clients with one query per model family, not per client.
+    `waiting` (entries held for review per client) may be counted once for a whole run."""
+    ids = [client.pk for client in clients]
+    org = org or Organisation.current()
+    entries = load_entries(billable_entries(cut_off, ids, org=org), cache)
+    by_client: dict[int, list[BillableEntry]] = {pk: [] for pk in ids}
+    for entry in entries:
+        assert entry.ticket is not None
+        by_client[entry.ticket.client_id].append(entry)
+    if waiting is None:
+        waiting = _waiting_by_client(cut_off, ids, org)
+    context = PlanContext.load(ids, org)
+    plans = []
+    for client in clients:
+        plan = plan_client(client, cut_off, by_client[client.pk], context)
+        if count := waiting.get(client.pk, 0):
+            plan.warnings.insert(
+                0,
+                f"{count} entr{'y' if count == 1 else 'ies'} from capped timers wait for "
+                "review and are not billed.",
+            )
+        plans.append(plan)
+    return plans
 
 
 def invoice_run_preview(
     *, cut_off: dt.date, client_ids: list[int] | None = None
 ) -> list[ClientPlan]:
     """What a run would bill, per client, without writing anything."""
-    clients = Client.objects.in_bulk(_clients_to_bill(cut_off, client_ids))
-    plans = [_plan(client, cut_off) for _, client in sorted(clients.items())]
+    org = Organisation.current()
+    cache = EntryCache()
+    waiting = _waiting_by_client(cut_off, client_ids, org)
+    plans: list[ClientPlan] = []
+    for batch in _batches(_client_loads(cut_off, client_ids)):
+        clients = list(Client.objects.filter(pk__in=batch).order_by("pk"))
+        plans += _plan_many(clients, cut_off, org=org, cache=cache, waiting=waiting)
     return [plan for plan in plans if plan.all_lines]
 
 
 def _recalculate(invoice: Invoice) -> None:
     subtotal = invoice.lines.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    _set_totals(invoice, subtotal)
+    invoice.save(update_fields=["subtotal", "tax_amount", "total"])
+
+
+def _set_totals(invoice: Invoice, subtotal: Decimal) -> None:
     invoice.subtotal = subtotal
     invoice.tax_amount = round_money(subtotal * invoice.tax_rate / 100, invoice.currency)
     invoice.total = invoice.subtotal + invoice.tax_amount
-    invoice.save(update_fields=["subtotal", "tax_amount", "total"])
 
 
 def _tax_terms(client: Client) -> tuple[Decimal, str]:
@@ -125,96 +210,196 @@ def _line_for(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
     )
 
 
-def _claim(invoice: Invoice, entry_count: int, client_id: int) -> None:
-    """Point each entry at the line holding most of its time (the earliest such line on a
-    tie: lines are inserted in plan order, so the earliest has the lowest id), in one guarded
-    UPDATE: only entries still approved and unclaimed move, and the row count must match the
-    plan or the client rolls back."""
-    times = LineTime.objects.filter(line__invoice=invoice)
-    main_line = (
-        times.filter(entry_id=OuterRef("pk")).order_by("-seconds", "line_id").values("line_id")[:1]
+def _insert_line_times(rows: list[tuple[int, int, int]]) -> None:
+    """(line id, entry id, seconds) rows in multi-row INSERTs: a run writes one per billed
+    entry, and building a model instance for each costs more than the database does."""
+    table = connection.ops.quote_name(LineTime._meta.db_table)
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), SQL_ROWS):
+            chunk = rows[first : first + SQL_ROWS]
+            values = ",".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (line_id, entry_id, seconds) VALUES {values}",  # noqa: S608
+                [value for row in chunk for value in row],
+            )
+
+
+def _update_entries(
+    assignments: str,
+    rows: list[tuple[Any, ...]],
+    *,
+    set_params: tuple[Any, ...] = (),
+    guard: str = "",
+    guard_params: tuple[Any, ...] = (),
+) -> int:
+    """UPDATE time entries from rows (entry id, value, …) in chunks: `assignments` reads the
+    values as v.column2, v.column3 …; `guard` adds conditions on the entry. The rows updated.
+
+    On PostgreSQL the rows go as arrays (unnest) and, for this statement only, hash and merge
+    joins are off: with thousands of rows the planner otherwise hash-joins them against every
+    unbilled entry (read through the invoice-line index) once per chunk, instead of updating
+    by primary key."""
+    table = connection.ops.quote_name(TimeEntry._meta.db_table)
+    width = len(rows[0]) if rows else 0
+    names = ", ".join(f"column{n + 1}" for n in range(width))
+    updated = 0
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+        for first in range(0, len(rows), SQL_ROWS):
+            chunk = rows[first : first + SQL_ROWS]
+            if postgres:
+                arrays = ", ".join(["%s::bigint[]"] * width)
+                source = f"unnest({arrays}) AS v({names})"
+                values = [list(column) for column in zip(*chunk, strict=True)]
+            else:
+                source = "(VALUES " + ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(chunk))
+                source += ") AS v"
+                values = [value for row in chunk for value in row]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+                f"WHERE {table}.id = v.column1 {guard}",
+                [*set_params, *values, *guard_params],
+            )
+            updated += cursor.rowcount
+        if postgres:
+            cursor.execute("SET LOCAL enable_hashjoin TO DEFAULT")
+            cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+    return updated
+
+
+def _claim(main_lines: dict[int, int], client_ids: list[int]) -> None:
+    """Point each entry at the line holding most of its time (`main_lines`: entry id → line
+    id, worked out by the caller), with guarded UPDATEs joined to the pairs: only entries
+    still approved and unclaimed move, and the row count must match the plans or the batch
+    rolls back."""
+    table = connection.ops.quote_name(TimeEntry._meta.db_table)
+    claimed = _update_entries(
+        "invoice_line_id = v.column2",
+        list(main_lines.items()),
+        guard=f"AND {table}.invoice_line_id IS NULL AND {table}.state = %s",
+        guard_params=(EntryState.APPROVED,),
     )
-    claimed = TimeEntry.objects.filter(
-        pk__in=times.values("entry_id"), invoice_line__isnull=True, state=EntryState.APPROVED
-    ).update(invoice_line_id=Subquery(main_line))
-    if claimed != entry_count:
-        raise ClaimLost(f"Entries of client {client_id} changed while billing them.")
+    if claimed != len(main_lines):
+        names = ", ".join(str(pk) for pk in client_ids)
+        raise ClaimLost(f"Entries of client {names} changed while billing them.")
 
 
-def _bill_client(
-    client_id: int, *, run: InvoiceRun, cut_off: dt.date
-) -> tuple[Invoice | None, ClientPlan | None]:
-    """One client in one transaction, under the client's row lock so parallel runs queue.
+def _bill_batch(
+    client_ids: list[int],
+    *,
+    run: InvoiceRun,
+    cut_off: dt.date,
+    org: Organisation,
+    cache: EntryCache,
+    waiting: dict[int, int],
+) -> list[tuple[Invoice, ClientPlan]]:
+    """A batch of clients in one transaction, under the clients' row locks so parallel runs
+    queue: every invoice of the batch is written or none.
 
-    Entries are claimed with a guarded update (only rows still unclaimed move) whose row
-    count must match the plan; anything else rolls the client back to be tried again.
+    Entries are claimed with one guarded update (only rows still unclaimed move) whose row
+    count must match the plans; anything else rolls the batch back to be tried again.
     """
     now = dates.now()
     with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client_id)
-        plan = _plan(client, cut_off)
-        if not plan.all_lines:
-            return None, None
-        tax_rate, tax_note = _tax_terms(client)
-        invoice = Invoice.objects.create(
-            client=client,
-            run=run,
-            currency=client.currency,
-            tax_rate=tax_rate,
-            tax_note=tax_note,
-            period_end=cut_off,
-            buyer_name=client.name,
-        )
-        written: dict[int, InvoiceLine] = {}
-        times: list[LineTime] = []
-        ledger: list[PrepayEntry] = []
-        entry_ids: set[int] = set()
-        # One INSERT for every line (ids come back), then the rows that point at them.
+        clients = list(Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk"))
+        planned = [
+            (client, plan)
+            for client, plan in zip(
+                clients,
+                _plan_many(clients, cut_off, org=org, cache=cache, waiting=waiting),
+                strict=True,
+            )
+            if plan.all_lines
+        ]
+        if not planned:
+            return []
+        invoices = []
+        for client, plan in planned:
+            tax_rate, tax_note = _tax_terms(client)
+            invoice = Invoice(
+                client=client,
+                run=run,
+                currency=client.currency,
+                tax_rate=tax_rate,
+                tax_note=tax_note,
+                period_end=cut_off,
+                buyer_name=client.name,
+            )
+            _set_totals(invoice, plan.subtotal)
+            invoices.append(invoice)
+        # One INSERT per model family for the whole batch (ids come back), then the rows
+        # that point at them.
+        Invoice.objects.bulk_create(invoices)
+        all_planned = [
+            (invoice, line)
+            for invoice, (_, plan) in zip(invoices, planned, strict=True)
+            for line in plan.all_lines
+        ]
         lines = InvoiceLine.objects.bulk_create(
-            [_line_for(invoice, planned) for planned in plan.all_lines]
+            [_line_for(invoice, line) for invoice, line in all_planned]
         )
-        for index, planned in enumerate(plan.all_lines):
-            line = written[index] = lines[index]
-            for entry_id, seconds in planned.pieces.items():
-                times.append(LineTime(line=line, entry_id=entry_id, seconds=seconds))
-                entry_ids.add(entry_id)
-            for block_id, seconds in planned.draws:
-                assert planned.contract_id is not None
-                ledger.append(
-                    PrepayEntry(
-                        contract_id=planned.contract_id,
-                        kind=PrepayKind.DRAWDOWN,
-                        seconds=-seconds,
-                        block_id=block_id,
-                        invoice_line=line,
-                        note=f"{line.description} (draft {invoice.pk})"[:300],
-                        created_by=run.started_by,
-                        created_at=now,
+        written = {
+            id(planned_line): line
+            for (_, planned_line), line in zip(all_planned, lines, strict=True)
+        }
+        times: list[tuple[int, int, int]] = []
+        ledger: list[PrepayEntry] = []
+        charges: list[RetainerCharge] = []
+        # entry id → (seconds, line id) of the line carrying most of it; lines come in plan
+        # order with rising ids, so on a tie the earliest line keeps the entry.
+        main: dict[int, tuple[int, int]] = {}
+        for invoice, (_, plan) in zip(invoices, planned, strict=True):
+            for planned_line in plan.all_lines:
+                line = written[id(planned_line)]
+                for entry_id, seconds in planned_line.pieces.items():
+                    times.append((line.pk, entry_id, seconds))
+                    if entry_id not in main or seconds > main[entry_id][0]:
+                        main[entry_id] = (seconds, line.pk)
+                for block_id, seconds in planned_line.draws:
+                    assert planned_line.contract_id is not None
+                    ledger.append(
+                        PrepayEntry(
+                            contract_id=planned_line.contract_id,
+                            kind=PrepayKind.DRAWDOWN,
+                            seconds=-seconds,
+                            block_id=block_id,
+                            invoice_line=line,
+                            note=f"{line.description} (draft {invoice.pk})"[:300],
+                            created_by=run.started_by,
+                            created_at=now,
+                        )
                     )
-                )
-        LineTime.objects.bulk_create(times)
-        PrepayEntry.objects.bulk_create(ledger)
-        fee_lines = {id(fee.line): fee for fee in plan.fees}
-        for index, planned in enumerate(plan.all_lines):
-            fee = fee_lines.get(id(planned))
-            if fee is not None:
-                RetainerCharge.objects.create(
+            charges += [
+                RetainerCharge(
                     contract=fee.contract,
                     period_start=fee.period_start,
                     fee=fee.contract.retainer_fee,
                     included_seconds=fee.contract.retainer_included_minutes * 60,
                     rollover_seconds=fee.rollover_seconds,
-                    invoice_line=written[index],
+                    invoice_line=written[id(fee.line)],
                 )
-        _claim(invoice, len(entry_ids), client.pk)
-        _recalculate(invoice)
-        audit_record(
-            actor=run.started_by,
-            action="invoice.create",
-            obj=invoice,
-            after=snapshot(invoice, INVOICE_FIELDS),
+                for fee in plan.fees
+            ]
+        _insert_line_times(times)
+        PrepayEntry.objects.bulk_create(ledger)
+        RetainerCharge.objects.bulk_create(charges)
+        _claim({entry: line for entry, (_, line) in main.items()}, client_ids)
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                actor=run.started_by,
+                action="invoice.create",
+                object_type=invoice._meta.label_lower,
+                object_id=str(invoice.pk),
+                after=snapshot(invoice, INVOICE_FIELDS),
+            )
+            for invoice in invoices
         )
-    return invoice, plan
+    for _, plan in planned:
+        plan.release_pieces()
+    return [(invoice, plan) for invoice, (_, plan) in zip(invoices, planned, strict=True)]
 
 
 def _run_start(
@@ -289,24 +474,46 @@ def invoice_run_execute(
         actor=actor,
         now=now or dates.now(),
     )
-    targets = _clients_to_bill(cut_off, client_ids)
-    InvoiceRun.objects.filter(pk=run.pk).update(clients_total=len(targets), clients_done=0)
+    loads = _client_loads(cut_off, client_ids)
+    InvoiceRun.objects.filter(pk=run.pk).update(clients_total=len(loads), clients_done=0)
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     invoices = list(run.invoices.all()) if earlier is not None else []
     errors: list[str] = []
     plans: list[ClientPlan] = []
-    for done, client_id in enumerate(targets, start=1):
-        invoice = plan = None
-        for attempt in range(2):
-            try:
-                invoice, plan = _bill_client(client_id, run=run, cut_off=cut_off)
-                break
-            except ClaimLost as exc:
-                if attempt:
-                    errors.append(exc.message)
-        if invoice is not None and plan is not None:
+    org = Organisation.current()
+    cache = EntryCache()
+    # Held-back entries only feed a warning: counted once for the run, not per batch.
+    waiting = _waiting_by_client(cut_off, client_ids, org)
+    done = 0
+    # The crash-safety test kills the run between clients, so with a pause each is alone.
+    for batch in _batches(loads, single=bool(pause)):
+        try:
+            billed = _bill_batch(
+                batch, run=run, cut_off=cut_off, org=org, cache=cache, waiting=waiting
+            )
+        except ClaimLost:
+            # Someone else moved entries of the batch: redo its clients one at a time so only
+            # the contended client is retried (once) and, failing again, reported.
+            billed = []
+            for client_id in batch:
+                for attempt in range(2):
+                    try:
+                        billed += _bill_batch(
+                            [client_id],
+                            run=run,
+                            cut_off=cut_off,
+                            org=org,
+                            cache=cache,
+                            waiting=waiting,
+                        )
+                        break
+                    except ClaimLost as exc:
+                        if attempt:
+                            errors.append(exc.message)
+        for invoice, plan in billed:
             invoices.append(invoice)
             plans.append(plan)
+        done += len(batch)
         InvoiceRun.objects.filter(pk=run.pk).update(clients_done=done)
         if pause:
             # Test hook (crash-safety test): a gap between clients to kill the process in.
@@ -369,6 +576,8 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     )
     invoice.issued_by = actor
     invoice.save()
+    if not invoice.is_credit_note:
+        _mark_billed(invoice)
     audit_record(
         actor=actor,
         action="invoice.issue",
@@ -378,6 +587,33 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     )
     webhook_emit(Event.INVOICE_ISSUED, invoice_event(invoice))
     return invoice
+
+
+def _mark_billed(invoice: Invoice) -> None:
+    """Record on each entry of an issued invoice its billed seconds and its share of the
+    lines' amounts (what reports sum), with UPDATEs joined to the computed rows."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    times = LineTime.objects.filter(line__invoice=invoice).values_list(
+        "entry_id", "seconds", "line__billed_seconds", "line__amount"
+    )
+    for entry_id, seconds, line_seconds, amount in times.iterator(chunk_size=SQL_ROWS):
+        total = totals[entry_id]
+        total[0] += seconds
+        if line_seconds:
+            total[1] += micros_share(seconds, line_seconds, amount)
+    rows = [(entry_id, seconds, micros) for entry_id, (seconds, micros) in totals.items()]
+    _update_entries(
+        "billed_seconds = v.column2, billed_micros = v.column3, billed_currency = %s",
+        rows,
+        set_params=(invoice.currency,),
+    )
+
+
+def _unmark_billed(invoice: Invoice) -> None:
+    """A credited invoice bills nothing any more: its entries' billed figures go back to 0."""
+    TimeEntry.objects.filter(
+        pk__in=LineTime.objects.filter(line__invoice=invoice).values("entry_id")
+    ).update(billed_seconds=0, billed_micros=0, billed_currency="")
 
 
 def invoice_event(invoice: Invoice) -> dict[str, Any]:
@@ -579,6 +815,7 @@ def invoice_credit(
     credit.tax_amount = -original.tax_amount
     credit.total = -original.total
     credit.save(update_fields=["subtotal", "tax_amount", "total"])
+    _unmark_billed(original)
     released = 0
     if release_time:
         released = _release(original, list(original.lines.all()), actor=actor, why="credited")

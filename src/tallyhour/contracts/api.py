@@ -4,16 +4,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
 from tallyhour.accounts.models import User
 from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.examples import examples
 from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.models import ContractKind, PrepayEntry
 from tallyhour.core.errors import InvalidInput
+from tallyhour.core.idempotency import idempotent
 from tallyhour.core.money import hours
 from tallyhour.crm.models import Client
+from tallyhour.timetracking.api import idempotency_header
 from tallyhour.timetracking.models import ChargeType
 
 router = Router(tags=["contracts"])
@@ -134,13 +137,41 @@ def list_contracts(request: AuthedRequest, filters: Query[ContractFilters]) -> d
     "/contracts",
     response={201: ContractOut, **error_responses(403, 409, 422)},
     summary="Create a contract",
+    openapi_extra=examples(
+        body={
+            "time and materials": {
+                "client_id": 3,
+                "name": "Support 2027",
+                "starts_on": "2027-01-01",
+                "is_default": True,
+            },
+            "retainer": {
+                "client_id": 3,
+                "name": "Managed service",
+                "kind": "retainer",
+                "starts_on": "2026-12-01",
+                "retainer_fee": "1500.00",
+                "retainer_included_minutes": 1200,
+                "overage_multiplier": "1.25",
+            },
+        }
+    ),
 )
-def create_contract(request: AuthedRequest, payload: ContractIn) -> Status:
-    """A contract for a client; a default contract applies to tickets that name none."""
-    data = payload.dict()
+def create_contract(
+    request: AuthedRequest, payload: ContractIn, idempotency_key: str | None = idempotency_header()
+) -> Any:
+    """A contract for a client; a default contract applies to tickets that name none.
+    Honours `Idempotency-Key`."""
+    data = payload.model_dump()
     client = _get(Client, data.pop("client_id"), "client_id")
-    contract = services.contract_create(client=client, actor=request.auth, **data)
-    return Status(201, contract)
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=ContractOut,
+        status=201,
+        create=lambda: services.contract_create(client=client, actor=request.auth, **data),
+    )
 
 
 @router.get(
@@ -165,12 +196,37 @@ def get_ledger(request: AuthedRequest, contract_id: ObjectId) -> dict[str, Any]:
     "/contracts/{contract_id}/prepay",
     response={201: LedgerRowOut, **error_responses(403, 404, 409, 422)},
     summary="Record a prepay purchase",
+    openapi_extra=examples(
+        body={
+            "20 hours": {
+                "hours": "20",
+                "amount": "1800.00",
+                "purchased_on": "2026-11-01",
+                "expires_on": "2027-10-31",
+                "note": "PO 4471",
+            }
+        }
+    ),
 )
-def purchase(request: AuthedRequest, contract_id: ObjectId, payload: PurchaseIn) -> Status:
-    """A block of prepaid hours (amount paid, optional expiry) added to the ledger."""
+def purchase(
+    request: AuthedRequest,
+    contract_id: ObjectId,
+    payload: PurchaseIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
+    """A block of prepaid hours (amount paid, optional expiry) added to the ledger. Honours
+    `Idempotency-Key`: a retried purchase is never booked twice."""
     contract = selectors.contract_get(actor=request.auth, contract_id=contract_id)
-    row = services.prepay_purchase(contract=contract, actor=request.auth, **payload.dict())
-    return Status(201, row)
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=LedgerRowOut,
+        status=201,
+        create=lambda: services.prepay_purchase(
+            contract=contract, actor=request.auth, **payload.model_dump()
+        ),
+    )
 
 
 @router.get(
@@ -185,21 +241,41 @@ def list_rates(request: AuthedRequest, filters: Query[Paging]) -> dict[str, Any]
     "/rates",
     response={201: RateOut, **error_responses(403, 404, 409, 422)},
     summary="Create a rate",
+    openapi_extra=examples(
+        body={
+            "client rate": {"hourly_rate": "95.00", "valid_from": "2027-01-01", "client_id": 3},
+            "senior on a contract": {
+                "hourly_rate": "140.00",
+                "valid_from": "2026-12-01",
+                "contract_id": 12,
+                "agent_id": 7,
+            },
+        }
+    ),
 )
-def create_rate(request: AuthedRequest, payload: RateIn) -> Status:
+def create_rate(
+    request: AuthedRequest, payload: RateIn, idempotency_key: str | None = idempotency_header()
+) -> Any:
     """A rate from `valid_from` on. Most specific scope wins: contract+agent > contract >
-    client+agent > client > agent > charge type. Invoiced time keeps its old rate."""
-    rate = services.rate_create(
-        hourly_rate=payload.hourly_rate,
-        valid_from=payload.valid_from,
-        charge_type=_get(ChargeType, payload.charge_type_id, "charge_type_id"),
-        contract=(
-            selectors.contract_get(actor=request.auth, contract_id=payload.contract_id)
-            if payload.contract_id
-            else None
+    client+agent > client > agent > charge type. Invoiced time keeps its old rate. Honours
+    `Idempotency-Key`."""
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=RateOut,
+        status=201,
+        create=lambda: services.rate_create(
+            hourly_rate=payload.hourly_rate,
+            valid_from=payload.valid_from,
+            charge_type=_get(ChargeType, payload.charge_type_id, "charge_type_id"),
+            contract=(
+                selectors.contract_get(actor=request.auth, contract_id=payload.contract_id)
+                if payload.contract_id
+                else None
+            ),
+            client=_get(Client, payload.client_id, "client_id"),
+            agent=_get(User, payload.agent_id, "agent_id"),
+            actor=request.auth,
         ),
-        client=_get(Client, payload.client_id, "client_id"),
-        agent=_get(User, payload.agent_id, "agent_id"),
-        actor=request.auth,
     )
-    return Status(201, rate)

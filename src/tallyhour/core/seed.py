@@ -54,6 +54,7 @@ from tallyhour.billing.models import (
     LineTime,
     RunState,
 )
+from tallyhour.billing.pricing import micros_share
 from tallyhour.contracts.models import (
     Contract,
     ContractKind,
@@ -271,10 +272,14 @@ ENTRY_COLUMNS = [
     "version",
     "created_at",
     "updated_at",
+    "billed_seconds",
+    "billed_micros",
+    "billed_currency",
 ]
 E_ID, E_AGENT, E_TICKET, E_CHARGE, E_START, E_END, E_WORKED = range(7)
 E_BILLABLE, E_BILL_SECONDS, E_STATE, E_SUBMISSION, E_REJECTION, E_WRITE_OFF = 7, 8, 11, 12, 13, 14
 E_LINE = 16
+E_BILLED, E_BILLED_MICROS, E_BILLED_CURRENCY = 20, 21, 22
 
 
 class Seeder:
@@ -878,6 +883,9 @@ class Seeder:
                 1,
                 ended,
                 ended,
+                0,
+                0,
+                "",
             ]
             action = self.w.ids(Action) if source == EntrySource.ACTION else 0
             out.append((entry, client_id, day, action))
@@ -1035,6 +1043,11 @@ class Seeder:
                 subtotal += amount
                 for e in members:
                     e[E_LINE] = line_id
+                    # Seeded invoices are all issued or paid: each entry keeps what it billed.
+                    e[E_BILLED] = e[E_BILL_SECONDS]
+                    e[E_BILLED_CURRENCY] = info.currency
+                    if seconds:
+                        e[E_BILLED_MICROS] = micros_share(e[E_BILL_SECONDS], seconds, amount)
                     times.append((self.w.ids(LineTime), line_id, e[E_ID], e[E_BILL_SECONDS]))
                 entry_count += len(members)
                 if kind == LineKind.PREPAY:

@@ -117,8 +117,10 @@ class UtilisationOut(Schema):
 
 
 class PeriodParams(Schema):
-    start: Day = Field(..., description="First local day of the period.")
-    end: Day = Field(..., description="Last local day, inclusive (at most 366 days).")
+    start: Day = Field(..., description="First local day of the period.", examples=["2026-11-01"])
+    end: Day = Field(
+        ..., description="Last local day, inclusive (at most 366 days).", examples=["2026-11-30"]
+    )
 
 
 class UtilisationParams(PeriodParams):
@@ -372,7 +374,9 @@ class UnbilledOut(Schema):
 
 
 class UnbilledParams(Schema):
-    end: Day = Field(..., description="Count work up to and including this day.")
+    end: Day = Field(
+        ..., description="Count work up to and including this day.", examples=["2026-11-30"]
+    )
 
 
 @router.get(

@@ -2,14 +2,18 @@
 
 Every figure is aggregated by the database with a fixed number of queries: entries are
 bucketed into local days or weeks per agent zone with one CASE expression, and Python only
-walks the grouped rows (per agent, per bucket, per invoice line), never the entries.
+walks the grouped rows (per agent, per bucket, per currency), never the entries. Billed
+time and revenue come from the figures billing keeps on each entry (set when its invoice is
+issued, cleared when it is credited), so they are summed in the same pass as worked time.
 """
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.db.models import (
@@ -32,8 +36,8 @@ from django.db.models.functions import Coalesce
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, Role, User
 from tallyhour.accounts.selectors import agents_visible_to
-from tallyhour.billing.models import InvoiceKind, InvoiceLine, InvoiceState, LineTime
-from tallyhour.billing.pricing import RateBook
+from tallyhour.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from tallyhour.billing.pricing import MICROS, RateBook
 from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
@@ -54,6 +58,9 @@ from tallyhour.timetracking.models import (
 MAX_PERIOD_DAYS = 366
 MAX_TREND_WEEKS = 53
 MAX_DAILY_DAYS = 93
+# Up to this many agents, the utilisation pass names them (an index range each); beyond,
+# it reads the whole period and leaves other agents' rows out in Python.
+NAMED_AGENTS = 50
 BAND_TOLERANCE = Decimal("0.05")
 BILLED_STATES = (InvoiceState.ISSUED, InvoiceState.PAID)
 RATIO = Decimal("0.0001")
@@ -266,6 +273,106 @@ def _entry_totals(agents: list[Agent], buckets: list[Bucket]) -> dict[tuple[int,
 
 
 @dataclass
+class _AgentTotals:
+    logged: int = 0
+    billable: int = 0
+    billed: "_Billed" = field(default_factory=lambda: _Billed())
+
+
+def _utilisation_totals(
+    agents: list[Agent], start: dt.date, end: dt.date
+) -> dict[int, _AgentTotals]:
+    """Worked, billable and billed seconds and revenue per agent over local days
+    start..end, grouped by the database. Billed figures are those billing keeps on each
+    entry (set when its invoice is issued, cleared when it is credited).
+
+    The span every agent's zone agrees on (the period less the few hours by which zones
+    differ at each end) is one plain range: a single pass over it, naming agents only when
+    they are few enough for the index to help (naming hundreds costs more per row than the
+    rows of other agents it skips). The edges left over are read per zone, through the
+    (agent, started_at) index."""
+    if not agents:
+        return {}
+    windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for agent in agents:
+        if agent.timezone not in windows:
+            windows[agent.timezone] = dates.day_range(start, end, dates.zone(agent.timezone))
+    core_lo = max(lo for lo, _ in windows.values())
+    core_hi = min(hi for _, hi in windows.values())
+    ids = [agent.user_id for agent in agents]
+    if core_lo >= core_hi:
+        parts = [TimeEntry.objects.filter(_bucketed(agents, [(start, end)])[0])]
+    else:
+        core = TimeEntry.objects.filter(started_at__gte=core_lo, started_at__lt=core_hi)
+        if len(ids) <= NAMED_AGENTS:
+            core = core.filter(agent_id__in=ids)
+        parts = [core]
+        by_zone: dict[str, list[int]] = defaultdict(list)
+        for agent in agents:
+            by_zone[agent.timezone].append(agent.user_id)
+        edges = []
+        for zone_name, members in by_zone.items():
+            lo, hi = windows[zone_name]
+            if lo < core_lo:
+                edges.append(Q(agent_id__in=members, started_at__gte=lo, started_at__lt=core_lo))
+            if hi > core_hi:
+                edges.append(Q(agent_id__in=members, started_at__gte=core_hi, started_at__lt=hi))
+        if edges:
+            parts.append(TimeEntry.objects.filter(reduce(operator.or_, edges)))
+    wanted = set(ids)
+    result: dict[int, _AgentTotals] = defaultdict(_AgentTotals)
+    for part in parts:
+        for row in _sums_by_agent(part):
+            if row["agent_id"] not in wanted:
+                continue
+            totals = result[row["agent_id"]]
+            totals.logged += row["logged"] or 0
+            totals.billable += row["billable"] or 0
+            totals.billed.seconds += row["billed"] or 0
+            for currency, micros in row["revenue"].items():
+                if micros:
+                    _add_money(totals.billed.revenue, {currency: Decimal(micros) / MICROS})
+    return result
+
+
+# Invoice currencies seen so far. Revenue is summed once per currency rather than grouped by
+# currency: grouping by agent alone lets the database aggregate without sorting (SQLite walks
+# the agent index). A currency missing here shows as a revenue total the per-currency sums do
+# not reach, and the currencies are then read again; extra ones only add zero sums.
+_currencies: set[str] = set()
+
+
+def _sums_by_agent(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
+    """Worked, billable and billed seconds per agent, and revenue micros per currency."""
+    for attempt in range(2):
+        currencies = sorted(_currencies)
+        per_currency = {
+            f"revenue_{n}": Sum("billed_micros", filter=Q(billed_currency=currency))
+            for n, currency in enumerate(currencies)
+        }
+        rows: list[dict[str, Any]] = [
+            dict(row)
+            for row in entries.values("agent_id")
+            .annotate(
+                logged=Sum("worked_seconds"),
+                billable=Sum("worked_seconds", filter=Q(is_billable=True)),
+                billed=Sum("billed_seconds"),
+                revenue_total=Sum("billed_micros"),
+                **per_currency,
+            )
+            .order_by()
+        ]
+        for row in rows:
+            row["revenue"] = {c: row[f"revenue_{n}"] or 0 for n, c in enumerate(currencies)}
+        if attempt or all(
+            (row["revenue_total"] or 0) == sum(row["revenue"].values()) for row in rows
+        ):
+            return rows
+        _currencies.update(Invoice.objects.order_by().values_list("currency", flat=True).distinct())
+    return rows
+
+
+@dataclass
 class _Running:
     timer: Timer
     is_billable: bool
@@ -301,42 +408,21 @@ class _Billed:
     revenue: Money = field(default_factory=dict)
 
 
-def _billed_times() -> QuerySet[LineTime]:
-    """Billed time on issued or paid invoices that no credit note has taken back (a credit
-    note negates its invoice whole and releases the time for billing again)."""
-    return LineTime.objects.filter(
-        line__invoice__state__in=BILLED_STATES, line__invoice__kind=InvoiceKind.INVOICE
-    ).exclude(line__invoice__credit_notes__isnull=False)
-
-
-def _billed(entries: QuerySet[TimeEntry], *keys: str) -> dict[tuple[Any, ...], _Billed]:
-    """Billed seconds and revenue of `entries`, grouped by entry fields `keys`."""
-    return _billed_where(Q(entry__in=entries.values("pk")), *keys)
-
-
-def _billed_where(where: Q, *keys: str) -> dict[tuple[Any, ...], _Billed]:
-    """Billed seconds and revenue of the line times matching `where`, grouped by entry
-    fields `keys`.
-
-    Each entry's billed seconds on each line are recorded; a line's amount is shared out in
-    proportion to them. The database groups by key and line; Python scales one row each."""
-    fields = [f"entry__{key}" for key in keys]
+def _billed_on_entries(entries: QuerySet[TimeEntry]) -> dict[tuple[Any, ...], _Billed]:
+    """Billed seconds and revenue of `entries` per (agent, client), from the figures billing
+    keeps on each entry: one grouped query, no line times."""
     rows = (
-        _billed_times()
-        .filter(where)
-        .values(
-            *fields, "line_id", "line__billed_seconds", "line__amount", "line__invoice__currency"
-        )
-        .annotate(seconds=Sum("seconds"))
+        entries.filter(billed_seconds__gt=0)
+        .values("agent_id", "ticket__client_id", "billed_currency")
+        .annotate(seconds=Sum("billed_seconds"), revenue=Sum("billed_micros"))
         .order_by()
     )
     result: dict[tuple[Any, ...], _Billed] = defaultdict(_Billed)
     for row in rows:
-        group = result[tuple(row[f] for f in fields)]
+        group = result[(row["agent_id"], row["ticket__client_id"])]
         group.seconds += row["seconds"] or 0
-        if row["line__billed_seconds"]:
-            share = Decimal(row["seconds"] or 0) / Decimal(row["line__billed_seconds"])
-            _add_money(group.revenue, {row["line__invoice__currency"]: share * row["line__amount"]})
+        if row["revenue"]:
+            _add_money(group.revenue, {row["billed_currency"]: Decimal(row["revenue"]) / MICROS})
     return result
 
 
@@ -372,24 +458,18 @@ def utilisation_for(
         user_id: sum(day.target_seconds for day in days)
         for user_id, days in calendars_by_agent(agents, start, end).items()
     }
-    totals = _entry_totals(agents, [(start, end)])
+    totals = _utilisation_totals(agents, start, end)
     running = _running_timers(agents)
-    billed = (
-        _billed_where(_bucketed(agents, [(start, end)], prefix="entry__")[0], "agent_id")
-        if agents
-        else {}
-    )
     show_money = actor.is_billing_role
     rows = []
     for agent in agents:
-        agg = totals.get((agent.user_id, 0), _Totals())
+        agg = totals.get(agent.user_id) or _AgentTotals()
         logged, billable = agg.logged, agg.billable
         if timer := running.get(agent.user_id):
             lo, hi = dates.day_range(start, end, dates.zone(agent.timezone))
             seconds = timer.seconds_in(lo, hi, now)
             logged += seconds
             billable += seconds if timer.is_billable else 0
-        agent_billed = billed.get((agent.user_id,), _Billed())
         rows.append(
             UtilisationRow(
                 agent_id=agent.user_id,
@@ -398,8 +478,8 @@ def utilisation_for(
                 logged_seconds=logged,
                 billable_seconds=billable,
                 target_utilisation=agent.target_utilisation,
-                billed_seconds=agent_billed.seconds,
-                revenue=_rounded(agent_billed.revenue) if show_money else {},
+                billed_seconds=agg.billed.seconds,
+                revenue=_rounded(agg.billed.revenue) if show_money else {},
                 teams=tuple((t.pk, t.name) for t in agent.teams.all()),
             )
         )
@@ -845,7 +925,7 @@ def profitability(*, actor: User, start: dt.date, end: dt.date) -> Profitability
         .annotate(seconds=Sum("worked_seconds"))
         .order_by()
     )
-    billed = _billed(entries, "agent_id", "ticket__client_id")
+    billed = _billed_on_entries(entries)
     clients = Client.objects.in_bulk(
         {row["ticket__client_id"] for row in worked if row["ticket__client_id"]}
     )

@@ -11,14 +11,17 @@ from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.concurrency import check_if_match, set_entity_tag
+from tallyhour.api.examples import examples
 from tallyhour.api.lookups import charge_type_from, client_from, staff_user_from
 from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import InvalidInput
 from tallyhour.core.idempotency import idempotent
 from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.servicedesk.selectors import actions_for, ticket_get, tickets_filtered
-from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update
-from tallyhour.timetracking.api import TimeEntryOut, idempotency_header
+from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update, ticket_work
+from tallyhour.timetracking.api import TimeEntryOut, TimerOut, idempotency_header
+from tallyhour.timetracking.models import Timer
+from tallyhour.timetracking.services import timer_start_for_ticket
 
 router = Router(tags=["tickets"])
 
@@ -107,7 +110,11 @@ class ActionIn(Schema):
     )
     charge_type_id: ObjectId | None = Field(None, description="Defaults to the ticket's.")
     is_billable: bool | None = Field(None, description="Override the charge type's default.")
-    client_visible: bool | None = Field(None, description="Defaults to true for replies.")
+    client_visible: bool | None = Field(
+        None,
+        description="Shown in the client portal. Default from the kind: replies and status "
+        "changes true, notes false.",
+    )
 
 
 def _ticket_type_from(pk: int | None) -> TicketType | None:
@@ -144,7 +151,20 @@ def list_tickets(request: AuthedRequest, filters: Query[TicketFilters]) -> dict[
 
 
 @router.post(
-    "/tickets", response={201: TicketOut, **error_responses(422)}, summary="Create a ticket"
+    "/tickets",
+    response={201: TicketOut, **error_responses(422)},
+    summary="Create a ticket",
+    openapi_extra=examples(
+        body={
+            "ticket": {"client_id": 3, "summary": "Printer offline", "assignee_id": 7},
+            "project task": {
+                "client_id": 3,
+                "summary": "Migrate mailboxes",
+                "project_id": 1200,
+                "budget_hours": "16.00",
+            },
+        }
+    ),
 )
 def create_ticket(
     request: AuthedRequest, payload: TicketIn, idempotency_key: str | None = idempotency_header()
@@ -188,6 +208,13 @@ def get_ticket(request: AuthedRequest, ticket_id: ObjectId, response: HttpRespon
     "/tickets/{ticket_id}",
     response={200: TicketOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Change a ticket",
+    openapi_extra=examples(
+        body={
+            "reassign": {"assignee_id": 9},
+            "on hold": {"status": "on_hold"},
+            "retype": {"ticket_type_id": 2, "charge_type_id": 5},
+        }
+    ),
 )
 def update_ticket(
     request: AuthedRequest, ticket_id: ObjectId, payload: TicketPatch, response: HttpResponse
@@ -232,6 +259,17 @@ def list_actions(request: AuthedRequest, ticket_id: ObjectId) -> QuerySet[Action
     "/tickets/{ticket_id}/actions",
     response={201: ActionOut, **error_responses(403, 404, 409, 422)},
     summary="Add an action to a ticket",
+    openapi_extra=examples(
+        body={
+            "note with timer time": {"kind": "note", "body": "Checked the spooler service."},
+            "reply, fixed time": {
+                "kind": "reply",
+                "body": "Your printer is back online.",
+                "time_minutes": 15,
+            },
+            "close": {"kind": "status", "new_status": "closed", "body": "Fixed."},
+        }
+    ),
 )
 def create_action(
     request: AuthedRequest,
@@ -262,3 +300,34 @@ def create_action(
             client_visible=payload.client_visible,
         ),
     )
+
+
+class WorkIn(Schema):
+    kind: ActionKind | None = Field(
+        None,
+        description="The action about to be written (note, reply, status); its timer runs "
+        "unless capture is off or the ticket is closed. Omit to start the timer regardless.",
+    )
+
+
+class WorkOut(Schema):
+    timer: TimerOut | None = Field(..., description="The ticket's timer; null when none runs.")
+
+
+@router.post(
+    "/tickets/{ticket_id}/work",
+    response={200: WorkOut, **error_responses(403, 404, 409, 422)},
+    summary="Work on a ticket (start its timer)",
+    openapi_extra=examples(body={"start": {}, "about to add a note": {"kind": "note"}}),
+)
+def work_on_ticket(
+    request: AuthedRequest, ticket_id: ObjectId, payload: WorkIn | None = None
+) -> dict[str, Timer | None]:
+    """Run the caller's timer for this ticket: the one it has is resumed, else one starts;
+    whatever else ran is paused. Calling it again changes nothing, so it needs no
+    `Idempotency-Key`. With `kind`, the capture rules decide (as on the ticket page)."""
+    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
+    if payload is not None and payload.kind is not None:
+        return {"timer": ticket_work(ticket=ticket, actor=request.auth)}
+    timer = timer_start_for_ticket(agent=request.auth, actor=request.auth, ticket=ticket)
+    return {"timer": timer}

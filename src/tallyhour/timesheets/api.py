@@ -6,13 +6,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Path, Query, Router, Schema
 
 from tallyhour.api.auth import AuthedRequest
+from tallyhour.api.concurrency import check_if_match, set_entity_tag
+from tallyhour.api.examples import examples
 from tallyhour.api.lookups import visible_agent
 from tallyhour.api.schemas import ObjectId, Page, Paging, Text, check_day, error_responses, paginate
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
+from tallyhour.core.idempotency import idempotent
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import hours
 from tallyhour.servicedesk.models import Ticket
@@ -42,13 +46,17 @@ from tallyhour.timesheets.services import (
     time_entry_write_off,
     week_copy_previous_activities,
 )
-from tallyhour.timetracking.api import TimeEntryOut, TimerOut
+from tallyhour.timetracking.api import TimeEntryOut, TimerOut, idempotency_header
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.selectors import time_entry_get
 
 router = Router(tags=["timesheets"])
 
 WEEK_DESCRIPTION = "ISO week, e.g. 2026-W45 (Monday to Sunday in the agent's time zone)."
+
+
+def _week_path() -> Any:
+    return Path(..., description=WEEK_DESCRIPTION, examples=["2026-W47"])
 
 
 class SubmissionOut(Schema):
@@ -277,6 +285,53 @@ class SubmissionFilters(Paging):
     )
 
 
+ENTRY_EXAMPLE = {
+    "id": 501,
+    "agent_id": 7,
+    "ticket_id": 1234,
+    "charge_type_id": 2,
+    "started_at": "2026-11-17T09:00:00Z",
+    "ended_at": "2026-11-17T20:30:00Z",
+    "worked_seconds": 41400,
+    "billable_seconds": 41400,
+    "hours": "11.50",
+    "billable_hours": "11.50",
+    "is_billable": True,
+    "note": "",
+    "source": "timer",
+    "state": "submitted",
+    "submission_id": 88,
+    "invoice_line_id": None,
+    "rejection_reason": "",
+    "needs_review": False,
+    "version": 2,
+    "flags": ["long", "outside_hours"],
+}
+APPROVAL_EXAMPLE = {
+    "submission": {
+        "id": 88,
+        "agent_id": 7,
+        "agent_name": "Sam Patel",
+        "kind": "week",
+        "week": "2026-W47",
+        "week_start": "2026-11-16",
+        "ticket_id": None,
+        "state": "submitted",
+        "submitted_at": "2026-11-20T16:45:00Z",
+        "comment": "",
+        "decided_by_id": None,
+        "decided_at": None,
+        "reason": "",
+        "total_hours": "34.50",
+        "billable_hours": "28.00",
+        "target_hours": "37.50",
+        "gap_hours": "3.00",
+    },
+    "flags": ["gap", "long", "outside_hours"],
+    "entries": [ENTRY_EXAMPLE],
+}
+
+
 def _monday(week: str) -> dt.date:
     return check_day(dates.parse_week(week), "week")
 
@@ -286,7 +341,7 @@ def _monday(week: str) -> dt.date:
     response={200: WeekOut, **error_responses(404, 422)},
     summary="Get an agent's week",
 )
-def get_week(request: AuthedRequest, agent_id: ObjectId, week: str) -> Week:
+def get_week(request: AuthedRequest, agent_id: ObjectId, week: str = _week_path()) -> Week:
     """The agent's week by local day: target, logged, billable and gap hours, every entry, the
     running timer and the submission state. Agents the caller may not see are 404."""
     monday = _monday(week)
@@ -297,20 +352,35 @@ def get_week(request: AuthedRequest, agent_id: ObjectId, week: str) -> Week:
     "/timesheets/{agent_id}/{week}/submit",
     response={201: SubmissionOut, **error_responses(403, 404, 409, 422)},
     summary="Submit a week for approval",
+    openapi_extra=examples(
+        body={"plain": {}, "with a note": {"comment": "Friday off sick, leave booked."}}
+    ),
 )
 def submit_week(
-    request: AuthedRequest, agent_id: ObjectId, week: str, payload: SubmitIn | None = None
-) -> Status:
+    request: AuthedRequest,
+    agent_id: ObjectId,
+    week: str = _week_path(),
+    payload: SubmitIn | None = None,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Send the week's draft and rejected entries for approval; they lock until decided.
-    Only the agent (or an admin) submits; a running timer must be stopped first."""
+    Only the agent (or an admin) submits; a running timer must be stopped first. Honours
+    `Idempotency-Key`."""
     monday = _monday(week)
-    submission = submission_submit(
-        agent=visible_agent(request.auth, agent_id),
-        week_start=monday,
-        actor=request.auth,
-        comment=payload.comment if payload else "",
+    agent = visible_agent(request.auth, agent_id)
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=SubmissionOut,
+        status=201,
+        create=lambda: submission_submit(
+            agent=agent,
+            week_start=monday,
+            actor=request.auth,
+            comment=payload.comment if payload else "",
+        ),
     )
-    return Status(201, submission)
 
 
 @router.get(
@@ -337,44 +407,75 @@ def list_submissions(request: AuthedRequest, filters: Query[SubmissionFilters]) 
     response={200: SubmissionDetailOut, **error_responses(404)},
     summary="Get a submission",
 )
-def get_submission(request: AuthedRequest, submission_id: ObjectId) -> Submission:
-    """One submission with its entries."""
-    return submission_get(actor=request.auth, submission_id=submission_id)
+def get_submission(
+    request: AuthedRequest, submission_id: ObjectId, response: HttpResponse
+) -> Submission:
+    """One submission with its entries. Its `ETag` can be sent in `If-Match` when deciding,
+    recalling or reopening it, to refuse the change (412) if it changed meanwhile."""
+    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    set_entity_tag(response, submission)
+    return submission
+
+
+def _submission_to_change(request: AuthedRequest, submission_id: int) -> Submission:
+    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    check_if_match(request, submission)
+    return submission
+
+
+def _tagged(request: AuthedRequest, response: HttpResponse, submission_id: int) -> Submission:
+    # Tag what is stored, so the next read's tag matches.
+    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    set_entity_tag(response, submission)
+    return submission
 
 
 @router.post(
     "/submissions/{submission_id}/approve",
-    response={200: SubmissionOut, **error_responses(403, 404, 409)},
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 412)},
     summary="Approve a submission",
 )
-def approve_submission(request: AuthedRequest, submission_id: ObjectId) -> Submission:
-    """Approve and lock the week's entries. Nobody approves their own time (403)."""
-    submission = submission_get(actor=request.auth, submission_id=submission_id)
-    return submission_approve(submission=submission, actor=request.auth)
+def approve_submission(
+    request: AuthedRequest, submission_id: ObjectId, response: HttpResponse
+) -> Submission:
+    """Approve and lock the week's entries. Nobody approves their own time (403). Checks
+    `If-Match` against the submission's `ETag`."""
+    submission = _submission_to_change(request, submission_id)
+    submission_approve(submission=submission, actor=request.auth)
+    return _tagged(request, response, submission_id)
 
 
 @router.post(
     "/submissions/{submission_id}/reject",
-    response={200: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Reject a submission",
+    openapi_extra=examples(
+        body={"reason": {"reason": "Tuesday's 9 hours on #1234 look like a forgotten timer."}}
+    ),
 )
 def reject_submission(
-    request: AuthedRequest, submission_id: ObjectId, payload: RejectIn
+    request: AuthedRequest, submission_id: ObjectId, payload: RejectIn, response: HttpResponse
 ) -> Submission:
-    """Return the week to the agent with a reason (required); its entries become editable."""
-    submission = submission_get(actor=request.auth, submission_id=submission_id)
-    return submission_reject(submission=submission, actor=request.auth, reason=payload.reason)
+    """Return the week to the agent with a reason (required); its entries become editable.
+    Checks `If-Match`."""
+    submission = _submission_to_change(request, submission_id)
+    submission_reject(submission=submission, actor=request.auth, reason=payload.reason)
+    return _tagged(request, response, submission_id)
 
 
 @router.post(
     "/submissions/{submission_id}/recall",
-    response={200: SubmissionOut, **error_responses(403, 404, 409)},
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 412)},
     summary="Recall a submission",
 )
-def recall_submission(request: AuthedRequest, submission_id: ObjectId) -> Submission:
-    """The agent takes back an undecided submission; its entries become drafts again."""
-    submission = submission_get(actor=request.auth, submission_id=submission_id)
-    return submission_recall(submission=submission, actor=request.auth)
+def recall_submission(
+    request: AuthedRequest, submission_id: ObjectId, response: HttpResponse
+) -> Submission:
+    """The agent takes back an undecided submission; its entries become drafts again.
+    Checks `If-Match`."""
+    submission = _submission_to_change(request, submission_id)
+    submission_recall(submission=submission, actor=request.auth)
+    return _tagged(request, response, submission_id)
 
 
 @router.get(
@@ -398,42 +499,67 @@ def get_day(request: AuthedRequest, agent_id: ObjectId, day: dt.date) -> dict[st
     response={201: CopyOut, **error_responses(403, 404, 422)},
     summary="Copy last week's activities",
 )
-def copy_last_week(request: AuthedRequest, agent_id: ObjectId, week: str) -> Status:
+def copy_last_week(
+    request: AuthedRequest,
+    agent_id: ObjectId,
+    week: str = _week_path(),
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Repeat the previous week's non-ticket entries (meetings, admin…) at the same local
-    times; overlapping ones and those on days off are skipped."""
+    times; overlapping ones and those on days off are skipped. Honours `Idempotency-Key`."""
     monday = _monday(week)
-    created, skipped = week_copy_previous_activities(
-        agent=visible_agent(request.auth, agent_id), week_start=monday, actor=request.auth
+    agent = visible_agent(request.auth, agent_id)
+
+    def copy() -> dict[str, Any]:
+        created, skipped = week_copy_previous_activities(
+            agent=agent, week_start=monday, actor=request.auth
+        )
+        return {"created": created, "skipped": skipped}
+
+    return idempotent(
+        request, user=request.auth, payload=None, schema=CopyOut, status=201, create=copy
     )
-    return Status(201, {"created": created, "skipped": skipped})
 
 
 @router.post(
     "/timesheets/{agent_id}/tickets/{ticket_id}/submit",
     response={201: SubmissionOut, **error_responses(403, 404, 409, 422)},
     summary="Submit a ticket's time",
+    openapi_extra=examples(body={"plain": {}, "with a note": {"comment": "Ticket closed."}}),
 )
 def submit_ticket(
-    request: AuthedRequest, agent_id: ObjectId, ticket_id: ObjectId, payload: SubmitIn | None = None
-) -> Status:
+    request: AuthedRequest,
+    agent_id: ObjectId,
+    ticket_id: ObjectId,
+    payload: SubmitIn | None = None,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
     """Per-ticket mode: send the agent's open entries on one ticket for approval (409 in
-    weekly mode, or when there is nothing to submit)."""
+    weekly mode, or when there is nothing to submit). Honours `Idempotency-Key`."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found.")
-    submission = submission_submit_ticket(
-        ticket=ticket,
-        agent=visible_agent(request.auth, agent_id),
-        actor=request.auth,
-        comment=payload.comment if payload else "",
+    agent = visible_agent(request.auth, agent_id)
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=SubmissionOut,
+        status=201,
+        create=lambda: submission_submit_ticket(
+            ticket=ticket,
+            agent=agent,
+            actor=request.auth,
+            comment=payload.comment if payload else "",
+        ),
     )
-    return Status(201, submission)
 
 
 @router.get(
     "/approvals",
     response={200: list[QueueItemOut], **error_responses()},
     summary="The approval queue with flags",
+    openapi_extra=examples(response=[APPROVAL_EXAMPLE]),
 )
 def list_approvals(request: AuthedRequest) -> list[Any]:
     """Submissions waiting for the caller's decision, oldest first, each with its entries and
@@ -443,41 +569,54 @@ def list_approvals(request: AuthedRequest) -> list[Any]:
 
 @router.post(
     "/submissions/{submission_id}/reject-entries",
-    response={200: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Return single entries",
+    openapi_extra=examples(
+        body={"two entries": {"entry_ids": [501, 502], "reason": "Wrong ticket; log to #1234."}}
+    ),
 )
 def reject_entries(
-    request: AuthedRequest, submission_id: ObjectId, payload: RejectEntriesIn
+    request: AuthedRequest,
+    submission_id: ObjectId,
+    payload: RejectEntriesIn,
+    response: HttpResponse,
 ) -> Submission:
     """Return some entries to the agent with a reason; the rest wait for a decision.
-    Returning every remaining entry rejects the submission."""
-    submission = submission_get(actor=request.auth, submission_id=submission_id)
+    Returning every remaining entry rejects the submission. Checks `If-Match` against the
+    submission's `ETag`."""
+    submission = _submission_to_change(request, submission_id)
     entries = list(submission.entries.filter(pk__in=payload.entry_ids))
     if len(entries) != len(set(payload.entry_ids)):
         raise NotFound("Some of these entries are not in this submission.")
-    return submission_reject_entries(
+    submission_reject_entries(
         submission=submission, entries=entries, actor=request.auth, reason=payload.reason
     )
+    return _tagged(request, response, submission_id)
 
 
 @router.post(
     "/submissions/{submission_id}/reopen",
-    response={200: SubmissionOut, **error_responses(403, 404, 409, 422)},
+    response={200: SubmissionOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Reopen an approved submission",
+    openapi_extra=examples(
+        body={"reason": {"reason": "Client disputes Wednesday's onsite visit; re-check."}}
+    ),
 )
 def reopen_submission(
-    request: AuthedRequest, submission_id: ObjectId, payload: ReopenIn
+    request: AuthedRequest, submission_id: ObjectId, payload: ReopenIn, response: HttpResponse
 ) -> Submission:
     """Undo an approval with a reason while none of its time is invoiced: the submission
-    waits for a new decision and its entries are submitted again."""
-    submission = submission_get(actor=request.auth, submission_id=submission_id)
-    return submission_reopen(submission=submission, actor=request.auth, reason=payload.reason)
+    waits for a new decision and its entries are submitted again. Checks `If-Match`."""
+    submission = _submission_to_change(request, submission_id)
+    submission_reopen(submission=submission, actor=request.auth, reason=payload.reason)
+    return _tagged(request, response, submission_id)
 
 
 @router.post(
     "/approvals/bulk-approve",
     response={200: list[SubmissionOut], **error_responses(403, 404, 409, 422)},
     summary="Approve several submissions",
+    openapi_extra=examples(body={"three weeks": {"submission_ids": [88, 91, 94]}}),
 )
 def bulk_approve(request: AuthedRequest, payload: BulkApproveIn) -> list[Submission]:
     """Approve all the given submissions, or none of them if any one is refused."""
@@ -489,18 +628,27 @@ def bulk_approve(request: AuthedRequest, payload: BulkApproveIn) -> list[Submiss
 
 @router.post(
     "/time-entries/{entry_id}/write-off",
-    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Write off billable time",
+    openapi_extra=examples(
+        body={"bill half": {"billable_minutes": 30, "reason": "Learning curve on new firewall."}}
+    ),
 )
-def write_off(request: AuthedRequest, entry_id: ObjectId, payload: WriteOffIn) -> TimeEntry:
-    """Bill less of a submitted entry than was worked, with a reason; worked time is kept."""
+def write_off(
+    request: AuthedRequest, entry_id: ObjectId, payload: WriteOffIn, response: HttpResponse
+) -> TimeEntry:
+    """Bill less of a submitted entry than was worked, with a reason; worked time is kept.
+    Checks `If-Match` against the entry's `ETag`."""
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
-    return time_entry_write_off(
+    check_if_match(request, entry)
+    written_off = time_entry_write_off(
         entry=entry,
         actor=request.auth,
         billable_seconds=payload.billable_minutes * 60,
         reason=payload.reason,
     )
+    set_entity_tag(response, written_off)
+    return written_off
 
 
 @router.get(

@@ -677,6 +677,9 @@ def week_copy_previous_activities(
     """
     from tallyhour.timesheets.selectors import previous_week_activity_entries
 
+    # Checked up front: with nothing to copy, no entry service would ever ask.
+    if actor.pk != agent.pk and not actor.is_admin_role:
+        raise Forbidden("You can only copy time into your own timesheet.")
     if week_start.weekday() != 0:
         raise InvalidInput("week_start must be a Monday.", fields={"week": "not a Monday"})
     profile = agent_profile(agent)

@@ -35,7 +35,7 @@ from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking import services as tracking
 from tallyhour.timetracking.models import TimeEntry, TimerState
 from tallyhour.timetracking.selectors import time_entry_get
-from tallyhour.timetracking.views import EntryForm, TimerStartForm, parse_duration
+from tallyhour.timetracking.views import EntryForm, FormChoices, TimerStartForm, parse_duration
 
 DEFAULT_START = dt.time(9, 0)
 
@@ -92,12 +92,15 @@ def _default_start(day: selectors.Day | None, tz: Any) -> dt.time:
     return last.ended_at.astimezone(tz).time().replace(second=0, microsecond=0)
 
 
-def _new_entry_form(week: selectors.Week, tz: Any, day: dt.date | None) -> EntryForm:
+def _new_entry_form(
+    week: selectors.Week, tz: Any, day: dt.date | None, choices: FormChoices
+) -> EntryForm:
     today = dates.local_date(dates.now(), tz)
     if day is None or not week.monday <= day <= week.monday + dt.timedelta(days=6):
         day = today if week.monday <= today <= week.monday + dt.timedelta(days=6) else week.monday
     chosen = next((d for d in week.days if d.date == day), None)
-    return EntryForm(tz=tz, initial={"date": day, "start": _default_start(chosen, tz)})
+    initial = {"date": day, "start": _default_start(chosen, tz)}
+    return EntryForm(tz=tz, initial=initial, choices=choices)
 
 
 def _week_context(
@@ -130,13 +133,14 @@ def _week_context(
         "is_this_week": dates.week_start(today) == monday,
         "week_url": week_url(request, agent, monday),
     }
+    choices = FormChoices()  # both forms show the same tickets and charge types
     if can_edit:
-        context["entry_form"] = entry_form or _new_entry_form(week, tz, day)
+        context["entry_form"] = entry_form or _new_entry_form(week, tz, day, choices)
     if own:
         timers = week.timers
         context["running_timer"] = next((t for t in timers if t.state == TimerState.RUNNING), None)
         context["paused_timers"] = [t for t in timers if t.state == TimerState.PAUSED]
-        context["timer_form"] = TimerStartForm()
+        context["timer_form"] = TimerStartForm(choices=choices)
     if viewer.role in (Role.APPROVER, Role.BILLING, Role.ADMIN) or viewer.is_admin_role:
         context["agent_choices"] = list(agents_visible_to(viewer).order_by("user__username"))
     return context

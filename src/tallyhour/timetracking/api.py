@@ -11,6 +11,7 @@ from pydantic import field_validator
 
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.concurrency import check_if_match, set_entity_tag
+from tallyhour.api.examples import examples
 from tallyhour.api.lookups import agent_from, charge_type_from, ticket_from, zone_name_of
 from tallyhour.api.schemas import (
     Day,
@@ -92,7 +93,8 @@ class ChargeTypeIn(Schema):
     tags=["charge types"],
 )
 def list_charge_types(
-    request: AuthedRequest, active: bool | None = Query(None, description="Filter on is_active.")
+    request: AuthedRequest,
+    active: bool | None = Query(None, description="Filter on is_active.", examples=[True]),
 ) -> QuerySet[ChargeType]:
     """Kinds of work and non-billable activities, with their billing defaults."""
     charge_types = charge_types_visible_to(request.auth)
@@ -106,16 +108,33 @@ def list_charge_types(
     response={201: ChargeTypeOut, **error_responses(403, 422)},
     summary="Create a charge type",
     tags=["charge types"],
+    openapi_extra=examples(
+        body={
+            "billable work": {"name": "Onsite support", "hourly_rate": "120.00"},
+            "activity": {"name": "Training", "is_billable": False},
+        }
+    ),
 )
-def create_charge_type(request: AuthedRequest, payload: ChargeTypeIn) -> Status:
-    """Admins only. A non-billable activity is a charge type with `is_billable` false."""
-    charge_type = charge_type_create(
-        name=payload.name,
-        is_billable=payload.is_billable,
-        hourly_rate=payload.hourly_rate,
-        actor=request.auth,
+def create_charge_type(
+    request: AuthedRequest,
+    payload: ChargeTypeIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
+    """Admins only. A non-billable activity is a charge type with `is_billable` false.
+    Honours `Idempotency-Key`."""
+    return idempotent(
+        request,
+        user=request.auth,
+        payload=payload,
+        schema=ChargeTypeOut,
+        status=201,
+        create=lambda: charge_type_create(
+            name=payload.name,
+            is_billable=payload.is_billable,
+            hourly_rate=payload.hourly_rate,
+            actor=request.auth,
+        ),
     )
-    return Status(201, charge_type)
 
 
 # --- time entries -------------------------------------------------------------------------------
@@ -225,6 +244,22 @@ def list_time_entries(request: AuthedRequest, filters: Query[TimeEntryFilters]) 
     response={201: TimeEntryOut, **error_responses(403, 409, 422)},
     summary="Log time",
     tags=["time entries"],
+    openapi_extra=examples(
+        body={
+            "ticket work": {
+                "started_at": "2026-11-16T09:00:00Z",
+                "duration_minutes": 45,
+                "ticket_id": 1234,
+                "note": "Replaced the toner, test page OK",
+            },
+            "activity": {
+                "started_at": "2026-11-16T14:00:00+00:00",
+                "ended_at": "2026-11-16T15:00:00+00:00",
+                "charge_type_id": 5,
+                "note": "Team meeting",
+            },
+        }
+    ),
 )
 def create_time_entry(
     request: AuthedRequest,
@@ -273,6 +308,13 @@ def get_time_entry(request: AuthedRequest, entry_id: ObjectId, response: HttpRes
     response={200: TimeEntryOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Change a time entry",
     tags=["time entries"],
+    openapi_extra=examples(
+        body={
+            "longer": {"duration_minutes": 60},
+            "move to a ticket": {"ticket_id": 1234, "note": "Printer driver update"},
+            "in a locked period": {"is_billable": False, "reason": "Goodwill, agreed with client"},
+        }
+    ),
 )
 def update_time_entry(
     request: AuthedRequest, entry_id: ObjectId, payload: TimeEntryPatch, response: HttpResponse
@@ -323,20 +365,28 @@ class ConfirmIn(Schema):
 
 @router.post(
     "/time-entries/{entry_id}/confirm",
-    response={200: TimeEntryOut, **error_responses(403, 404, 409, 422)},
+    response={200: TimeEntryOut, **error_responses(403, 404, 409, 412, 422)},
     summary="Confirm a capped entry",
     tags=["time entries"],
+    openapi_extra=examples(body={"as capped": {}, "really worked": {"worked_minutes": 90}}),
 )
 def confirm_time_entry(
-    request: AuthedRequest, entry_id: ObjectId, payload: ConfirmIn | None = None
+    request: AuthedRequest,
+    entry_id: ObjectId,
+    response: HttpResponse,
+    payload: ConfirmIn | None = None,
 ) -> TimeEntry:
     """A forgotten timer's capped entry is flagged `needs_review` and never billed until the
-    agent or their approver confirms it here, optionally giving the time really worked."""
+    agent or their approver confirms it here, optionally giving the time really worked.
+    Checks `If-Match` against the entry's `ETag` (412 when stale)."""
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
+    check_if_match(request, entry)
     minutes = payload.worked_minutes if payload else None
-    return time_entry_confirm(
+    confirmed = time_entry_confirm(
         entry=entry, actor=request.auth, worked_seconds=None if minutes is None else minutes * 60
     )
+    set_entity_tag(response, confirmed)
+    return confirmed
 
 
 # --- timers -------------------------------------------------------------------------------------
@@ -386,7 +436,9 @@ class TimerStopOut(Schema):
 )
 def list_timers(
     request: AuthedRequest,
-    running: bool | None = Query(None, description="true: only the running timer."),
+    running: bool | None = Query(
+        None, description="true: only the running timer.", examples=[True]
+    ),
 ) -> QuerySet[Timer]:
     """The caller's timers: at most one running, any number paused."""
     timers = timers_for(request.auth)
@@ -401,6 +453,12 @@ def list_timers(
     response={201: TimerOut, **error_responses(403, 409, 422)},
     summary="Start a timer",
     tags=["timers"],
+    openapi_extra=examples(
+        body={
+            "on a ticket": {"ticket_id": 1234},
+            "activity": {"charge_type_id": 5, "note": "Travel to client site"},
+        }
+    ),
 )
 def start_timer(
     request: AuthedRequest,
@@ -426,33 +484,68 @@ def start_timer(
     )
 
 
+@router.get(
+    "/timers/{timer_id}",
+    response={200: TimerOut, **error_responses(404)},
+    summary="Get a timer",
+    tags=["timers"],
+)
+def get_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
+    """One of the caller's timers. Its `ETag` can be sent in `If-Match` when pausing,
+    resuming or stopping it, to refuse the change (412) if another device changed it."""
+    timer = timer_get(actor=request.auth, timer_id=timer_id)
+    set_entity_tag(response, timer)
+    return timer
+
+
+def _changed_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
+    timer = timer_get(actor=request.auth, timer_id=timer_id)
+    check_if_match(request, timer)
+    return timer
+
+
+def _tagged(response: HttpResponse, request: AuthedRequest, timer_id: int) -> Timer:
+    # Tag what is stored, not the object in memory, so the next read matches.
+    timer = timer_get(actor=request.auth, timer_id=timer_id)
+    set_entity_tag(response, timer)
+    return timer
+
+
 @router.post(
     "/timers/{timer_id}/pause",
-    response={200: TimerOut, **error_responses(404, 409)},
+    response={200: TimerOut, **error_responses(404, 409, 412)},
     summary="Pause a timer",
     tags=["timers"],
 )
-def pause_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
-    """Bank the running time; pausing a paused timer changes nothing."""
-    return timer_pause(timer=timer_get(actor=request.auth, timer_id=timer_id), actor=request.auth)
+def pause_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
+    """Bank the running time; pausing a paused timer changes nothing. Checks `If-Match`."""
+    timer_pause(timer=_changed_timer(request, timer_id), actor=request.auth)
+    return _tagged(response, request, timer_id)
 
 
 @router.post(
     "/timers/{timer_id}/resume",
-    response={200: TimerOut, **error_responses(404, 409)},
+    response={200: TimerOut, **error_responses(404, 409, 412)},
     summary="Resume a timer",
     tags=["timers"],
 )
-def resume_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
-    """Run a paused timer again; whichever timer was running is paused."""
-    return timer_resume(timer=timer_get(actor=request.auth, timer_id=timer_id), actor=request.auth)
+def resume_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
+    """Run a paused timer again; whichever timer was running is paused. Checks `If-Match`."""
+    timer_resume(timer=_changed_timer(request, timer_id), actor=request.auth)
+    return _tagged(response, request, timer_id)
 
 
 @router.post(
     "/timers/{timer_id}/stop",
-    response={200: TimerStopOut, **error_responses(404, 409, 422)},
+    response={200: TimerStopOut, **error_responses(404, 409, 412, 422)},
     summary="Stop a timer and log its time",
     tags=["timers"],
+    openapi_extra=examples(
+        body={
+            "as it is": {},
+            "log to a ticket": {"ticket_id": 1234, "note": "Phone call about the VPN"},
+        }
+    ),
 )
 def stop_timer(
     request: AuthedRequest,
@@ -463,10 +556,11 @@ def stop_timer(
     """Stop the timer and log its time as a draft entry ending now, answered as
     `{"entry": {...}}`; `{"entry": null}` when it ran for under a second (nothing is logged).
     The body is optional; `ticket_id` logs the time to that ticket (for a timer started
-    without one). Honours `Idempotency-Key`: a retry never logs a second entry."""
+    without one). Honours `Idempotency-Key`: a retry never logs a second entry. Checks
+    `If-Match` against the timer's `ETag` (412 when stale)."""
 
     def stop() -> dict[str, Any]:
-        timer = timer_get(actor=request.auth, timer_id=timer_id)
+        timer = _changed_timer(request, timer_id)
         entry = timer_stop(
             timer=timer,
             actor=request.auth,

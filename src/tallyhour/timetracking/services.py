@@ -4,8 +4,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tallyhour.accounts.models import Agent, Organisation, User
@@ -29,6 +30,7 @@ from tallyhour.timetracking.models import (
     Timer,
     TimerState,
 )
+from tallyhour.timetracking.selectors import unique_row
 from tallyhour.webhooks.models import Event
 from tallyhour.webhooks.services import webhook_emit
 
@@ -51,8 +53,20 @@ ENTRY_FIELDS = [
 MAX_ENTRY_SECONDS = 24 * 3600
 
 
+_PROFILE = User.agent.related  # the one-to-one a loaded user object keeps its profile in
+
+
 def agent_profile(user: User) -> Agent:
-    agent, _ = Agent.objects.get_or_create(user=user)
+    """The user's agent profile (created on first use), read once per user object.
+
+    One write asks for it up to four times (charge type, lock date, week, overlaps); it is
+    kept on the user object like any loaded one-to-one, with its default charge type."""
+    agent = cast(Agent | None, _PROFILE.get_cached_value(user, default=None))
+    if agent is None:
+        agent = unique_row(Agent.objects.select_related("default_charge_type").filter(user=user))
+        if agent is None:
+            agent, _ = Agent.objects.get_or_create(user=user)
+        user.agent = agent
     return agent
 
 
@@ -113,16 +127,22 @@ def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | N
         and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
     ):
         return
-    live = Submission.objects.filter(
-        agent=agent,
-        kind=SubmissionKind.WEEK,
-        week_start=monday,
-        state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
-    ).first()
+    # Two columns, not a model: this runs on every entry written.
+    live = (
+        Submission.objects.filter(
+            agent=agent,
+            kind=SubmissionKind.WEEK,
+            week_start=monday,
+            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
+        )
+        .values_list("week_start", "state")
+        .first()
+    )
     if live is not None:
+        week_start, state = live
         raise Conflict(
-            f"The week of {live.week_start:%Y-%m-%d} is {live.state}; recall or reopen it first.",
-            fields={"started_at": f"week {live.state}"},
+            f"The week of {week_start:%Y-%m-%d} is {state}; recall or reopen it first.",
+            fields={"started_at": f"week {state}"},
             code="week_locked",
         )
 
@@ -134,7 +154,8 @@ def lock_agent(agent: User) -> None:
     could both pass them. Always take it before locking entries or timers, so the lock order
     is the same everywhere and PostgreSQL never sees a deadlock.
     """
-    User.objects.select_for_update().filter(pk=agent.pk).first()
+    # Only the lock is wanted: one column, no ordering, no model to build.
+    list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
 
 
 def _check_overlap(
@@ -145,13 +166,14 @@ def _check_overlap(
     clash = (
         TimeEntry.objects.filter(agent=agent, started_at__lt=ended_at, ended_at__gt=started_at)
         .exclude(pk__in=[exclude_id] if exclude_id is not None else [])
+        .values_list("pk", "started_at", "ended_at")
         .first()
     )
     if clash is not None:
+        pk, clash_start, clash_end = clash
         raise Conflict(
-            f"Overlaps time entry {clash.pk} ({clash.started_at:%Y-%m-%d %H:%M}–"
-            f"{clash.ended_at:%H:%M} UTC).",
-            fields={"started_at": f"overlaps entry {clash.pk}"},
+            f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
+            fields={"started_at": f"overlaps entry {pk}"},
             code="overlap",
         )
 
@@ -197,6 +219,23 @@ def _billable_defaults(
     return billable, (seconds if billable else 0)
 
 
+def _validate_new_entry(entry: TimeEntry) -> None:
+    """Field validation for an entry built by time_entry_create.
+
+    Its check constraints (span, worked and billable seconds, state) hold by construction
+    (`_span`, `_billable_defaults`) and the database enforces them; Django would test each
+    one with its own query in a savepoint, 15 round trips per entry. The agent, ticket and
+    charge type were read in this request, so their existence is not asked again either.
+    """
+    exclude = ["submission", "invoice_line", "agent", "ticket", "charge_type"]
+    try:
+        entry.full_clean(exclude=exclude, validate_constraints=False)
+    except ValidationError:
+        # The same failure, reported the usual way (422 naming the field).
+        full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
+        raise
+
+
 @transaction.atomic
 def time_entry_create(
     *,
@@ -237,7 +276,7 @@ def time_entry_create(
         state=EntryState.DRAFT,
         needs_review=needs_review,
     )
-    full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
+    _validate_new_entry(entry)
     entry.save()
     audit_record(
         actor=actor,
@@ -402,9 +441,10 @@ def timer_start(
         running_since=now,
         first_started_at=now,
     )
+    # No savepoint around the insert: on a unique violation the whole service rolls back
+    # with the Conflict, so nothing runs in the failed transaction (two round trips saved).
     try:
-        with transaction.atomic():
-            timer.save()
+        timer.save()
     except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
         raise Conflict(
             "Another timer is already running; try again.", code="timer_running"
@@ -414,9 +454,11 @@ def timer_start(
 
 
 def _lock_timer(timer: Timer) -> Timer:
-    locked = Timer.objects.select_for_update().filter(pk=timer.pk).first()
+    locked = unique_row(Timer.objects.select_for_update().filter(pk=timer.pk))
     if locked is None:
         raise Conflict("This timer has already been stopped.", code="timer_gone")
+    if locked.agent_id == timer.agent_id:
+        locked.agent = timer.agent  # loaded already (and row-locked by lock_agent)
     return locked
 
 

@@ -10,8 +10,10 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlparse
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from tallyhour.accounts.models import User
 from tallyhour.core import dates
@@ -65,6 +67,8 @@ def subscription_delete(*, subscription: Subscription, actor: User) -> None:
 
 def webhook_emit(event: str, data: dict[str, Any], *, now: dt.datetime | None = None) -> int:
     """Queue `event` for every subscriber inside the caller's transaction (the outbox)."""
+    if not _any_active_subscription():
+        return 0
     now = now or dates.now()
     payload = json.loads(
         json.dumps(
@@ -78,6 +82,42 @@ def webhook_emit(event: str, data: dict[str, Any], *, now: dt.datetime | None = 
     ]
     Delivery.objects.bulk_create(rows)
     return len(rows)
+
+
+# Every time entry and timer write emits an event and most installations have no webhook, so
+# "no active subscription" is cached instead of asked on every write. Only that answer is
+# cached: with subscribers the rows are read as before, so a delivery never names a
+# subscription another process has just deleted. Any save or delete of a subscription drops
+# the cache (at once and again at commit); with the default per-process cache another process
+# sees a new subscription up to SUBSCRIPTIONS_CACHE_SECONDS later (at once with REDIS_URL,
+# where the cache is shared).
+SUBSCRIPTIONS_CACHE_KEY = "webhooks:any-active-subscription"
+SUBSCRIPTIONS_CACHE_SECONDS = 30
+
+
+def _any_active_subscription() -> bool:
+    cached = cache.get(SUBSCRIPTIONS_CACHE_KEY)
+    if cached is not None:
+        return bool(cached)
+    found = Subscription.objects.filter(is_active=True).exists()
+    # Stored once the reading transaction commits: what a rolled-back transaction saw must
+    # never outlive it in the cache.
+    transaction.on_commit(
+        lambda: cache.set(SUBSCRIPTIONS_CACHE_KEY, found, SUBSCRIPTIONS_CACHE_SECONDS)
+    )
+    return found
+
+
+def subscriptions_changed(**_: Any) -> None:
+    """Drop the cached subscriptions now and when the changing transaction commits."""
+    cache.delete(SUBSCRIPTIONS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SUBSCRIPTIONS_CACHE_KEY))
+
+
+post_save.connect(subscriptions_changed, sender=Subscription, dispatch_uid="webhooks-cache-save")
+post_delete.connect(
+    subscriptions_changed, sender=Subscription, dispatch_uid="webhooks-cache-delete"
+)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -115,7 +155,13 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def delivery_attempt(delivery: Delivery, *, now: dt.datetime | None = None) -> Delivery:
-    """POST one delivery; 2xx marks it delivered, anything else schedules a retry."""
+    """POST one delivery; 2xx marks it delivered, anything else schedules a retry.
+
+    At least once: the attempt is claimed (counted, next try scheduled after its backoff)
+    before the POST, so a worker killed mid-send leaves it pending and a later run sends it
+    again. The receiver may thus see one delivery twice; every attempt carries the same
+    `X-Tallyhour-Delivery` header and body `id`, by which receivers drop repeats.
+    """
     now = now or dates.now()
     # Claim it first so two workers never send the same attempt.
     claimed = Delivery.objects.filter(

@@ -1,0 +1,94 @@
+"""Billed figures kept on each entry (what utilisation sums), and batched runs writing the
+same invoices as one client at a time."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from tallyhour.billing import services
+from tallyhour.billing.models import Invoice, InvoiceLine, LineTime
+from tallyhour.billing.services import invoice_credit, invoice_issue, invoice_run_execute
+from tallyhour.timetracking.models import TimeEntry
+from tests.billing.entries import approved
+from tests.conftest import MONDAY, at
+from tests.factories import ClientFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+SUNDAY = MONDAY + dt.timedelta(days=6)
+
+
+@pytest.fixture
+def three_clients(engineer, remote_support):
+    tickets = []
+    for n, currency in enumerate(["GBP", "EUR", "USD"]):
+        client = ClientFactory(name=f"Client {n}", currency=currency)
+        ticket = TicketFactory(client=client, charge_type=remote_support)
+        tickets.append(ticket)
+        # 20 + 25 + 40 minutes: one line whose amount is shared out unevenly.
+        for hour, minutes in ((9, 20), (10, 25), (11, 40)):
+            approved(engineer, ticket, at(MONDAY + dt.timedelta(days=n), hour), minutes * 60)
+    return tickets
+
+
+def billed() -> list[tuple[int, int, str]]:
+    return list(
+        TimeEntry.objects.order_by("pk").values_list(
+            "billed_seconds", "billed_micros", "billed_currency"
+        )
+    )
+
+
+def test_issue_records_each_entrys_share_and_credit_clears_it(three_clients, billing):
+    result = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True)
+    assert len(result.invoices) == 3
+    # Drafts bill nothing yet.
+    assert {row[0] for row in billed()} == {0}
+    first = result.invoices[0]
+    invoice_issue(invoice=first, actor=billing)
+    on_first = TimeEntry.objects.filter(invoice_line__invoice=first)
+    for entry in on_first:
+        assert entry.billed_seconds == entry.billable_seconds
+        assert entry.billed_currency == first.currency
+    for line in InvoiceLine.objects.filter(invoice=first):
+        shares = sum(e.billed_micros for e in on_first.filter(invoice_line=line))
+        assert abs(Decimal(shares) / 1_000_000 - line.amount) < Decimal("0.00001")
+    assert (
+        not TimeEntry.objects.exclude(invoice_line__invoice=first)
+        .filter(billed_seconds__gt=0)
+        .exists()
+    )
+
+    invoice_credit(invoice=first, actor=billing, reason="Disputed")
+    assert set(billed()) == {(0, 0, "")}
+
+
+def test_batched_run_writes_what_single_client_runs_write(three_clients, billing, monkeypatch):
+    def shape() -> list[tuple]:
+        return sorted(
+            (line.invoice.client_id, line.description, line.billed_seconds, line.amount)
+            for line in InvoiceLine.objects.select_related("invoice")
+        )
+
+    invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True)
+    batched = (shape(), Invoice.objects.count(), LineTime.objects.count())
+    claimed = dict(TimeEntry.objects.values_list("pk", "invoice_line__description"))
+    for invoice in Invoice.objects.all():
+        services.invoice_void(invoice=invoice, actor=billing, reason="again")
+    InvoiceLine.objects.filter(invoice__state="void").delete()
+    Invoice.objects.filter(state="void").delete()
+
+    monkeypatch.setattr(services, "BATCH_CLIENTS", 1)
+    invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True)
+    assert (shape(), Invoice.objects.count(), LineTime.objects.count()) == batched
+    assert dict(TimeEntry.objects.values_list("pk", "invoice_line__description")) == claimed
+
+
+def test_preview_matches_the_committed_run(three_clients, billing):
+    previews = invoice_run_execute(cut_off=SUNDAY, actor=billing).previews
+    result = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True)
+    assert [(p.client.pk, p.subtotal, p.entries, p.seconds) for p in previews] == [
+        (p.client.pk, p.subtotal, p.entries, p.seconds) for p in result.previews
+    ]
+    assert [i.subtotal for i in result.invoices] == [p.subtotal for p in previews]
