@@ -84,7 +84,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "tallyhour.accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "tallyhour.accounts.backends.UserBackend",
 ]
 
 ROOT_URLCONF = "tallyhour.urls"

@@ -447,10 +447,10 @@ def _entries(agent, ticket, count):
     TimeEntry.objects.bulk_create(rows)
 
 
-# Session, user, header (notices and running timer), agent, calendar (organisation, workdays,
+# Session, user with agent, header (notices and running timer), calendar (organisation, workdays,
 # closures, leave), week entries, submission, timers, open tickets and charge types (read once
-# for both forms): 13, whatever the number of entries.
-WEEK_QUERY_BUDGET = 13
+# for both forms): 12, whatever the number of entries.
+WEEK_QUERY_BUDGET = 12
 
 
 @pytest.mark.parametrize("count", [5, 500])

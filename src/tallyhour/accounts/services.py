@@ -109,7 +109,11 @@ def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken |
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     now = now or dates.now()
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    token = (
+        ApiToken.objects.select_related("user__agent__default_charge_type")
+        .filter(digest=_digest(raw))
+        .first()
+    )
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None
     # Client contacts use the portal only: no token of theirs opens the staff APIs.

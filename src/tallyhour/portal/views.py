@@ -39,7 +39,7 @@ from tallyhour.crm.models import Contact
 from tallyhour.portal import selectors
 
 TICKETS_PER_PAGE = 25
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "tallyhour.accounts.backends.UserBackend"
 
 PortalView = Callable[..., HttpResponse]
 
