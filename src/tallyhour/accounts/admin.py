@@ -19,6 +19,7 @@ from tallyhour.accounts.models import (
     Workday,
 )
 from tallyhour.accounts.services import organisation_set_lock_date
+from tallyhour.core.admin import ReadOnlyAdminMixin
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -179,7 +180,7 @@ class WorkdayAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Tokens are listed for oversight; creating one shows its secret once, so that happens
     through `tallyhour createapitoken` or the API, and the stored digest is never edited."""
 
@@ -196,15 +197,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "prefix", "user__username")
     list_select_related = ("user",)
     exclude = ("digest",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Leave)

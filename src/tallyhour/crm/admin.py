@@ -1,8 +1,8 @@
 """Admin for clients: configuration, edited freely (invoices snapshot them at issue)."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from tallyhour.core.admin import ReadOnlyAdminMixin
 from tallyhour.crm.models import Client, Contact
 
 
@@ -37,7 +37,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """View only: invitations and portal access are changed from the client page, whose
     services send the mail, keep the sign-in in step and write the audit log."""
 
@@ -46,12 +46,3 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "client__name")
     list_select_related = ("client",)
     exclude = ("invitation_digest",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
