@@ -151,3 +151,37 @@ def test_empty_inputs(org, agent):
     assert available_seconds_by_agent([agent], MONDAY, MONDAY - dt.timedelta(1)) == {
         agent.user_id: 0
     }
+
+
+def test_available_seconds_equal_the_sum_of_the_calendar_days(org):
+    """The totals-only path reports use must agree with the days the week page shows."""
+    london, other, new_york = (
+        AgentFactory(),
+        AgentFactory(),
+        AgentFactory(timezone="America/New_York"),
+    )
+    first, last = dt.date(2026, 3, 25), dt.date(2026, 4, 14)
+    ClosureDay.objects.create(day=dt.date(2026, 4, 8), name="Office move")
+    # Leave over Easter (holidays), over the closure, across both period edges, and a partial
+    # day on top of a full one (the target never goes below zero).
+    Leave.objects.create(agent=london, first_day=dt.date(2026, 4, 1), last_day=dt.date(2026, 4, 9))
+    Leave.objects.create(agent=other, first_day=dt.date(2026, 3, 20), last_day=dt.date(2026, 3, 26))
+    Leave.objects.create(
+        agent=other, first_day=dt.date(2026, 4, 13), last_day=dt.date(2026, 4, 20), hours=2
+    )
+    Leave.objects.create(
+        agent=new_york, first_day=dt.date(2026, 3, 30), last_day=dt.date(2026, 3, 30), hours=3
+    )
+    Leave.objects.create(
+        agent=new_york, first_day=dt.date(2026, 3, 30), last_day=dt.date(2026, 3, 31)
+    )
+    agents = [london, other, new_york]
+
+    from_days = {
+        agent.user_id: sum(d.target_seconds for d in calendar_for(agent, first, last))
+        for agent in agents
+    }
+    assert available_seconds_by_agent(agents, first, last) == from_days
+    # 15 weekdays, less Good Friday and Easter Monday, the closure, two days of leave, and
+    # two hours on each of the last two days.
+    assert from_days[other.user_id] == (15 - 2 - 1 - 2) * EIGHT_HOURS - 2 * 2 * HOUR

@@ -173,6 +173,31 @@ def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[Calendar
     return own
 
 
+def _shapes_of(
+    agent_list: list[Agent], first: dt.date, last: dt.date
+) -> tuple[dict[int, _Signature], dict[_Signature, list[CalendarDay]]]:
+    """Each agent's calendar shape, and the shared days of every shape (three queries)."""
+    ids = [agent.user_id for agent in agent_list]
+    organisation = Organisation.current()
+    workdays: dict[int, dict[int, Workday]] = defaultdict(dict)
+    for workday in Workday.objects.filter(agent_id__in=ids).order_by():
+        workdays[workday.agent_id][workday.weekday] = workday
+    closures = dict(
+        ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
+    )
+    all_days = day_list(first, last)
+    signatures: dict[int, _Signature] = {}
+    shapes: dict[_Signature, list[CalendarDay]] = {}
+    for agent in agent_list:
+        hours = workdays[agent.user_id]
+        signature = signatures[agent.user_id] = _signature(agent, hours, organisation)
+        if signature not in shapes:
+            _, country, subdivision, tz_name = signature
+            holidays = public_holidays(country, subdivision, first, last)
+            shapes[signature] = _shared_days(hours, tz_name, holidays, closures, all_days)
+    return signatures, shapes
+
+
 def calendars_by_agent(
     agents: Iterable[Agent], first: dt.date, last: dt.date
 ) -> dict[int, list[CalendarDay]]:
@@ -183,30 +208,15 @@ def calendars_by_agent(
     agent_list = list(agents)
     if not agent_list or last < first:
         return {agent.user_id: [] for agent in agent_list}
-    ids = [agent.user_id for agent in agent_list]
-    organisation = Organisation.current()
-    workdays: dict[int, dict[int, Workday]] = defaultdict(dict)
-    for workday in Workday.objects.filter(agent_id__in=ids).order_by():
-        workdays[workday.agent_id][workday.weekday] = workday
-    closures = dict(
-        ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
-    )
+    signatures, shapes = _shapes_of(agent_list, first, last)
     leaves: dict[int, list[Leave]] = defaultdict(list)
+    ids = [agent.user_id for agent in agent_list]
     for leave in Leave.objects.filter(agent_id__in=ids, first_day__lte=last, last_day__gte=first):
         leaves[leave.agent_id].append(leave)
-
-    all_days = day_list(first, last)
-    shapes: dict[_Signature, list[CalendarDay]] = {}
-    result: dict[int, list[CalendarDay]] = {}
-    for agent in agent_list:
-        hours = workdays[agent.user_id]
-        signature = _signature(agent, hours, organisation)
-        if signature not in shapes:
-            _, country, subdivision, tz_name = signature
-            holidays = public_holidays(country, subdivision, first, last)
-            shapes[signature] = _shared_days(hours, tz_name, holidays, closures, all_days)
-        result[agent.user_id] = _with_leave(shapes[signature], leaves[agent.user_id])
-    return result
+    return {
+        agent.user_id: _with_leave(shapes[signatures[agent.user_id]], leaves[agent.user_id])
+        for agent in agent_list
+    }
 
 
 def calendar_for(agent: Agent, first: dt.date, last: dt.date) -> list[CalendarDay]:
@@ -222,8 +232,37 @@ def target_seconds_by_day(agent: Agent, first: dt.date, last: dt.date) -> dict[d
 def available_seconds_by_agent(
     agents: Iterable[Agent], first: dt.date, last: dt.date
 ) -> dict[int, int]:
-    """Available working seconds over first..last per agent, keyed by user id."""
-    return {
-        user_id: sum(day.target_seconds for day in calendar)
-        for user_id, calendar in calendars_by_agent(agents, first, last).items()
+    """Available working seconds over first..last per agent, keyed by user id: the same sums
+    as `calendars_by_agent`, without building anyone's days (reports over many agents and a
+    year need only the totals). Each shape is summed once; an agent's leave then takes off
+    what it removes from the days it touches."""
+    agent_list = list(agents)
+    if not agent_list or last < first:
+        return {agent.user_id: 0 for agent in agent_list}
+    signatures, shapes = _shapes_of(agent_list, first, last)
+    shape_totals = {
+        shape: sum(day.target_seconds for day in days) for shape, days in shapes.items()
     }
+    leave_rows: dict[int, list[tuple[dt.date, dt.date, Decimal | None]]] = defaultdict(list)
+    ids = [agent.user_id for agent in agent_list]
+    for agent_id, first_day, last_day, hours in Leave.objects.filter(
+        agent_id__in=ids, first_day__lte=last, last_day__gte=first
+    ).values_list("agent_id", "first_day", "last_day", "hours"):
+        leave_rows[agent_id].append((first_day, last_day, hours))
+    available = {}
+    for agent in agent_list:
+        shape = signatures[agent.user_id]
+        days = shapes[shape]
+        leave_on: dict[int, int] = defaultdict(int)
+        for first_day, last_day, hours in leave_rows[agent.user_id]:
+            for index in range(
+                (max(first_day, first) - first).days, (min(last_day, last) - first).days + 1
+            ):
+                leave_on[index] += _leave_seconds(hours, days[index].workday_seconds)
+        total = shape_totals[shape]
+        for index, seconds in leave_on.items():
+            day = days[index]
+            if not (day.holiday or day.closure):
+                total -= day.target_seconds - max(0, day.workday_seconds - seconds)
+        available[agent.user_id] = total
+    return available

@@ -33,7 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from tallyhour.accounts.calendars import calendars_by_agent
+from tallyhour.accounts.calendars import available_seconds_by_agent, calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, Role, User
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
@@ -454,10 +454,7 @@ def utilisation_for(
     check_period(start, end)
     now = now or dates.now()
     agents = _agents(actor, agent_ids, team_id)
-    available = {
-        user_id: sum(day.target_seconds for day in days)
-        for user_id, days in calendars_by_agent(agents, start, end).items()
-    }
+    available = available_seconds_by_agent(agents, start, end)
     totals = _utilisation_totals(agents, start, end)
     running = _running_timers(agents)
     show_money = actor.is_billing_role
