@@ -12,12 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import holidays as holidays_lib
 
 from tallyhour.accounts.models import Agent, ClosureDay, Leave, Organisation, Workday
 from tallyhour.core.dates import days as day_list
 from tallyhour.core.dates import zone
+
+
+class WorkHours(NamedTuple):
+    """One weekday's working hours, as a calendar needs them."""
+
+    start: dt.time
+    end: dt.time
+    break_minutes: int
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def holiday_region(agent: Agent, organisation: Organisation) -> tuple[str, str]:
     return organisation.holiday_country, organisation.holiday_subdivision
 
 
-def _workday_seconds(workday: Workday, day: dt.date, tz_name: str) -> int:
+def _workday_seconds(workday: WorkHours, day: dt.date, tz_name: str) -> int:
     tz = zone(tz_name)
     start = dt.datetime.combine(day, workday.start, tzinfo=tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day, workday.end, tzinfo=tz).astimezone(dt.UTC)
@@ -105,14 +114,14 @@ def _leave_seconds(hours: Decimal | None, workday_seconds: int) -> int:
 _Signature = tuple[tuple[tuple[int, dt.time, dt.time, int], ...], str, str, str]
 
 
-def _signature(agent: Agent, hours: dict[int, Workday], organisation: Organisation) -> _Signature:
+def _signature(agent: Agent, hours: dict[int, WorkHours], organisation: Organisation) -> _Signature:
     country, subdivision = holiday_region(agent, organisation)
     week = tuple((weekday, w.start, w.end, w.break_minutes) for weekday, w in sorted(hours.items()))
     return week, country, subdivision, agent.timezone
 
 
 def _shared_days(
-    hours: dict[int, Workday],
+    hours: dict[int, WorkHours],
     tz_name: str,
     holidays: dict[dt.date, str],
     closures: dict[dt.date, str],
@@ -179,9 +188,14 @@ def _shapes_of(
     """Each agent's calendar shape, and the shared days of every shape (three queries)."""
     ids = [agent.user_id for agent in agent_list]
     organisation = Organisation.current()
-    workdays: dict[int, dict[int, Workday]] = defaultdict(dict)
-    for workday in Workday.objects.filter(agent_id__in=ids).order_by():
-        workdays[workday.agent_id][workday.weekday] = workday
+    # Plain rows: building hundreds of Workday objects cost more than the calendars they feed.
+    workdays: dict[int, dict[int, WorkHours]] = defaultdict(dict)
+    for agent_id, weekday, start, end, break_minutes in (
+        Workday.objects.filter(agent_id__in=ids)
+        .order_by()
+        .values_list("agent_id", "weekday", "start", "end", "break_minutes")
+    ):
+        workdays[agent_id][weekday] = WorkHours(start, end, break_minutes)
     closures = dict(
         ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
     )

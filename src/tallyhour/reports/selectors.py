@@ -202,16 +202,27 @@ def check_finance(actor: User) -> None:
 
 def _agents(actor: User, agent_ids: list[int] | None, team_id: int | None) -> list[Agent]:
     agents = (
-        agents_visible_to(actor)
-        .select_related("default_charge_type")
-        .prefetch_related("teams")
-        .order_by("user__username")
+        agents_visible_to(actor).select_related("default_charge_type").order_by("user__username")
     )
     if agent_ids:
         agents = agents.filter(user_id__in=agent_ids)
     if team_id:
         agents = agents.filter(teams=team_id)
     return list(agents)
+
+
+def _teams_of(agents: list[Agent]) -> dict[int, tuple[tuple[int, str], ...]]:
+    """(team id, name) pairs per agent in one query: prefetching Team objects for hundreds
+    of agents cost more than the rest of the agents' loading."""
+    pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    memberships = (
+        Agent.teams.through.objects.filter(agent_id__in=[agent.user_id for agent in agents])
+        .order_by("team__name")
+        .values_list("agent_id", "team_id", "team__name")
+    )
+    for agent_id, team_id, name in memberships:
+        pairs[agent_id].append((team_id, name))
+    return {agent_id: tuple(teams) for agent_id, teams in pairs.items()}
 
 
 def _bucketed(agents: list[Agent], buckets: list[Bucket], prefix: str = "") -> tuple[Q, Case]:
@@ -457,6 +468,7 @@ def utilisation_for(
     available = available_seconds_by_agent(agents, start, end)
     totals = _utilisation_totals(agents, start, end)
     running = _running_timers(agents)
+    teams = _teams_of(agents)
     show_money = actor.is_billing_role
     rows = []
     for agent in agents:
@@ -477,7 +489,7 @@ def utilisation_for(
                 target_utilisation=agent.target_utilisation,
                 billed_seconds=agg.billed.seconds,
                 revenue=_rounded(agg.billed.revenue) if show_money else {},
-                teams=tuple((t.pk, t.name) for t in agent.teams.all()),
+                teams=teams.get(agent.user_id, ()),
             )
         )
     return rows
