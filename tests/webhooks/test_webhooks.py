@@ -6,11 +6,13 @@ import json
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from tallyhour.core.errors import Forbidden, InvalidInput
 from tallyhour.webhooks.models import Delivery, DeliveryState, Event
 from tallyhour.webhooks.services import (
+    SUBSCRIPTIONS_CACHE_KEY,
     backoff,
     deliveries_due,
     delivery_replay,
@@ -165,3 +167,35 @@ def test_domain_changes_emit_their_events(
         "invoice.issued",
         "invoice.credited",
     } <= set(events)
+
+
+@pytest.fixture
+def no_cached_subscriptions():
+    cache.delete(SUBSCRIPTIONS_CACHE_KEY)
+    yield
+    cache.delete(SUBSCRIPTIONS_CACHE_KEY)
+
+
+def test_no_subscriber_answer_is_cached_until_someone_subscribes(
+    admin, no_cached_subscriptions, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    event = Event.TIME_ENTRY_CREATED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_emit(event, {"id": 1}, now=NOW) == 0
+    # The answer is kept: a write without subscribers asks the database nothing.
+    with django_assert_num_queries(0):
+        assert webhook_emit(event, {"id": 2}, now=NOW) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subscription_create(url="http://127.0.0.1:9/hook", events=[event], actor=admin)
+    assert webhook_emit(event, {"id": 3}, now=NOW) == 1
+
+
+def test_what_a_rolled_back_transaction_saw_is_not_cached(
+    no_cached_subscriptions, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        webhook_emit(Event.TIME_ENTRY_CREATED, {"id": 1}, now=NOW)
+        transaction.set_rollback(True)
+    assert callbacks == []
+    assert cache.get(SUBSCRIPTIONS_CACHE_KEY) is None

@@ -504,7 +504,7 @@ def _changed_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
     return timer
 
 
-def _tagged(response: HttpResponse, request: AuthedRequest, timer_id: int) -> Timer:
+def _tagged(request: AuthedRequest, response: HttpResponse, timer_id: int) -> Timer:
     # Tag what is stored, not the object in memory, so the next read matches.
     timer = timer_get(actor=request.auth, timer_id=timer_id)
     set_entity_tag(response, timer)
@@ -520,7 +520,7 @@ def _tagged(response: HttpResponse, request: AuthedRequest, timer_id: int) -> Ti
 def pause_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
     """Bank the running time; pausing a paused timer changes nothing. Checks `If-Match`."""
     timer_pause(timer=_changed_timer(request, timer_id), actor=request.auth)
-    return _tagged(response, request, timer_id)
+    return _tagged(request, response, timer_id)
 
 
 @router.post(
@@ -532,7 +532,7 @@ def pause_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpRespon
 def resume_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
     """Run a paused timer again; whichever timer was running is paused. Checks `If-Match`."""
     timer_resume(timer=_changed_timer(request, timer_id), actor=request.auth)
-    return _tagged(response, request, timer_id)
+    return _tagged(request, response, timer_id)
 
 
 @router.post(
