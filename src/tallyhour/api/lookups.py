@@ -25,10 +25,14 @@ def _one(queryset: QuerySet[M], pk: int | None, field: str, label: str) -> M | N
 
 
 def ticket_from(pk: int | None, field: str = "ticket_id") -> Ticket | None:
+    if pk is None:  # most writes name none: skip building the query
+        return None
     return _one(Ticket.objects.select_related("charge_type"), pk, field, "ticket")
 
 
 def charge_type_from(pk: int | None, field: str = "charge_type_id") -> ChargeType | None:
+    if pk is None:
+        return None
     return _one(active_charge_types(), pk, field, "active charge type")
 
 

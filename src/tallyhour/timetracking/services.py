@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from tallyhour.accounts.models import Agent, Organisation, User
 from tallyhour.core import dates
@@ -20,6 +21,7 @@ from tallyhour.core.errors import (
     full_clean_or_invalid,
 )
 from tallyhour.core.notices import notice_send
+from tallyhour.core.prepared import Prepared
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -112,13 +114,30 @@ def _check_lock_date(actor: User, agent: User, started_at: dt.datetime, reason: 
         )
 
 
+def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
+    from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
+
+    # Two columns, not a model: this runs on every entry written.
+    return (
+        Submission.objects.filter(
+            agent_id=agent_id,
+            kind=SubmissionKind.WEEK,
+            week_start=monday,
+            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
+        )
+        .values_list("week_start", "state")
+        .order_by("pk")[:1]
+    )
+
+
+_closed_week = Prepared(_closed_week_query, int, dt.date)
+
+
 def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | None = None) -> None:
     """New or moved time may not land in a week that is already submitted or approved.
 
     An entry the approver returned (rejected) may still be corrected within its own week.
     """
-    from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
-
     tz = dates.zone(agent_profile(agent).timezone)
     monday = dates.week_start(dates.local_date(started_at, tz))
     if (
@@ -127,19 +146,7 @@ def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | N
         and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
     ):
         return
-    # Two columns, not a model: this runs on every entry written.
-    live = (
-        Submission.objects.filter(
-            agent=agent,
-            kind=SubmissionKind.WEEK,
-            week_start=monday,
-            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
-        )
-        .values_list("week_start", "state")
-        .first()
-    )
-    if live is not None:
-        week_start, state = live
+    for week_start, state in _closed_week(agent.pk, monday):
         raise Conflict(
             f"The week of {week_start:%Y-%m-%d} is {state}; recall or reopen it first.",
             fields={"started_at": f"week {state}"},
@@ -154,8 +161,37 @@ def lock_agent(agent: User) -> None:
     could both pass them. Always take it before locking entries or timers, so the lock order
     is the same everywhere and PostgreSQL never sees a deadlock.
     """
-    # Only the lock is wanted: one column, no ordering, no model to build.
-    list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
+    _agent_lock(agent.pk)
+
+
+# Only the lock is wanted: one column, no ordering, no model to build.
+_agent_lock = Prepared(
+    lambda pk: User.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True), int
+)
+
+
+def _overlaps(agent_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    return (
+        TimeEntry.objects.filter(agent_id=agent_id, started_at__lt=end, ended_at__gt=start)
+        .values_list("pk", "started_at", "ended_at")
+        .order_by("pk")
+    )
+
+
+# The first entry of the agent's that a new (or moved) span would overlap.
+_first_overlap = Prepared(
+    lambda agent_id, start, end: _overlaps(agent_id, start, end)[:1],
+    int,
+    dt.datetime,
+    dt.datetime,
+)
+_first_overlap_but = Prepared(
+    lambda agent_id, start, end, pk: _overlaps(agent_id, start, end).exclude(pk=pk)[:1],
+    int,
+    dt.datetime,
+    dt.datetime,
+    int,
+)
 
 
 def _check_overlap(
@@ -163,14 +199,11 @@ def _check_overlap(
 ) -> None:
     if agent_profile(agent).allow_overlaps:
         return
-    clash = (
-        TimeEntry.objects.filter(agent=agent, started_at__lt=ended_at, ended_at__gt=started_at)
-        .exclude(pk__in=[exclude_id] if exclude_id is not None else [])
-        .values_list("pk", "started_at", "ended_at")
-        .first()
-    )
-    if clash is not None:
-        pk, clash_start, clash_end = clash
+    if exclude_id is None:
+        clashes = _first_overlap(agent.pk, started_at, ended_at)
+    else:
+        clashes = _first_overlap_but(agent.pk, started_at, ended_at, exclude_id)
+    for pk, clash_start, clash_end in clashes:
         raise Conflict(
             f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
             fields={"started_at": f"overlaps entry {pk}"},
@@ -392,8 +425,16 @@ def time_entry_delete(*, entry: TimeEntry, actor: User, reason: str = "") -> Non
 TIMER_FIELDS = ["agent", "ticket", "charge_type", "state", "accumulated_seconds", "running_since"]
 
 
+_running_timers = Prepared(
+    lambda agent_id: Timer.objects.select_for_update().filter(
+        agent_id=agent_id, state=TimerState.RUNNING
+    ),
+    int,
+)
+
+
 def _pause_running(agent: User, now: dt.datetime) -> None:
-    for timer in Timer.objects.select_for_update().filter(agent=agent, state=TimerState.RUNNING):
+    for timer in _running_timers(agent.pk):
         timer.accumulated_seconds = timer.elapsed_seconds(now)
         timer.state, timer.running_since = TimerState.PAUSED, None
         timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
@@ -453,8 +494,13 @@ def timer_start(
     return timer
 
 
+_timer_for_update = Prepared(
+    lambda pk: Timer.objects.select_for_update().filter(pk=pk).order_by()[:1], int
+)
+
+
 def _lock_timer(timer: Timer) -> Timer:
-    locked = unique_row(Timer.objects.select_for_update().filter(pk=timer.pk))
+    locked = next(iter(_timer_for_update(timer.pk)), None)
     if locked is None:
         raise Conflict("This timer has already been stopped.", code="timer_gone")
     if locked.agent_id == timer.agent_id:

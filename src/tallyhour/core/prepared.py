@@ -1,0 +1,134 @@
+"""Querysets compiled once per process, for the hottest API paths.
+
+Turning a queryset into SQL (joins, column lists, quoting) costs more CPU than running it:
+for the bearer-token look-up with its user, agent and charge type it was ~0.6 ms of a ~4 ms
+API write. A `Prepared` query is compiled on first use, per database, with placeholder values;
+each call swaps the real values into that SQL and builds the rows exactly as the queryset
+would (model instances with their `select_related` relations, or `values_list` tuples, with
+the same converters). Parameters are integers, strings, dates and datetimes (adapted for the
+database as the ORM would), and the query's shape must not depend on their values.
+"""
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from itertools import count
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+
+_sentinels = count(1)
+
+
+def _placeholder(kind: type) -> Any:
+    n = next(_sentinels)
+    if kind is int:
+        return -(10**15) - n  # never an id
+    if kind is str:
+        return f"\x00prepared-{n}\x00"
+    if kind is dt.datetime:
+        return dt.datetime(1001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=n)
+    if kind is dt.date:
+        return dt.date(1001, 1, 1) + dt.timedelta(days=n)
+    raise TypeError(f"A prepared query cannot take {kind.__name__} parameters.")
+
+
+def _adapt(kind: type, value: Any, connection: Any) -> Any:
+    """The value as the ORM passes it to the driver (SQLite keeps dates as text)."""
+    if kind is dt.datetime:
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind is dt.date:
+        return connection.ops.adapt_datefield_value(value)
+    return kind(value)
+
+
+class _Compiled:
+    def __init__(self, queryset: QuerySet, kinds: tuple[type, ...], placeholders: tuple[Any, ...]):
+        self.compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = self.compiler.as_sql()
+        self.sql = sql
+        self.params = list(params)
+        self.slots = []
+        connection = connections[queryset.db]
+        for kind, value in zip(kinds, placeholders, strict=True):
+            adapted = _adapt(kind, value, connection)
+            found = [i for i, param in enumerate(self.params) if param == adapted]
+            if len(found) != 1:
+                raise ValueError("Each parameter must appear in the SQL exactly once, unchanged.")
+            self.slots.append(found[0])
+        self.shape = queryset._iterable_class
+        if self.shape not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
+            raise TypeError("A prepared query yields models or values_list rows.")
+        if self.shape is ModelIterable and self.compiler.annotation_col_map:
+            raise TypeError("A prepared query cannot carry annotations.")
+        self.for_update = queryset.query.select_for_update
+        self.db = queryset.db
+
+
+class Prepared(Generic[M]):
+    """`build(*params)` returns the queryset; calling the Prepared runs it with new values.
+
+    first_running = Prepared(lambda agent_id: Timer.objects.filter(agent_id=agent_id), int)
+    timers = first_running(agent.pk)   # a list, like list(queryset)
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]], *kinds: type):
+        self._build = build
+        self._kinds = kinds
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str) -> _Compiled:
+        with self._lock:
+            if alias not in self._compiled:
+                placeholders = tuple(_placeholder(kind) for kind in self._kinds)
+                self._compiled[alias] = _Compiled(
+                    self._build(*placeholders), self._kinds, placeholders
+                )
+            return self._compiled[alias]
+
+    def __call__(self, *values: Any, using: str = "default") -> list[Any]:
+        compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[compiled.db]
+        if compiled.for_update and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = list(compiled.params)
+        for slot, kind, value in zip(compiled.slots, self._kinds, values, strict=True):
+            params[slot] = _adapt(kind, value, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = list(compiled.compiler.results_iter(results=[cursor.fetchall()]))
+        if compiled.shape is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        if compiled.shape is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        return _models(compiled, rows)
+
+
+def _models(compiled: _Compiled, rows: list[Any]) -> list[Any]:
+    """What ModelIterable builds from these rows (no annotations or known related objects)."""
+    compiler = compiled.compiler
+    select, klass_info = compiler.select, compiler.klass_info
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, compiled.db)
+    objects = []
+    for row in rows:
+        obj = model_cls.from_db(compiled.db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        objects.append(obj)
+    return objects
