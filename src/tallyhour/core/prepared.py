@@ -13,10 +13,10 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from itertools import count
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -25,9 +25,8 @@ from django.db.models.query import (
 )
 from django.db.transaction import TransactionManagementError
 
-M = TypeVar("M", bound=Model)
-
 _sentinels = count(1)
+_KINDS = (int, str, dt.date, dt.datetime)
 
 
 def _placeholder(kind: type) -> Any:
@@ -38,9 +37,7 @@ def _placeholder(kind: type) -> Any:
         return f"\x00prepared-{n}\x00"
     if kind is dt.datetime:
         return dt.datetime(1001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=n)
-    if kind is dt.date:
-        return dt.date(1001, 1, 1) + dt.timedelta(days=n)
-    raise TypeError(f"A prepared query cannot take {kind.__name__} parameters.")
+    return dt.date(1001, 1, 1) + dt.timedelta(days=n)
 
 
 def _adapt(kind: type, value: Any, connection: Any) -> Any:
@@ -75,30 +72,33 @@ class _Compiled:
         self.db = queryset.db
 
 
-class Prepared(Generic[M]):
+class Prepared:
     """`build(*params)` returns the queryset; calling the Prepared runs it with new values.
 
     first_running = Prepared(lambda agent_id: Timer.objects.filter(agent_id=agent_id), int)
     timers = first_running(agent.pk)   # a list, like list(queryset)
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *kinds: type):
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *kinds: type):
+        unknown = [kind.__name__ for kind in kinds if kind not in _KINDS]
+        if unknown:
+            raise TypeError(f"A prepared query cannot take {', '.join(unknown)} parameters.")
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str) -> _Compiled:
+    def _compile(self) -> _Compiled:
         with self._lock:
-            if alias not in self._compiled:
+            if self._compiled is None:
                 placeholders = tuple(_placeholder(kind) for kind in self._kinds)
-                self._compiled[alias] = _Compiled(
-                    self._build(*placeholders), self._kinds, placeholders
-                )
-            return self._compiled[alias]
+                self._compiled = _Compiled(self._build(*placeholders), self._kinds, placeholders)
+            return self._compiled
 
-    def __call__(self, *values: Any, using: str = "default") -> list[Any]:
-        compiled = self._compiled.get(using) or self._compile(using)
+    def __call__(self, *values: Any) -> list[Any]:
+        compiled = self._compiled or self._compile()
+        # This thread's connection runs it; the compiler (bound to the connection it was
+        # compiled on) only lends its column converters, which read settings, not the socket.
         connection = connections[compiled.db]
         if compiled.for_update and connection.get_autocommit():
             raise TransactionManagementError(
@@ -124,7 +124,8 @@ def _models(compiled: _Compiled, rows: list[Any]) -> list[Any]:
     model_cls = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, compiled.db)
+    # Django 5.2's signature (the type stubs follow a newer release).
+    populators = get_related_populators(klass_info, select, compiled.db)  # type: ignore[call-arg]
     objects = []
     for row in rows:
         obj = model_cls.from_db(compiled.db, init_list, row[start:end])

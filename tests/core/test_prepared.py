@@ -1,0 +1,119 @@
+"""Prepared querysets answer exactly what the queryset would, compiled once."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from tallyhour.accounts.models import ApiToken, User
+from tallyhour.accounts.services import api_token_create
+from tallyhour.core.prepared import Prepared
+from tallyhour.timetracking.models import TimeEntry
+from tests.factories import AgentFactory, ChargeTypeFactory, TimeEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+
+
+def _fields(obj: object) -> dict:
+    return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+
+def test_models_with_select_related_match_the_queryset() -> None:
+    agent = AgentFactory(default_charge_type=ChargeTypeFactory(name="Remote"))
+    token, _ = api_token_create(user=agent.user, name="t")
+
+    def build(digest: str):  # noqa: ANN202
+        return ApiToken.objects.select_related("user__agent__default_charge_type").filter(
+            digest=digest
+        )
+
+    (got,) = Prepared(build, str)(token.digest)
+    (want,) = build(token.digest)
+    assert _fields(got) == _fields(want)
+    assert _fields(got.user) == _fields(want.user)
+    assert _fields(got.user.agent) == _fields(want.user.agent)
+    assert got.user.agent.default_charge_type.name == "Remote"
+    with CaptureQueriesContext(connection) as queries:
+        got.user.agent.default_charge_type  # noqa: B018 — loaded with the row
+    assert len(queries) == 0
+    assert Prepared(build, str)("no such digest") == []
+
+
+def test_values_lists_and_datetime_and_date_parameters() -> None:
+    agent = AgentFactory()
+    first = TimeEntryFactory(agent=agent.user, started_at=T0, ended_at=T0 + dt.timedelta(hours=1))
+    second = TimeEntryFactory(
+        agent=agent.user,
+        started_at=T0 + dt.timedelta(hours=2),
+        ended_at=T0 + dt.timedelta(hours=3),
+    )
+    overlapping = Prepared(
+        lambda agent_id, start, end: (
+            TimeEntry.objects.filter(agent_id=agent_id, started_at__lt=end, ended_at__gt=start)
+            .values_list("pk", "started_at")
+            .order_by("pk")
+        ),
+        int,
+        dt.datetime,
+        dt.datetime,
+    )
+    # Aware datetimes come back aware and equal, on SQLite (text) as on PostgreSQL.
+    assert overlapping(
+        agent.user.pk, T0 + dt.timedelta(minutes=30), T0 + dt.timedelta(hours=4)
+    ) == [
+        (first.pk, T0),
+        (second.pk, T0 + dt.timedelta(hours=2)),
+    ]
+    assert overlapping(agent.user.pk, T0 - dt.timedelta(hours=2), T0) == []
+    on_day = Prepared(
+        lambda agent_id, day: TimeEntry.objects.filter(
+            agent_id=agent_id, started_at__date=day
+        ).values_list("pk", flat=True),
+        int,
+        dt.date,
+    )
+    assert sorted(on_day(agent.user.pk, T0.date())) == [first.pk, second.pk]
+    assert on_day(agent.user.pk, T0.date() + dt.timedelta(days=1)) == []
+
+
+def test_compiled_once_then_one_query_per_call() -> None:
+    users = [AgentFactory().user for _ in range(3)]
+    by_pk = Prepared(lambda pk: User.objects.filter(pk=pk), int)
+    with (
+        mock.patch.object(
+            SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+        ) as spy,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        found = [by_pk(user.pk)[0].username for user in users]
+    assert found == [user.username for user in users]
+    assert spy.call_count == 1
+    assert len(queries) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_row_locks_need_a_transaction() -> None:
+    user = AgentFactory().user
+    locked = Prepared(
+        lambda pk: User.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True),
+        int,
+    )
+    with transaction.atomic():
+        assert locked(user.pk) == [user.pk]
+    with pytest.raises(TransactionManagementError):
+        locked(user.pk)
+
+
+def test_refuses_what_it_cannot_prepare() -> None:
+    with pytest.raises(TypeError):
+        Prepared(lambda amount: User.objects.filter(pk=amount), float)
+    # A value that never reaches the SQL unchanged cannot be swapped in.
+    ignored = Prepared(lambda name: User.objects.filter(pk=1), str)
+    with pytest.raises(ValueError, match="exactly once"):
+        ignored("x")
