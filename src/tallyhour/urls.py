@@ -7,6 +7,8 @@ from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views import week_page
 
 urlpatterns = [
+    # First: every API call walks the patterns above its own, and the pages' list is long.
+    path("api/v1/", api.urls),
     path("", week_page, name="home"),
     path("", include("tallyhour.timesheets.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
@@ -19,7 +21,6 @@ urlpatterns = [
     path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
     path("portal/", include("tallyhour.portal.urls")),
-    path("api/v1/", api.urls),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),
     path("settings/api-applications/", halo_pages.applications_page, name="halo-applications"),

@@ -4,15 +4,18 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value, signals
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from tallyhour.accounts.models import ApiToken, User
 from tallyhour.accounts.services import api_token_create
-from tallyhour.core.prepared import Prepared
-from tallyhour.timetracking.models import TimeEntry
+from tallyhour.core.errors import Conflict
+from tallyhour.core.models import AuditEntry
+from tallyhour.core.prepared import Prepared, insert
+from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
 from tests.factories import AgentFactory, ChargeTypeFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +120,68 @@ def test_refuses_what_it_cannot_prepare() -> None:
     ignored = Prepared(lambda name: User.objects.filter(pk=1), str)
     with pytest.raises(ValueError, match="exactly once"):
         ignored("x")
+
+
+def test_insert_writes_what_save_writes() -> None:
+    agent = AgentFactory()
+    charge = ChargeTypeFactory()
+    fields = {
+        "agent": agent.user,
+        "charge_type": charge,
+        "started_at": T0,
+        "ended_at": T0 + dt.timedelta(minutes=30),
+        "worked_seconds": 1800,
+        "is_billable": True,
+        "billable_seconds": 1800,
+        "note": "Printer, café",
+    }
+    saved = TimeEntry(**fields)
+    saved.save()
+    inserted = TimeEntry(**{**fields, "started_at": T0 + dt.timedelta(hours=1)})
+    inserted.ended_at = inserted.started_at + dt.timedelta(minutes=30)
+    with CaptureQueriesContext(connection) as queries:
+        insert(inserted)
+    assert len(queries) == 1
+    assert inserted.pk and not inserted._state.adding
+    assert inserted.created_at is not None  # auto_now_add ran
+    differs = {"id", "started_at", "ended_at", "created_at", "updated_at"}
+    stored = _fields(TimeEntry.objects.get(pk=inserted.pk))
+    same = _fields(TimeEntry.objects.get(pk=saved.pk))
+    assert {k: v for k, v in stored.items() if k not in differs} == {
+        k: v for k, v in same.items() if k not in differs
+    }
+
+
+def test_insert_keeps_json_and_the_audit_log_append_only() -> None:
+    user = AgentFactory().user
+    entry = AuditEntry(actor=user, action="x", object_type="t", object_id="1", after={"a": [1]})
+    insert(entry)
+    assert AuditEntry.objects.get(pk=entry.pk).after == {"a": [1]}
+    with pytest.raises(Conflict):
+        entry.save()
+
+
+def test_insert_falls_back_to_save_when_it_could_differ() -> None:
+    user = AgentFactory().user
+    seen = []
+
+    def receiver(sender, instance, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        seen.append(instance.action)
+
+    signals.post_save.connect(receiver, sender=AuditEntry)
+    try:
+        insert(AuditEntry(actor=user, action="heard", object_type="t", object_id="1"))
+    finally:
+        signals.post_save.disconnect(receiver, sender=AuditEntry)
+    assert seen == ["heard"]
+    notice = AuditEntry(actor=user, action=Value("computed"), object_type="t", object_id="2")
+    insert(notice)
+    assert AuditEntry.objects.get(pk=notice.pk).action == "computed"
+
+
+def test_insert_surfaces_integrity_errors() -> None:
+    user = AgentFactory().user
+    first = Timer(agent=user, state=TimerState.RUNNING, running_since=T0, first_started_at=T0)
+    insert(first)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Timer(agent=user, state=TimerState.RUNNING, running_since=T0, first_started_at=T0))

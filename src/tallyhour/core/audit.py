@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from tallyhour.core.models import AuditEntry
+from tallyhour.core.prepared import insert
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def audit_record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -41,6 +42,8 @@ def audit_record(
         after=after,
         reason=reason,
     )
+    insert(entry)  # every audited write adds one row: its INSERT is compiled once
+    return entry
 
 
 def history_for(obj: models.Model) -> models.QuerySet[AuditEntry]:

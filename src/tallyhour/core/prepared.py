@@ -15,8 +15,8 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet, signals, sql
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -70,6 +70,8 @@ class _Compiled:
             raise TypeError("A prepared query cannot carry annotations.")
         self.for_update = queryset.query.select_for_update
         self.db = queryset.db
+        columns = [column[0] for column in self.compiler.select[0 : self.compiler.col_count]]
+        self.converters = self.compiler.get_converters(columns)
 
 
 class Prepared:
@@ -109,7 +111,9 @@ class Prepared:
             params[slot] = _adapt(kind, value, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = list(compiled.compiler.results_iter(results=[cursor.fetchall()]))
+            rows: list[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         if compiled.shape is FlatValuesListIterable:
             return [row[0] for row in rows]
         if compiled.shape is ValuesListIterable:
@@ -133,3 +137,54 @@ def _models(compiled: _Compiled, rows: list[Any]) -> list[Any]:
             populator.populate(row, obj)
         objects.append(obj)
     return objects
+
+
+class _CompiledInsert:
+    def __init__(self, model: type[Model], using: str):
+        meta = model._meta
+        self.fields = [
+            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
+        ]
+        self.returning = list(meta.db_returning_fields)
+        query = sql.InsertQuery(model)
+        query.insert_values(self.fields, [model()])
+        self.compiler = query.get_compiler(using=using)
+        self.compiler.returning_fields = self.returning
+        ((self.sql, _),) = self.compiler.as_sql()
+
+
+_inserts: dict[tuple[type[Model], str], _CompiledInsert] = {}
+
+
+def insert(obj: Model, using: str = "default") -> None:
+    """`obj.save()` for a new row, its INSERT compiled once per process and model.
+
+    Falls back to `save()` whenever the shortcut could differ: save signals listened to, a
+    primary key already set, a value that is an expression, or a database that cannot
+    return the new id from the INSERT."""
+    model = type(obj)
+    connection = connections[using]
+    if (
+        obj.pk is not None
+        or not connection.features.can_return_columns_from_insert
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        obj.save(using=using)
+        return
+    compiled = _inserts.get((model, using))
+    if compiled is None:
+        compiled = _inserts[(model, using)] = _CompiledInsert(model, using)
+    compiler = compiled.compiler
+    values = [compiler.pre_save_val(field, obj) for field in compiled.fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save(using=using)
+        return
+    params = [compiler.prepare_value(f, v) for f, v in zip(compiled.fields, values, strict=True)]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        returned = cursor.fetchone()
+    for field, value in zip(compiled.returning, returned, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using

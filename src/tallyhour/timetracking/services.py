@@ -21,7 +21,7 @@ from tallyhour.core.errors import (
     full_clean_or_invalid,
 )
 from tallyhour.core.notices import notice_send
-from tallyhour.core.prepared import Prepared
+from tallyhour.core.prepared import Prepared, insert
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -310,7 +310,7 @@ def time_entry_create(
         needs_review=needs_review,
     )
     _validate_new_entry(entry)
-    entry.save()
+    insert(entry)
     audit_record(
         actor=actor,
         action="time_entry.create",
@@ -485,7 +485,7 @@ def timer_start(
     # No savepoint around the insert: on a unique violation the whole service rolls back
     # with the Conflict, so nothing runs in the failed transaction (two round trips saved).
     try:
-        timer.save()
+        insert(timer)
     except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
         raise Conflict(
             "Another timer is already running; try again.", code="timer_running"
