@@ -14,7 +14,7 @@ from tallyhour.accounts.models import ApiToken, User
 from tallyhour.accounts.services import api_token_create
 from tallyhour.core.errors import Conflict
 from tallyhour.core.models import AuditEntry
-from tallyhour.core.prepared import Prepared, insert
+from tallyhour.core.prepared import Prepared, delete, insert
 from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
 from tests.factories import AgentFactory, ChargeTypeFactory, TimeEntryFactory
 
@@ -185,3 +185,23 @@ def test_insert_surfaces_integrity_errors() -> None:
     insert(first)
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Timer(agent=user, state=TimerState.RUNNING, running_since=T0, first_started_at=T0))
+
+
+def test_delete_removes_one_row_and_falls_back_when_others_depend_on_it() -> None:
+    user = AgentFactory().user
+    timers = [
+        Timer(agent=user, state=TimerState.PAUSED, first_started_at=T0 + dt.timedelta(hours=n))
+        for n in range(2)
+    ]
+    for timer in timers:
+        insert(timer)
+    gone = timers[0].pk
+    with CaptureQueriesContext(connection) as queries:
+        delete(timers[0])
+    assert len(queries) == 1 and timers[0].pk is None
+    assert list(Timer.objects.values_list("pk", flat=True)) == [timers[1].pk]
+    assert not Timer.objects.filter(pk=gone).exists()
+    # An entry has dependants (actions, line times): the collector runs as delete() would.
+    entry = TimeEntryFactory(agent=user)
+    delete(entry)
+    assert not TimeEntry.objects.filter(agent=user).exists()

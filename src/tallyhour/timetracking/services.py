@@ -21,7 +21,7 @@ from tallyhour.core.errors import (
     full_clean_or_invalid,
 )
 from tallyhour.core.notices import notice_send
-from tallyhour.core.prepared import Prepared, insert
+from tallyhour.core.prepared import Prepared, delete, insert
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -585,7 +585,7 @@ def timer_stop(
         before=snapshot(timer, TIMER_FIELDS),
         after={"entry": entry.pk if entry else None, "seconds": seconds},
     )
-    timer.delete()
+    delete(timer)
     return entry
 
 
