@@ -4,14 +4,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import F, Q
 
 from tallyhour.accounts.calendars import (
+    _shape_over,
     available_seconds_by_agent,
     calendar_for,
     public_holidays,
     target_seconds_by_day,
 )
 from tallyhour.accounts.models import ClosureDay, Leave, LeaveKind, Workday
+from tallyhour.core.lookups import IdIn
 from tests.conftest import MONDAY
 from tests.factories import AgentFactory
 
@@ -185,3 +188,92 @@ def test_available_seconds_equal_the_sum_of_the_calendar_days(org):
     # 15 weekdays, less Good Friday and Easter Monday, the closure, two days of leave, and
     # two hours on each of the last two days.
     assert from_days[other.user_id] == (15 - 2 - 1 - 2) * EIGHT_HOURS - 2 * 2 * HOUR
+
+
+def test_available_seconds_agree_with_the_days_for_overlapping_leave(org):
+    """Whole-day leave is summed a stretch at a time and hourly leave day by day; both must
+    give what the calendar days give, whatever overlaps what."""
+    first, last = dt.date(2026, 3, 30), dt.date(2026, 4, 24)  # Easter inside
+    ClosureDay.objects.create(day=dt.date(2026, 4, 15), name="Office move")
+    spans = [
+        # Adjacent and overlapping whole days, one running past the period's end.
+        [
+            (dt.date(2026, 4, 1), dt.date(2026, 4, 2), None),
+            (dt.date(2026, 4, 3), dt.date(2026, 4, 7), None),
+        ],
+        [
+            (dt.date(2026, 4, 13), dt.date(2026, 4, 16), None),
+            (dt.date(2026, 4, 14), dt.date(2026, 4, 30), None),
+        ],
+        # Hours on top of whole days, on top of other hours (more than a day together), and
+        # on the closure day.
+        [
+            (dt.date(2026, 4, 8), dt.date(2026, 4, 10), None),
+            (dt.date(2026, 4, 9), dt.date(2026, 4, 14), Decimal("2.5")),
+            (dt.date(2026, 4, 14), dt.date(2026, 4, 15), Decimal("6")),
+            (dt.date(2026, 3, 1), dt.date(2026, 3, 31), Decimal("0.25")),
+        ],
+        # The same span twice.
+        [(dt.date(2026, 4, 20), dt.date(2026, 4, 21), Decimal("3"))] * 2,
+    ]
+    agents = []
+    for own in spans:
+        agent = AgentFactory()
+        for first_day, last_day, hours in own:
+            Leave.objects.create(agent=agent, first_day=first_day, last_day=last_day, hours=hours)
+        agents.append(agent)
+
+    from_days = {
+        agent.user_id: sum(d.target_seconds for d in calendar_for(agent, first, last))
+        for agent in agents
+    }
+    assert available_seconds_by_agent(agents, first, last) == from_days
+    # 20 weekdays less Good Friday, Easter Monday and the closure; the third agent takes
+    # three whole days, 2.5 h on 13 Apr, 2.5 h + 6 h on the 14th (capped: the whole day),
+    # nothing on the closure and 15 min on each of 30 and 31 Mar.
+    assert from_days[agents[2].user_id] == (17 - 3 - 1) * EIGHT_HOURS - int(2.5 * HOUR) - 30 * 60
+
+
+def test_shapes_are_kept_between_calls_but_never_go_stale(org, agent):
+    """The shared days of a calendar shape are kept per process; a closure day or a workday
+    changed since shows on the very next call."""
+    _shape_over.cache_clear()
+    sunday = MONDAY + dt.timedelta(days=6)
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {agent.user_id: 5 * EIGHT_HOURS}
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {agent.user_id: 5 * EIGHT_HOURS}
+    assert _shape_over.cache_info().hits == 1
+
+    closure = ClosureDay.objects.create(day=MONDAY, name="Office move")
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {agent.user_id: 4 * EIGHT_HOURS}
+    assert calendar_for(agent, MONDAY, sunday)[0].closure == "Office move"
+    closure.name = "Strike"
+    closure.save()
+    assert calendar_for(agent, MONDAY, sunday)[0].closure == "Strike"
+    closure.delete()
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {agent.user_id: 5 * EIGHT_HOURS}
+
+    Workday.objects.filter(agent=agent, weekday=1).update(end=dt.time(13, 30))
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {
+        agent.user_id: 4 * EIGHT_HOURS + 4 * HOUR
+    }
+    Workday.objects.filter(agent=agent, weekday=2).delete()
+    assert target_seconds_by_day(agent, MONDAY, sunday)[MONDAY + dt.timedelta(days=2)] == 0
+
+    Leave.objects.create(agent=agent, first_day=MONDAY, last_day=MONDAY)
+    assert available_seconds_by_agent([agent], MONDAY, sunday) == {
+        agent.user_id: 2 * EIGHT_HOURS + 4 * HOUR
+    }
+
+
+def test_id_in_matches_in(org):
+    agents = [AgentFactory() for _ in range(3)]
+    ids = [agent.user_id for agent in agents]
+    asked = [ids[0], ids[2], ids[2], 10**9]
+
+    def agent_ids(condition) -> set[int]:
+        return set(Workday.objects.filter(condition).values_list("agent_id", flat=True))
+
+    assert agent_ids(IdIn(F("agent_id"), asked)) == agent_ids(Q(agent_id__in=asked))
+    assert agent_ids(IdIn(F("agent_id"), asked)) == {ids[0], ids[2]}
+    assert agent_ids(IdIn(F("agent_id"), [])) == set()
+    assert agent_ids(~Q(IdIn(F("agent_id"), asked[:1]))) == {ids[1], ids[2]}

@@ -87,6 +87,15 @@ def test_running_timer_billable_by_the_agents_default(engineer, client_acme):
     assert only_row(engineer, now=at(MONDAY, 10)).billable_seconds == HOUR
 
 
+def test_running_timer_not_billable_by_the_agents_default(engineer, internal, client_acme):
+    engineer.agent.default_charge_type = internal
+    engineer.agent.save()
+    bare = TicketFactory(client=client_acme, charge_type=None)
+    timer_start(agent=engineer, actor=engineer, ticket=bare, now=at(MONDAY, 9))
+    row = only_row(engineer, now=at(MONDAY, 10))
+    assert (row.logged_seconds, row.billable_seconds) == (HOUR, 0)
+
+
 def test_running_timer_counts_only_inside_the_period(engineer, ticket):
     timer_start(agent=engineer, actor=engineer, ticket=ticket, now=at(MONDAY, 23))
     # Started Monday 23:00; on Tuesday at 01:00 only Tuesday's hour belongs to Tuesday.

@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import holidays as holidays_lib
+from django.db.models import F
 
 from tallyhour.accounts.models import Agent, ClosureDay, Leave, Organisation, Workday
 from tallyhour.core.dates import days as day_list
 from tallyhour.core.dates import zone
+from tallyhour.core.lookups import IdIn
 
 
 class WorkHours(NamedTuple):
@@ -146,7 +149,40 @@ def _shared_days(
     return shared
 
 
-def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[CalendarDay]:
+@dataclass(frozen=True)
+class _Shape:
+    """The shared days of one calendar shape over a period, with their targets summed up to
+    each day so that reports can take whole-day leave off without walking the days."""
+
+    days: tuple[CalendarDay, ...]
+    targets: tuple[int, ...]
+    target_before: tuple[int, ...]  # target_before[i]: the targets of days[:i] summed
+
+    @property
+    def total(self) -> int:
+        return self.target_before[-1]
+
+
+# The days of a shape follow from its signature, the closure days and the period alone (the
+# holidays package and the zone rules do not change while the process runs), so they are kept
+# per process; closures are read every call and are part of the key, so none can go stale.
+# A year's shape takes about 90 kB.
+@lru_cache(maxsize=64)
+def _shape_over(
+    signature: _Signature,
+    closures: tuple[tuple[dt.date, str], ...],
+    first: dt.date,
+    last: dt.date,
+) -> _Shape:
+    week, country, subdivision, tz_name = signature
+    hours = {weekday: WorkHours(start, end, minutes) for weekday, start, end, minutes in week}
+    holidays = public_holidays(country, subdivision, first, last)
+    days = tuple(_shared_days(hours, tz_name, holidays, dict(closures), day_list(first, last)))
+    targets = tuple(day.target_seconds for day in days)
+    return _Shape(days, targets, (0, *accumulate(targets)))
+
+
+def _with_leave(shared: tuple[CalendarDay, ...], leaves: list[Leave]) -> list[CalendarDay]:
     """An agent's days: the shared ones, with the days their leave touches rebuilt."""
     first = shared[0].day
     own = list(shared)
@@ -184,31 +220,31 @@ def _with_leave(shared: list[CalendarDay], leaves: list[Leave]) -> list[Calendar
 
 def _shapes_of(
     agent_list: list[Agent], first: dt.date, last: dt.date
-) -> tuple[dict[int, _Signature], dict[_Signature, list[CalendarDay]]]:
+) -> tuple[dict[int, _Signature], dict[_Signature, _Shape]]:
     """Each agent's calendar shape, and the shared days of every shape (three queries)."""
     ids = [agent.user_id for agent in agent_list]
     organisation = Organisation.current()
     # Plain rows: building hundreds of Workday objects cost more than the calendars they feed.
     workdays: dict[int, dict[int, WorkHours]] = defaultdict(dict)
     for agent_id, weekday, start, end, break_minutes in (
-        Workday.objects.filter(agent_id__in=ids)
+        Workday.objects.filter(IdIn(F("agent_id"), ids))
         .order_by()
         .values_list("agent_id", "weekday", "start", "end", "break_minutes")
     ):
         workdays[agent_id][weekday] = WorkHours(start, end, break_minutes)
-    closures = dict(
-        ClosureDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "name")
+    closures = tuple(
+        ClosureDay.objects.filter(day__gte=first, day__lte=last)
+        .order_by("day")
+        .values_list("day", "name")
     )
-    all_days = day_list(first, last)
     signatures: dict[int, _Signature] = {}
-    shapes: dict[_Signature, list[CalendarDay]] = {}
+    shapes: dict[_Signature, _Shape] = {}
     for agent in agent_list:
-        hours = workdays[agent.user_id]
-        signature = signatures[agent.user_id] = _signature(agent, hours, organisation)
+        signature = signatures[agent.user_id] = _signature(
+            agent, workdays[agent.user_id], organisation
+        )
         if signature not in shapes:
-            _, country, subdivision, tz_name = signature
-            holidays = public_holidays(country, subdivision, first, last)
-            shapes[signature] = _shared_days(hours, tz_name, holidays, closures, all_days)
+            shapes[signature] = _shape_over(signature, closures, first, last)
     return signatures, shapes
 
 
@@ -225,10 +261,12 @@ def calendars_by_agent(
     signatures, shapes = _shapes_of(agent_list, first, last)
     leaves: dict[int, list[Leave]] = defaultdict(list)
     ids = [agent.user_id for agent in agent_list]
-    for leave in Leave.objects.filter(agent_id__in=ids, first_day__lte=last, last_day__gte=first):
+    for leave in Leave.objects.filter(
+        IdIn(F("agent_id"), ids), first_day__lte=last, last_day__gte=first
+    ):
         leaves[leave.agent_id].append(leave)
     return {
-        agent.user_id: _with_leave(shapes[signatures[agent.user_id]], leaves[agent.user_id])
+        agent.user_id: _with_leave(shapes[signatures[agent.user_id]].days, leaves[agent.user_id])
         for agent in agent_list
     }
 
@@ -243,6 +281,38 @@ def target_seconds_by_day(agent: Agent, first: dt.date, last: dt.date) -> dict[d
     return {day.day: day.target_seconds for day in calendar_for(agent, first, last)}
 
 
+# An agent's leave within a period: (first index, last index, hours a day or None for whole days).
+_LeaveSpan = tuple[int, int, Decimal | None]
+
+
+def _leave_taken(shape: _Shape, spans: list[_LeaveSpan]) -> int:
+    """The target seconds leave takes off a shape's days. On a day it touches, leave takes its
+    hours (the whole day when none are given), all of it together at most the day's target;
+    holidays and closures have no target to take. Days under whole-day leave are summed
+    through the running totals, a stretch at a time; only the days that have nothing but
+    hourly leave are walked one by one."""
+    whole_days: list[list[int]] = []  # merged [first index, last index] stretches
+    hourly: list[tuple[int, int, int]] = []
+    for lo, hi, hours in sorted(spans, key=lambda span: span[:2]):
+        if hours is not None:
+            hourly.append((lo, hi, int(hours * 3600)))
+        elif whole_days and lo <= whole_days[-1][1] + 1:
+            whole_days[-1][1] = max(whole_days[-1][1], hi)
+        else:
+            whole_days.append([lo, hi])
+    before = shape.target_before
+    taken = sum(before[hi + 1] - before[lo] for lo, hi in whole_days)
+    if hourly:
+        whole = {index for lo, hi in whole_days for index in range(lo, hi + 1)}
+        hours_on: dict[int, int] = defaultdict(int)
+        for lo, hi, seconds in hourly:
+            for index in range(lo, hi + 1):
+                if index not in whole:
+                    hours_on[index] += seconds
+        taken += sum(min(shape.targets[index], seconds) for index, seconds in hours_on.items())
+    return taken
+
+
 def available_seconds_by_agent(
     agents: Iterable[Agent], first: dt.date, last: dt.date
 ) -> dict[int, int]:
@@ -254,29 +324,18 @@ def available_seconds_by_agent(
     if not agent_list or last < first:
         return {agent.user_id: 0 for agent in agent_list}
     signatures, shapes = _shapes_of(agent_list, first, last)
-    shape_totals = {
-        shape: sum(day.target_seconds for day in days) for shape, days in shapes.items()
-    }
-    leave_rows: dict[int, list[tuple[dt.date, dt.date, Decimal | None]]] = defaultdict(list)
+    spans: dict[int, list[_LeaveSpan]] = defaultdict(list)
     ids = [agent.user_id for agent in agent_list]
-    for agent_id, first_day, last_day, hours in Leave.objects.filter(
-        agent_id__in=ids, first_day__lte=last, last_day__gte=first
-    ).values_list("agent_id", "first_day", "last_day", "hours"):
-        leave_rows[agent_id].append((first_day, last_day, hours))
+    for agent_id, first_day, last_day, hours in (
+        Leave.objects.filter(IdIn(F("agent_id"), ids), first_day__lte=last, last_day__gte=first)
+        .order_by()
+        .values_list("agent_id", "first_day", "last_day", "hours")
+    ):
+        lo, hi = (max(first_day, first) - first).days, (min(last_day, last) - first).days
+        spans[agent_id].append((lo, hi, hours))
     available = {}
     for agent in agent_list:
-        shape = signatures[agent.user_id]
-        days = shapes[shape]
-        leave_on: dict[int, int] = defaultdict(int)
-        for first_day, last_day, hours in leave_rows[agent.user_id]:
-            for index in range(
-                (max(first_day, first) - first).days, (min(last_day, last) - first).days + 1
-            ):
-                leave_on[index] += _leave_seconds(hours, days[index].workday_seconds)
-        total = shape_totals[shape]
-        for index, seconds in leave_on.items():
-            day = days[index]
-            if not (day.holiday or day.closure):
-                total -= day.target_seconds - max(0, day.workday_seconds - seconds)
-        available[agent.user_id] = total
+        shape = shapes[signatures[agent.user_id]]
+        own = spans.get(agent.user_id)
+        available[agent.user_id] = shape.total - _leave_taken(shape, own) if own else shape.total
     return available

@@ -42,6 +42,7 @@ from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
 from tallyhour.core.errors import Forbidden, InvalidInput
+from tallyhour.core.lookups import IdIn
 from tallyhour.core.money import SECONDS_PER_HOUR, round_money
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
@@ -200,10 +201,25 @@ def check_finance(actor: User) -> None:
         raise Forbidden("Money figures are for billing and admin users.")
 
 
-def _agents(actor: User, agent_ids: list[int] | None, team_id: int | None) -> list[Agent]:
-    agents = (
-        agents_visible_to(actor).select_related("default_charge_type").order_by("user__username")
-    )
+# What utilisation reads of an agent (zone, holiday region, target, name): hundreds of agents
+# and users built with every column cost more than the calendars they feed.
+_UTILISATION_FIELDS = (
+    "timezone",
+    "holiday_country",
+    "holiday_subdivision",
+    "target_utilisation",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+)
+
+
+def _agents(
+    actor: User, agent_ids: list[int] | None, team_id: int | None, *, only: tuple[str, ...] = ()
+) -> list[Agent]:
+    agents = agents_visible_to(actor).order_by("user__username")
+    if only:
+        agents = agents.only(*only)
     if agent_ids:
         agents = agents.filter(user_id__in=agent_ids)
     if team_id:
@@ -215,8 +231,9 @@ def _teams_of(agents: list[Agent]) -> dict[int, tuple[tuple[int, str], ...]]:
     """(team id, name) pairs per agent in one query: prefetching Team objects for hundreds
     of agents cost more than the rest of the agents' loading."""
     pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    ids = [agent.user_id for agent in agents]
     memberships = (
-        Agent.teams.through.objects.filter(agent_id__in=[agent.user_id for agent in agents])
+        Agent.teams.through.objects.filter(IdIn(F("agent_id"), ids))
         .order_by("team__name")
         .values_list("agent_id", "team_id", "team__name")
     )
@@ -316,7 +333,7 @@ def _utilisation_totals(
     else:
         core = TimeEntry.objects.filter(started_at__gte=core_lo, started_at__lt=core_hi)
         if len(ids) <= NAMED_AGENTS:
-            core = core.filter(agent_id__in=ids)
+            core = core.filter(IdIn(F("agent_id"), ids))
         parts = [core]
         by_zone: dict[str, list[int]] = defaultdict(list)
         for agent in agents:
@@ -325,9 +342,13 @@ def _utilisation_totals(
         for zone_name, members in by_zone.items():
             lo, hi = windows[zone_name]
             if lo < core_lo:
-                edges.append(Q(agent_id__in=members, started_at__gte=lo, started_at__lt=core_lo))
+                edges.append(
+                    Q(IdIn(F("agent_id"), members), started_at__gte=lo, started_at__lt=core_lo)
+                )
             if hi > core_hi:
-                edges.append(Q(agent_id__in=members, started_at__gte=core_hi, started_at__lt=hi))
+                edges.append(
+                    Q(IdIn(F("agent_id"), members), started_at__gte=core_hi, started_at__lt=hi)
+                )
         if edges:
             parts.append(TimeEntry.objects.filter(reduce(operator.or_, edges)))
     wanted = set(ids)
@@ -397,20 +418,21 @@ class _Running:
 
 
 def _running_timers(agents: list[Agent]) -> dict[int, _Running]:
-    by_id = {agent.user_id: agent for agent in agents}
-    timers = Timer.objects.filter(
-        agent_id__in=list(by_id), state=TimerState.RUNNING
-    ).select_related("charge_type", "ticket__charge_type")
-    running = {}
-    for timer in timers:
-        # The charge type stopping it would log: the timer's, the ticket's, the agent's.
-        charge = (
-            timer.charge_type
-            or (timer.ticket.charge_type if timer.ticket else None)
-            or by_id[timer.agent_id].default_charge_type
+    # The charge type stopping a timer would log: the timer's, the ticket's, the agent's.
+    charge_billable = Coalesce(
+        "charge_type__is_billable",
+        "ticket__charge_type__is_billable",
+        "agent__agent__default_charge_type__is_billable",
+        Value(False),
+    )
+    timers = (
+        Timer.objects.filter(
+            IdIn(F("agent_id"), [agent.user_id for agent in agents]), state=TimerState.RUNNING
         )
-        running[timer.agent_id] = _Running(timer, charge.is_billable if charge else False)
-    return running
+        .annotate(charge_billable=charge_billable)
+        .order_by()
+    )
+    return {timer.agent_id: _Running(timer, bool(timer.charge_billable)) for timer in timers}
 
 
 @dataclass
@@ -464,7 +486,7 @@ def utilisation_for(
     issued or paid invoice; revenue is left empty for people who may not see money."""
     check_period(start, end)
     now = now or dates.now()
-    agents = _agents(actor, agent_ids, team_id)
+    agents = _agents(actor, agent_ids, team_id, only=_UTILISATION_FIELDS)
     available = available_seconds_by_agent(agents, start, end)
     totals = _utilisation_totals(agents, start, end)
     running = _running_timers(agents)
