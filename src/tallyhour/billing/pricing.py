@@ -314,20 +314,54 @@ def retainer_used_seconds(contract: Contract, period_start: dt.date) -> int:
     return used or 0
 
 
-def prepay_remaining(contract: Contract) -> dict[int, int]:
-    """Remaining seconds per purchase block (expired blocks included; callers filter)."""
-    remaining: dict[int, int] = {}
-    for row in PrepayEntry.objects.filter(contract=contract).values("pk", "kind", "seconds"):
-        if row["kind"] == PrepayKind.PURCHASE:
-            remaining[row["pk"]] = remaining.get(row["pk"], 0) + row["seconds"]
+def prepay_blocks(contract_ids: list[int]) -> dict[int, tuple[list[PrepayEntry], dict[int, int]]]:
+    """Per prepay contract: its purchase blocks in drawing order (soonest expiry first) and
+    the seconds left on each (expired blocks included; callers filter). Two queries for
+    all the contracts."""
+    ledgers: dict[int, tuple[list[PrepayEntry], dict[int, int]]] = {
+        pk: ([], {}) for pk in contract_ids
+    }
+    if not contract_ids:
+        return ledgers
+    purchases = PrepayEntry.objects.filter(
+        contract_id__in=contract_ids, kind=PrepayKind.PURCHASE
+    ).order_by("contract_id", F("expires_on").asc(nulls_last=True), "purchased_on", "pk")
+    for block in purchases:
+        blocks, remaining = ledgers[block.contract_id]
+        blocks.append(block)
+        remaining[block.pk] = remaining.get(block.pk, 0) + block.seconds
     used = (
-        PrepayEntry.objects.filter(contract=contract, block__isnull=False)
-        .values("block_id")
+        PrepayEntry.objects.filter(contract_id__in=contract_ids, block__isnull=False)
+        .values_list("contract_id", "block_id")
         .annotate(s=Sum("seconds"))
+        .order_by()
     )
-    for use in used:
-        remaining[use["block_id"]] = remaining.get(use["block_id"], 0) + use["s"]
-    return remaining
+    for contract_id, block_id, seconds in used:
+        remaining = ledgers[contract_id][1]
+        remaining[block_id] = remaining.get(block_id, 0) + seconds
+    return ledgers
+
+
+def retainers_used_seconds(
+    contract_ids: list[int], since: dt.date
+) -> dict[tuple[int, dt.date], int]:
+    """retainer_used_seconds for every month from `since` on of several contracts, in one
+    grouped query (months with nothing used are missing)."""
+    if not contract_ids:
+        return {}
+    used = (
+        LineTime.objects.filter(
+            line__kind=LineKind.RETAINER_INCLUDED,
+            line__contract_id__in=contract_ids,
+            line__period_start__gte=since,
+            line__invoice__state__in=LIVE_STATES,
+            entry__invoice_line__invoice=F("line__invoice"),
+        )
+        .values_list("line__contract_id", "line__period_start")
+        .annotate(s=Sum("seconds"))
+        .order_by()
+    )
+    return {(contract_id, period): seconds or 0 for contract_id, period, seconds in used}
 
 
 @dataclass
@@ -347,10 +381,22 @@ class PlanContext:
     rates: list[Rate]
     # Unreleased retainer charges per contract, in period order.
     charges: dict[int, list[RetainerCharge]] = field(default_factory=dict)
+    # Included time already on live lines per (retainer contract, month), read for the
+    # batch's contracts and months from `retainers_since` on; other contracts (a ticket's
+    # contract of another client) and earlier months are looked up one by one.
+    retainer_used: dict[tuple[int, dt.date], int] = field(default_factory=dict)
+    retainers_read: set[int] = field(default_factory=set)
+    retainers_since: dt.date | None = None
+    # Prepay purchase blocks and the seconds left on each, per contract.
+    prepay: dict[int, tuple[list[PrepayEntry], dict[int, int]]] = field(default_factory=dict)
     holidays: dict[tuple[str, str, dt.date, dt.date], set[dt.date]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, client_ids: list[int], org: Organisation | None = None) -> "PlanContext":
+    def load(
+        cls, client_ids: list[int], org: Organisation | None = None, *, since: dt.date | None = None
+    ) -> "PlanContext":
+        """`since`: the first month whose retainer usage planning may ask for (the month
+        before the earliest entry's, for rollover), so usage is read for the whole batch."""
         contracts: dict[int, list[Contract]] = {pk: [] for pk in client_ids}
         for contract in Contract.objects.filter(client_id__in=client_ids).order_by(
             "client_id", "-starts_on", "pk"
@@ -360,6 +406,7 @@ class PlanContext:
             c.pk for cs in contracts.values() for c in cs if c.kind == ContractKind.RETAINER
         ]
         charges: dict[int, list[RetainerCharge]] = {pk: [] for pk in retainers}
+        prepays = [c.pk for cs in contracts.values() for c in cs if c.kind == ContractKind.PREPAY]
         if retainers:
             for charge in RetainerCharge.objects.filter(
                 contract_id__in=retainers, released=False
@@ -370,7 +417,22 @@ class PlanContext:
             contracts=contracts,
             rates=rates_for_clients(client_ids),
             charges=charges,
+            retainer_used=retainers_used_seconds(retainers, since) if since else {},
+            retainers_read=set(retainers) if since else set(),
+            retainers_since=since,
+            prepay=prepay_blocks(prepays),
         )
+
+    def used_seconds(self, contract: Contract, period: dt.date) -> int:
+        read = self.retainers_since is not None and period >= self.retainers_since
+        if read and contract.pk in self.retainers_read:
+            return self.retainer_used.get((contract.pk, period), 0)
+        return retainer_used_seconds(contract, period)
+
+    def prepay_ledger(self, contract: Contract) -> tuple[list[PrepayEntry], dict[int, int]]:
+        if contract.pk not in self.prepay:
+            self.prepay.update(prepay_blocks([contract.pk]))
+        return self.prepay[contract.pk]
 
     def public_holidays(
         self, country: str, subdivision: str, first: dt.date, last: dt.date
@@ -576,17 +638,12 @@ class Planner:
 
     def _draw(self, contract: Contract, day: dt.date, wanted: int) -> list[tuple[int, int]]:
         if contract.pk not in self._blocks:
-            self._blocks[contract.pk] = list(
-                PrepayEntry.objects.filter(contract=contract, kind=PrepayKind.PURCHASE).order_by(
-                    F("expires_on").asc(nulls_last=True), "purchased_on", "pk"
-                )
-            )
-            self._remaining[contract.pk] = remaining = prepay_remaining(contract)
+            blocks, left = self.context.prepay_ledger(contract)
+            # The plan draws on its own copy: the context's figures stay as read.
+            self._remaining[contract.pk] = remaining = dict(left)
             # Used-up blocks never give again: keep only those with hours left, so each draw
             # walks the live blocks, not the contract's whole purchase history.
-            self._blocks[contract.pk] = [
-                b for b in self._blocks[contract.pk] if remaining.get(b.pk, 0) > 0
-            ]
+            self._blocks[contract.pk] = [b for b in blocks if remaining.get(b.pk, 0) > 0]
         draws = []
         remaining = self._remaining[contract.pk]
         used_up = False
@@ -618,7 +675,7 @@ class Planner:
             allowance = (
                 charge.allowance_seconds if charge else self._planned_allowance(contract, period)
             )
-            self._allowance[key] = max(0, allowance - retainer_used_seconds(contract, period))
+            self._allowance[key] = max(0, allowance - self.context.used_seconds(contract, period))
         return self._allowance[key]
 
     def _unreleased_charges(self, contract: Contract) -> list[RetainerCharge]:
@@ -655,7 +712,7 @@ class Planner:
         charge = self._retainer_charge(contract, previous)
         if charge is None:
             return 0
-        return max(0, charge.allowance_seconds - retainer_used_seconds(contract, previous))
+        return max(0, charge.allowance_seconds - self.context.used_seconds(contract, previous))
 
     def plan_fees(self) -> None:
         """Retainer fees for every month begun by the cut-off that has no live charge yet."""
