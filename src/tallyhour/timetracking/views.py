@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from html import escape as _e
 from typing import Any
@@ -11,6 +12,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -101,6 +103,18 @@ class OptionsSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
+class Normalised(BaseChoiceIterator):
+    """Choices built here in the shape Django normalises them to ((value, label) pairs, groups
+    as (label, pairs)): assigned to a field as they are, instead of Django walking every one of
+    up to 1,000 options again (~10 ms of My week)."""
+
+    def __init__(self, choices: list[Any]):
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.choices)
+
+
 def ticket_choices(
     include: list[Ticket] | None = None, open_tickets: list[_TicketOption] | None = None
 ) -> list[Any]:
@@ -158,11 +172,11 @@ def _set_choices(form: forms.Form, keep: list[Ticket], shared: FormChoices | Non
     assert isinstance(charge_field, forms.ModelChoiceField)
     charge_field.queryset = active_charge_types()  # what a submitted value is checked against
     if shared is None:
-        ticket_field.choices = ticket_choices(keep)
+        ticket_field.choices = Normalised(ticket_choices(keep))
         return
-    ticket_field.choices = shared.tickets(keep)
+    ticket_field.choices = Normalised(shared.tickets(keep))
     # Plain options: a ModelChoiceField would query its queryset again for every rendering.
-    charge_field.choices = shared.charge_types(charge_field)
+    charge_field.choices = Normalised(shared.charge_types(charge_field))
 
 
 BILLABLE_CHOICES = [("", "Default"), ("yes", "Billable"), ("no", "Not billable")]
