@@ -186,6 +186,20 @@ def test_overlap_containing_and_contained(engineer, ticket):
         log(engineer, at(MONDAY, 10, 15), minutes=15, ticket=ticket)
 
 
+def test_a_day_long_entry_still_overlaps_the_next_morning(engineer, ticket):
+    # The check only looks a day back (no entry is longer): a 24-hour entry is at that edge.
+    long = log(engineer, at(MONDAY, 8), minutes=24 * 60, ticket=ticket)
+    with pytest.raises(Conflict, match=f"time entry {long.pk}"):
+        log(engineer, at(MONDAY, 7, 59) + dt.timedelta(days=1), minutes=2, ticket=ticket)
+    log(engineer, at(MONDAY, 8) + dt.timedelta(days=1), ticket=ticket)  # touches its end
+    with pytest.raises(Conflict, match=f"time entry {long.pk}"):
+        time_entry_update(
+            entry=TimeEntry.objects.latest("pk"),
+            actor=engineer,
+            changes={"started_at": at(MONDAY, 7, 30) + dt.timedelta(days=1)},
+        )
+
+
 def test_touching_entries_do_not_overlap(engineer, ticket):
     log(engineer, at(MONDAY, 9), ticket=ticket)
     log(engineer, at(MONDAY, 10), ticket=ticket)

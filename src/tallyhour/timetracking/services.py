@@ -170,24 +170,34 @@ _agent_lock = Prepared(
 )
 
 
-def _overlaps(agent_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+def _overlaps(
+    agent_id: int, since: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> QuerySet[Any]:
     return (
-        TimeEntry.objects.filter(agent_id=agent_id, started_at__lt=end, ended_at__gt=start)
+        TimeEntry.objects.filter(
+            agent_id=agent_id, started_at__gt=since, started_at__lt=end, ended_at__gt=start
+        )
         .values_list("pk", "started_at", "ended_at")
         .order_by("pk")
     )
 
 
-# The first entry of the agent's that a new (or moved) span would overlap.
+# The first entry of the agent's that a new (or moved) span would overlap. No entry is longer
+# than a day, so one that overlaps began at most a day before the span: `since` keeps the
+# index range to that day instead of the agent's whole history before the span's end.
 _first_overlap = Prepared(
-    lambda agent_id, start, end: _overlaps(agent_id, start, end)[:1],
+    lambda agent_id, since, start, end: _overlaps(agent_id, since, start, end)[:1],
     int,
+    dt.datetime,
     dt.datetime,
     dt.datetime,
 )
 _first_overlap_but = Prepared(
-    lambda agent_id, start, end, pk: _overlaps(agent_id, start, end).exclude(pk=pk)[:1],
+    lambda agent_id, since, start, end, pk: _overlaps(agent_id, since, start, end).exclude(pk=pk)[
+        :1
+    ],
     int,
+    dt.datetime,
     dt.datetime,
     dt.datetime,
     int,
@@ -199,10 +209,11 @@ def _check_overlap(
 ) -> None:
     if agent_profile(agent).allow_overlaps:
         return
+    since = started_at - dt.timedelta(seconds=MAX_ENTRY_SECONDS)
     if exclude_id is None:
-        clashes = _first_overlap(agent.pk, started_at, ended_at)
+        clashes = _first_overlap(agent.pk, since, started_at, ended_at)
     else:
-        clashes = _first_overlap_but(agent.pk, started_at, ended_at, exclude_id)
+        clashes = _first_overlap_but(agent.pk, since, started_at, ended_at, exclude_id)
     for pk, clash_start, clash_end in clashes:
         raise Conflict(
             f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
