@@ -1,5 +1,6 @@
 """Turn ids in a request into objects, or a 422/404 that names the field the caller sent."""
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
@@ -15,36 +16,34 @@ from tallyhour.timetracking.selectors import active_charge_types
 M = TypeVar("M", bound=Model)
 
 
-def _one(queryset: QuerySet[M], pk: int | None, field: str, label: str) -> M | None:
+def _one(rows: Callable[[], QuerySet[M]], pk: int | None, field: str, label: str) -> M | None:
+    """The row `pk` of `rows()`, or None when no id was sent; the queryset is only built when
+    one was (most writes name no ticket or charge type)."""
     if pk is None:
         return None
-    obj = queryset.filter(pk=pk).first()
+    obj = rows().filter(pk=pk).first()
     if obj is None:
         raise InvalidInput(f"There is no {label} {pk}.", fields={field: "unknown"})
     return obj
 
 
 def ticket_from(pk: int | None, field: str = "ticket_id") -> Ticket | None:
-    if pk is None:  # most writes name none: skip building the query
-        return None
-    return _one(Ticket.objects.select_related("charge_type"), pk, field, "ticket")
+    return _one(lambda: Ticket.objects.select_related("charge_type"), pk, field, "ticket")
 
 
 def charge_type_from(pk: int | None, field: str = "charge_type_id") -> ChargeType | None:
-    if pk is None:
-        return None
-    return _one(active_charge_types(), pk, field, "active charge type")
+    return _one(active_charge_types, pk, field, "active charge type")
 
 
 def client_from(pk: int, field: str = "client_id") -> Client:
-    client = _one(Client.objects.all(), pk, field, "client")
+    client = _one(Client.objects.all, pk, field, "client")
     assert client is not None
     return client
 
 
 def staff_user_from(pk: int | None, field: str) -> User | None:
     # Portal contacts are users too, but never assignees or an application's agent.
-    return _one(staff_users(), pk, field, "user")
+    return _one(staff_users, pk, field, "user")
 
 
 def agent_from(actor: User, pk: int | None, field: str = "agent_id") -> User | None:

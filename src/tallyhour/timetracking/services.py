@@ -182,20 +182,14 @@ def _overlaps(
     )
 
 
-# The first entry of the agent's that a new (or moved) span would overlap. No entry is longer
-# than a day, so one that overlaps began at most a day before the span: `since` keeps the
-# index range to that day instead of the agent's whole history before the span's end.
+# The first entry of the agent's that a new (or moved) span would overlap, other than `moving`
+# (0 for a new span: no entry has that id). No entry is longer than a day, so one that
+# overlaps began at most a day before the span: `since` keeps the index range to that day
+# instead of the agent's whole history before the span's end.
 _first_overlap = Prepared(
-    lambda agent_id, since, start, end: _overlaps(agent_id, since, start, end)[:1],
-    int,
-    dt.datetime,
-    dt.datetime,
-    dt.datetime,
-)
-_first_overlap_but = Prepared(
-    lambda agent_id, since, start, end, pk: _overlaps(agent_id, since, start, end).exclude(pk=pk)[
-        :1
-    ],
+    lambda agent_id, since, start, end, moving: _overlaps(agent_id, since, start, end).exclude(
+        pk=moving
+    )[:1],
     int,
     dt.datetime,
     dt.datetime,
@@ -210,10 +204,7 @@ def _check_overlap(
     if agent_profile(agent).allow_overlaps:
         return
     since = started_at - dt.timedelta(seconds=MAX_ENTRY_SECONDS)
-    if exclude_id is None:
-        clashes = _first_overlap(agent.pk, since, started_at, ended_at)
-    else:
-        clashes = _first_overlap_but(agent.pk, since, started_at, ended_at, exclude_id)
+    clashes = _first_overlap(agent.pk, since, started_at, ended_at, exclude_id or 0)
     for pk, clash_start, clash_end in clashes:
         raise Conflict(
             f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
