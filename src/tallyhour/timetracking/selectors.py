@@ -67,6 +67,8 @@ def timer_get(*, actor: User, timer_id: int) -> Timer:
     timer = next(iter(_timer_by_id(timer_id)), None)
     if timer is None or (timer.agent_id != actor.pk and not actor.is_admin_role):
         raise NotFound(f"Timer {timer_id} not found.")
+    if timer.agent_id == actor.pk:
+        timer.agent = actor  # the same row, with the agent profile the request loaded
     return timer
 
 

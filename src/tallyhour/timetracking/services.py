@@ -292,6 +292,37 @@ def time_entry_create(
     start, end, seconds = _span(started_at, ended_at, duration_minutes)
     charge = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
     lock_agent(agent)
+    return _entry_insert(
+        agent=agent,
+        actor=actor,
+        span=(start, end, seconds),
+        ticket=ticket,
+        charge=charge,
+        is_billable=is_billable,
+        note=note,
+        source=source,
+        reason=reason,
+        check_overlap=check_overlap,
+        needs_review=needs_review,
+    )
+
+
+def _entry_insert(
+    *,
+    agent: User,
+    actor: User,
+    span: tuple[dt.datetime, dt.datetime, int],
+    ticket: Ticket | None,
+    charge: ChargeType,
+    is_billable: bool | None,
+    note: str,
+    source: str,
+    reason: str,
+    check_overlap: bool,
+    needs_review: bool,
+) -> TimeEntry:
+    """Check and write a new entry; the caller holds the agent's lock in its transaction."""
+    start, end, seconds = span
     _check_lock_date(actor, agent, start, reason)
     _check_week_open(agent, start)
     if check_overlap:
@@ -505,9 +536,17 @@ def _lock_timer(timer: Timer) -> Timer:
     locked = next(iter(_timer_for_update(timer.pk)), None)
     if locked is None:
         raise Conflict("This timer has already been stopped.", code="timer_gone")
-    if locked.agent_id == timer.agent_id:
-        locked.agent = timer.agent  # loaded already (and row-locked by lock_agent)
+    # Related rows read earlier in this request are reused, not read again: the agent is
+    # row-locked by lock_agent; ticket and charge type are not locked either way.
+    for field in _TIMER_RELATIONS:
+        if field.is_cached(timer) and field.value_from_object(locked) == field.value_from_object(
+            timer
+        ):
+            field.set_cached_value(locked, field.get_cached_value(timer))
     return locked
+
+
+_TIMER_RELATIONS = [Timer._meta.get_field(name) for name in ("agent", "ticket", "charge_type")]
 
 
 @transaction.atomic
@@ -567,16 +606,21 @@ def timer_stop(
     entry = None
     if logged >= 1:
         # The one-running-timer index already guarantees timer time never double counts,
-        # so its entry is placed to end at the stop time without an overlap check.
-        entry = time_entry_create(
+        # so its entry is placed to end at the stop time without an overlap check. The
+        # agent is locked already: written here, not through time_entry_create's savepoint.
+        charge = _resolve_charge_type(
+            agent=timer.agent, ticket=target_ticket, charge_type=timer.charge_type
+        )
+        entry = _entry_insert(
             agent=timer.agent,
             actor=actor,
-            started_at=now - dt.timedelta(seconds=logged),
-            ended_at=now,
+            span=_span(now - dt.timedelta(seconds=logged), now, None),
             ticket=target_ticket,
-            charge_type=timer.charge_type,
+            charge=charge,
+            is_billable=None,
             note=timer.note if note is None else note,
             source=EntrySource.TIMER,
+            reason="",
             check_overlap=False,
             needs_review=forgotten,
         )
