@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 
 from tallyhour.accounts.models import Agent, Organisation, User
@@ -546,7 +546,10 @@ def _lock_timer(timer: Timer) -> Timer:
     return locked
 
 
-_TIMER_RELATIONS = [Timer._meta.get_field(name) for name in ("agent", "ticket", "charge_type")]
+_TIMER_RELATIONS = [
+    cast(models.ForeignKey[Any, Any], Timer._meta.get_field(name))
+    for name in ("agent", "ticket", "charge_type")
+]
 
 
 @transaction.atomic
