@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from html import escape as _e
 from typing import Any
@@ -78,41 +78,62 @@ def _attrs(attrs: dict[str, Any]) -> str:
     return "".join(out)
 
 
+class Normalised(BaseChoiceIterator):
+    """Choices built here in the shape Django normalises them to ((value, label) pairs, groups
+    as (label, pairs)): assigned to a field as they are, instead of Django walking every one of
+    up to 1,000 options again (~10 ms of My week). Keeps its options' markup per selection, so
+    the forms of one page sharing these choices write them once."""
+
+    def __init__(self, choices: list[Any]):
+        self.choices = choices
+        self.markup: dict[tuple[str, ...], str] = {}
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.choices)
+
+
+def _options_markup(choices: Iterable[Any], selected: tuple[str, ...]) -> str:
+    """The <option>s and <optgroup>s as Django's select template writes them: only the first
+    option matching a selected value is marked."""
+    parts = []
+    marked = False
+
+    def option(value: Any, label: Any) -> str:
+        nonlocal marked
+        chosen = not marked and str(value) in selected
+        marked = marked or chosen
+        flag = " selected" if chosen else ""
+        return f'\n  <option value="{_e(str(value))}"{flag}>{_e(str(label))}</option>'
+
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            if value:
+                parts.append(f'\n  <optgroup label="{_e(str(value))}">')
+            parts.extend(option(v, text) for v, text in label)
+            if value:
+                parts.append("\n  </optgroup>")
+        else:
+            parts.append(option(value, label))
+    return "".join(parts)
+
+
 class OptionsSelect(forms.Select):
     """A <select> written in Python, same markup as Django's.
 
-    Django renders every option with its own template (about 20 µs each); My week shows two
-    selects of up to 500 tickets, which took longer than the rest of the page."""
+    Django renders every option with its own template (about 20 µs each) after building a
+    dict for each; My week shows two selects of up to 500 tickets, which took longer than the
+    rest of the page."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{_e(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{_e(str(group_name))}">')
-            for option in options:
-                parts.append(
-                    f'\n  <option value="{_e(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                    f"{_e(str(option['label']))}</option>"
-                )
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
-
-
-class Normalised(BaseChoiceIterator):
-    """Choices built here in the shape Django normalises them to ((value, label) pairs, groups
-    as (label, pairs)): assigned to a field as they are, instead of Django walking every one of
-    up to 1,000 options again (~10 ms of My week)."""
-
-    def __init__(self, choices: list[Any]):
-        self.choices = choices
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.choices)
+        selected = tuple(self.format_value(value))
+        choices = self.choices
+        cache = choices.markup if isinstance(choices, Normalised) else {}
+        if selected not in cache:
+            cache[selected] = _options_markup(choices, selected)
+        tag = f'<select name="{_e(name)}"{_attrs(self.build_attrs(self.attrs, attrs))}>'
+        return mark_safe(f"{tag}{cache[selected]}\n</select>")  # noqa: S308 (all escaped above)
 
 
 def ticket_choices(
@@ -149,19 +170,24 @@ class FormChoices:
 
     def __init__(self) -> None:
         self._tickets: list[_TicketOption] | None = None
-        self._charge_types: list[tuple[Any, Any]] | None = None
+        self._open: Normalised | None = None
+        self._charge_types: dict[str, Normalised] = {}
 
-    def tickets(self, keep: list[Ticket]) -> list[Any]:
+    def tickets(self, keep: list[Ticket]) -> Normalised:
         if self._tickets is None:
             self._tickets = _open_tickets()
-        return ticket_choices(keep, self._tickets)
+        if keep:
+            return Normalised(ticket_choices(keep, self._tickets))
+        if self._open is None:  # one object for every form keeping nothing: rendered once
+            self._open = Normalised(ticket_choices([], self._tickets))
+        return self._open
 
-    def charge_types(self, field: forms.ModelChoiceField) -> list[tuple[Any, Any]]:
-        if self._charge_types is None:
-            self._charge_types = [
-                (ct.pk, field.label_from_instance(ct)) for ct in field.queryset or []
-            ]
-        return [("", field.empty_label or ""), *self._charge_types]
+    def charge_types(self, field: forms.ModelChoiceField) -> Normalised:
+        empty = str(field.empty_label or "")
+        if empty not in self._charge_types:
+            options = [(ct.pk, field.label_from_instance(ct)) for ct in field.queryset or []]
+            self._charge_types[empty] = Normalised([("", empty), *options])
+        return self._charge_types[empty]
 
 
 def _set_choices(form: forms.Form, keep: list[Ticket], shared: FormChoices | None) -> None:
@@ -174,9 +200,9 @@ def _set_choices(form: forms.Form, keep: list[Ticket], shared: FormChoices | Non
     if shared is None:
         ticket_field.choices = Normalised(ticket_choices(keep))
         return
-    ticket_field.choices = Normalised(shared.tickets(keep))
+    ticket_field.choices = shared.tickets(keep)
     # Plain options: a ModelChoiceField would query its queryset again for every rendering.
-    charge_field.choices = Normalised(shared.charge_types(charge_field))
+    charge_field.choices = shared.charge_types(charge_field)
 
 
 BILLABLE_CHOICES = [("", "Default"), ("yes", "Billable"), ("no", "Not billable")]
