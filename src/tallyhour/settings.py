@@ -118,6 +118,10 @@ def _database() -> dict[str, Any]:
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
         config["TEST"] = {"NAME": f"{config['NAME']}_test"}
+        if "postgresql" in config["ENGINE"] and os.environ.get("DATABASE_PREPARE", "1") != "0":
+            # The hot API queries (core/prepared.py) are prepared once per connection.
+            # DATABASE_PREPARE=0 behind a pooler that cannot keep prepared statements.
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = 1
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {

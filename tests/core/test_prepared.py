@@ -205,3 +205,25 @@ def test_delete_removes_one_row_and_falls_back_when_others_depend_on_it() -> Non
     entry = TimeEntryFactory(agent=user)
     delete(entry)
     assert not TimeEntry.objects.filter(agent=user).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_runs_as_a_server_prepared_statement_still_seen_by_wrappers() -> None:
+    assert connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    agent = AgentFactory()
+    by_pk = Prepared(lambda pk: User.objects.filter(pk=pk).values_list("username", flat=True), int)
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {row[0] for row in cursor.fetchall()}
+
+    with CaptureQueriesContext(connection) as queries:
+        assert by_pk(agent.user_id) == [agent.user.username]
+        assert by_pk(agent.user_id) == [agent.user.username]
+    assert len(queries) == 2  # query counts and execute wrappers still see every call
+    assert any('"accounts_user"."username"' in sql and "$1" in sql for sql in prepared())
+    # Django's own queries bind on the client and are not prepared.
+    list(User.objects.filter(pk=agent.user_id).values_list("email", flat=True))
+    list(User.objects.filter(pk=agent.user_id).values_list("email", flat=True))
+    assert not any('"accounts_user"."email"' in sql for sql in prepared())
