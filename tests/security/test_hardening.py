@@ -68,6 +68,18 @@ def test_pages_send_a_strict_content_security_policy(engineer):
     assert "frame-ancestors 'none'" in policy
 
 
+def test_json_answers_allow_nothing_and_the_api_docs_keep_the_page_policy(engineer):
+    http = login(engineer)
+    for response in (http.get("/api/v1/timers"), HttpClient().get("/api/v1/timers")):
+        assert response["Content-Type"].startswith("application/json")
+        assert response.headers["Content-Security-Policy"] == (
+            "default-src 'none'; frame-ancestors 'none'"
+        )
+    docs = HttpClient().get("/api/v1/docs")
+    assert docs.status_code == 200 and docs["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in docs.headers["Content-Security-Policy"]
+
+
 PAGES = ["/", "/login/", "/approvals/", "/billing/", "/reports/utilisation/"]
 
 
