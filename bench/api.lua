@@ -42,7 +42,7 @@ end
 
 function request()
   if mode == "bare" then
-    return wrk.format("POST", "/insert?user=" .. os.getenv("BENCH_USER"), {}, "")
+    return wrk.format("POST", "/api/insert?user=" .. os.getenv("BENCH_USER"), {}, "")
   elseif mode == "entry" then
     return entry_request()
   elseif mode == "warmup" then

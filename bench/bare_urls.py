@@ -21,4 +21,5 @@ def insert(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True}, status=201)
 
 
-urlpatterns = [path("insert", insert)]
+# Under /api/ like the API, so the middleware treats both alike.
+urlpatterns = [path("api/insert", insert)]
