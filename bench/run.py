@@ -213,6 +213,7 @@ def main() -> None:
                     p99_ms=r[name]["p99_ms"],
                     errors=r[name]["errors"],
                     bare_p99_ms=r["bare"]["p99_ms"],
+                    bare_runs_rps="/".join(str(x) for x in r["bare"]["runs_rps"]),
                     target=">=400req/s p99<=100ms >=0.5x",
                 )
             )
