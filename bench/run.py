@@ -79,7 +79,9 @@ def prepare(db: str, scale: str) -> str:
     """The seeded base database for `scale`, built once and reused while its marker matches."""
     name = f"th_bench_{scale}"
     marker = VAR / f"{db}-{name}.json"
-    wanted = {"scale": SCALES[scale], "schema": migrations_digest()}
+    # "layout" changes when the bench starts writing differently into the base (2: the week
+    # figure moved to a copy; bases from before hold its extra agent).
+    wanted = {"scale": SCALES[scale], "schema": migrations_digest(), "layout": 2}
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return name
     drop(db, name)
@@ -219,9 +221,14 @@ def main() -> None:
             )
         drop(opts.db, work)
     if want("week_page"):
-        r = worker(opts.db, base, "week_page")
+        # On a copy: the figure adds an agent and 200 entries, which the base must not keep
+        # (the utilisation figures would count them).
+        work = f"{base}_week"
+        clone(opts.db, base, work)
+        r = worker(opts.db, work, "week_page")
         figures.append(line("week_page", r["ms"], 50, "ms", entries=r["entries"]))
         figures.append(line("week_page_queries", r["queries"], 12, "", entries=r["entries"]))
+        drop(opts.db, work)
     results = VAR.parent.parent / "bench" / "results.json"
     previous = json.loads(results.read_text()) if results.exists() else {}
     previous[f"{opts.db}-{opts.scale}"] = {
