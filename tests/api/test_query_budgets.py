@@ -70,3 +70,34 @@ def test_query_budget(
     with django_assert_max_num_queries(budget):
         response = api.http.get("/api/v1" + url, headers=api.headers)
     assert response.status_code == 200, response.content
+
+
+def test_timer_and_entry_writes_cost_a_fixed_number_of_statements(
+    engineer, ticket, django_assert_max_num_queries
+):
+    """The API's hottest writes: token, agent lock, checks, insert, audit row. Inside the test's
+    own transaction each service's BEGIN/COMMIT is a SAVEPOINT/RELEASE pair, counted here,
+    and the "no webhook subscribers" answer is never cached (it is, once committed).
+    A stop writes its entry inside its own transaction (no second savepoint or lock) and
+    reuses the timer's agent, ticket and charge type already read (it took 17 before)."""
+    import time_machine
+
+    api = Api(engineer)
+    api.get("/agents")  # the token's first use stamps it; later calls only read it
+    with time_machine.travel(at(MONDAY, 9), tick=False) as clock:
+        # token, ticket, lock, running timers, insert, audit (+ savepoint pair)
+        with django_assert_max_num_queries(8):
+            started = api.post("/timers", {"ticket_id": ticket.pk})
+        assert started.status_code == 201, started.content
+        clock.shift(dt.timedelta(minutes=20))
+        # token, timer, lock, locked timer, lock date, week, entry, 2 audit rows, delete
+        # (+ savepoint pair, webhook subscribers)
+        with django_assert_max_num_queries(13):
+            stopped = api.post(f"/timers/{started.json()['id']}/stop")
+        assert stopped.status_code == 200 and stopped.json()["entry"], stopped.content
+        # token, lock, lock date, week, overlap, insert, audit (+ 3 as above)
+        with django_assert_max_num_queries(10):
+            logged = api.post(
+                "/time-entries", {"started_at": "2026-11-16T11:00:00Z", "duration_minutes": 30}
+            )
+        assert logged.status_code == 201, logged.content

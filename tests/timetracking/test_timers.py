@@ -235,3 +235,21 @@ def test_now_argument_overrides_the_clock(engineer, ticket):
     timer_resume(timer=timer, actor=engineer, now=at(MONDAY, 10))
     entry = timer_stop(timer=timer, actor=engineer, now=at(MONDAY, 10, 2))
     assert (entry.worked_seconds, entry.started_at) == (180, at(MONDAY, 9, 59))
+
+
+def test_stop_logs_what_is_stored_under_the_lock_not_what_was_read_before(
+    clock, engineer, remote_support
+):
+    """The stop reuses the ticket and charge type the visibility read loaded only while the
+    locked row still names them: a ticket changed in between is the one logged to."""
+    from tallyhour.timetracking.selectors import timer_get
+
+    first, second = TicketFactory(charge_type=remote_support), TicketFactory()
+    timer = timer_start(agent=engineer, actor=engineer, ticket=first, now=clock(9))
+    seen = timer_get(actor=engineer, timer_id=timer.pk)
+    assert seen.ticket == first  # loaded with the timer
+    Timer.objects.filter(pk=timer.pk).update(ticket=second)
+    entry = timer_stop(timer=seen, actor=engineer, now=clock(9, 30))
+    assert entry is not None
+    assert entry.ticket_id == second.pk
+    assert entry.charge_type_id == (second.charge_type_id or engineer.agent.default_charge_type_id)

@@ -85,18 +85,12 @@ class ContentSecurityPolicy(CSPMiddleware):
     django-csp builds its policy string anew for every response, ~4 % of an API call's CPU,
     and a page's policy (scripts, styles, images from 'self') means nothing for JSON."""
 
-    def process_request(self, request: HttpRequest) -> None:
-        if not request.path_info.startswith(API_PREFIX):
-            super().process_request(request)
-
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         if response.get("Content-Type", "").startswith("application/json"):
             response.headers.setdefault("Content-Security-Policy", JSON_POLICY)
             return response
-        if not hasattr(request, "csp_nonce"):  # an API path answering with a page (docs)
-            super().process_request(request)
         return super().process_response(request, response)
 
 

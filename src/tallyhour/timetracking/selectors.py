@@ -54,10 +54,13 @@ def timers_for(agent: User) -> QuerySet[Timer]:
     return Timer.objects.select_related("ticket", "charge_type").filter(agent=agent)
 
 
-# Read on every timer pause, resume and stop.
+# Read on every timer pause, resume and stop (a ticket timer's stop logs to the ticket's
+# charge type).
 _timer_by_id = Prepared(
     lambda pk: (
-        Timer.objects.select_related("agent", "ticket", "charge_type").filter(pk=pk).order_by()[:1]
+        Timer.objects.select_related("agent", "ticket__charge_type", "charge_type")
+        .filter(pk=pk)
+        .order_by()[:1]
     ),
     int,
 )

@@ -314,12 +314,12 @@ def _entry_insert(
     span: tuple[dt.datetime, dt.datetime, int],
     ticket: Ticket | None,
     charge: ChargeType,
-    is_billable: bool | None,
     note: str,
     source: str,
-    reason: str,
-    check_overlap: bool,
-    needs_review: bool,
+    is_billable: bool | None = None,
+    reason: str = "",
+    check_overlap: bool = True,
+    needs_review: bool = False,
 ) -> TimeEntry:
     """Check and write a new entry; the caller holds the agent's lock in its transaction."""
     start, end, seconds = span
@@ -620,10 +620,8 @@ def timer_stop(
             span=_span(now - dt.timedelta(seconds=logged), now, None),
             ticket=target_ticket,
             charge=charge,
-            is_billable=None,
             note=timer.note if note is None else note,
             source=EntrySource.TIMER,
-            reason="",
             check_overlap=False,
             needs_review=forgotten,
         )

@@ -171,7 +171,8 @@ class FormChoices:
     def __init__(self) -> None:
         self._tickets: list[_TicketOption] | None = None
         self._open: Normalised | None = None
-        self._charge_types: dict[str, Normalised] = {}
+        self._charge_types: list[tuple[Any, Any]] | None = None
+        self._charge_choices: dict[str, Normalised] = {}  # by the form's empty label
 
     def tickets(self, keep: list[Ticket]) -> Normalised:
         if self._tickets is None:
@@ -183,11 +184,14 @@ class FormChoices:
         return self._open
 
     def charge_types(self, field: forms.ModelChoiceField) -> Normalised:
+        if self._charge_types is None:
+            self._charge_types = [
+                (ct.pk, field.label_from_instance(ct)) for ct in field.queryset or []
+            ]
         empty = str(field.empty_label or "")
-        if empty not in self._charge_types:
-            options = [(ct.pk, field.label_from_instance(ct)) for ct in field.queryset or []]
-            self._charge_types[empty] = Normalised([("", empty), *options])
-        return self._charge_types[empty]
+        if empty not in self._charge_choices:
+            self._charge_choices[empty] = Normalised([("", empty), *self._charge_types])
+        return self._charge_choices[empty]
 
 
 def _set_choices(form: forms.Form, keep: list[Ticket], shared: FormChoices | None) -> None:
