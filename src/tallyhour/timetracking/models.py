@@ -154,6 +154,15 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["agent", "started_at"]),
             models.Index(fields=["state", "invoice_line"]),
+            # What the next invoice run bills, by ticket: billing reads only the time
+            # waiting for it, not every entry never invoiced (internal time piles up there).
+            models.Index(
+                fields=["ticket"],
+                condition=models.Q(
+                    invoice_line__isnull=True, state=EntryState.APPROVED, is_billable=True
+                ),
+                name="entry_unbilled_by_ticket",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
