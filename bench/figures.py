@@ -187,6 +187,10 @@ def _baseline_run(cut_off: dt.date) -> float:
             f"AND started_at < %s",
             [now, hi],
         )
+        if connection.vendor == "postgresql":
+            # The foreign keys are checked at commit; a run that commits pays for them, so
+            # the limit does too before it rolls back (it left them unchecked until Nov 2026).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed

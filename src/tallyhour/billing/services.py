@@ -44,6 +44,7 @@ from tallyhour.contracts.models import (
 )
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.bulk import copy_create
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import round_money
@@ -351,9 +352,7 @@ def _bill_batch(
             for invoice, (_, plan) in zip(invoices, planned, strict=True)
             for line in plan.all_lines
         ]
-        lines = InvoiceLine.objects.bulk_create(
-            [_line_for(invoice, line) for invoice, line in all_planned]
-        )
+        lines = copy_create([_line_for(invoice, line) for invoice, line in all_planned])
         written = {
             id(planned_line): line
             for (_, planned_line), line in zip(all_planned, lines, strict=True)
@@ -397,7 +396,7 @@ def _bill_batch(
                 for fee in plan.fees
             ]
         _insert_line_times(times)
-        PrepayEntry.objects.bulk_create(ledger)
+        copy_create(ledger)
         RetainerCharge.objects.bulk_create(charges)
         _claim({entry: line for entry, (_, line) in main.items()}, client_ids)
         AuditEntry.objects.bulk_create(
