@@ -10,7 +10,7 @@ issued, cleared when it is credited), so they are summed in the same pass as wor
 import datetime as dt
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
@@ -375,6 +375,14 @@ def _utilisation_totals(
 _currencies: set[str] = set()
 
 
+def _time_sums() -> dict[str, Sum]:
+    return {
+        "logged": Sum("worked_seconds"),
+        "billable": Sum("worked_seconds", filter=Q(is_billable=True)),
+        "billed": Sum("billed_seconds"),
+    }
+
+
 def _sums_by_agent(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
     """Worked, billable and billed seconds per agent, and revenue micros per currency."""
     if connection.vendor == "postgresql":
@@ -388,13 +396,7 @@ def _sums_by_agent(entries: QuerySet[TimeEntry]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = [
             dict(row)
             for row in entries.values("agent_id")
-            .annotate(
-                logged=Sum("worked_seconds"),
-                billable=Sum("worked_seconds", filter=Q(is_billable=True)),
-                billed=Sum("billed_seconds"),
-                revenue_total=Sum("billed_micros"),
-                **per_currency,
-            )
+            .annotate(**_time_sums(), revenue_total=Sum("billed_micros"), **per_currency)
             .order_by()
         ]
         for row in rows:
@@ -412,16 +414,12 @@ def _sums_by_agent_and_currency(entries: QuerySet[TimeEntry]) -> list[dict[str, 
     hash-aggregates the pair without sorting, and four sums cost less than a filtered sum per
     currency (a year of 250 agents: 1.28x the bare two-sum aggregate against 1.34x)."""
     agents: dict[int, dict[str, Any]] = {}
-    for row in (
+    rows: Iterable[Mapping[str, Any]] = (
         entries.values("agent_id", "billed_currency")
-        .annotate(
-            logged=Sum("worked_seconds"),
-            billable=Sum("worked_seconds", filter=Q(is_billable=True)),
-            billed=Sum("billed_seconds"),
-            micros=Sum("billed_micros"),
-        )
+        .annotate(**_time_sums(), micros=Sum("billed_micros"))
         .order_by()
-    ):
+    )
+    for row in rows:
         agent = agents.setdefault(
             row["agent_id"],
             {"agent_id": row["agent_id"], "logged": 0, "billable": 0, "billed": 0, "revenue": {}},
