@@ -16,18 +16,22 @@ def copy_create(objs: Sequence[M], using: str = "default") -> Sequence[M]:
     ~28,000 lines of a 100,000-entry run that was most of the time spent writing them.
 
     Like bulk_create: no save signals, auto_now fields set, related objects' ids copied; the
-    objects come back with their ids. Models with parents (multi-table inheritance) and
-    other databases go through bulk_create itself."""
+    objects come back with their ids. Models with parents (multi-table inheritance) or
+    database defaults, and other databases, go through bulk_create itself."""
     if not objs:
         return objs
     model = type(objs[0])
     meta = model._meta
     connection = connections[using]
-    if connection.vendor != "postgresql" or meta.parents:
-        return model._default_manager.using(using).bulk_create(objs)
     pk = meta.pk
     assert pk is not None
     fields = [f for f in meta.concrete_fields if f is not pk and not f.generated]
+    if (
+        connection.vendor != "postgresql"
+        or meta.parents
+        or any(field.has_db_default() for field in fields)
+    ):
+        return model._default_manager.using(using).bulk_create(objs)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in [pk, *fields])
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
