@@ -153,9 +153,10 @@ class TimeEntry(models.Model):
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["agent", "started_at"]),
-            models.Index(fields=["state", "invoice_line"]),
-            # What the next invoice run bills, by ticket: billing reads only the time
-            # waiting for it, not every entry never invoiced (internal time piles up there).
+            # What the next invoice run bills, by ticket: billing (and the unbilled-time
+            # report) reads only the time waiting for it, not every entry never invoiced
+            # (internal time piles up there). It replaced an index on (state, invoice_line)
+            # that only those reads used, and that every entry write had to keep.
             models.Index(
                 fields=["ticket"],
                 condition=models.Q(

@@ -15,6 +15,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name='timeentry',
+            name='timetrackin_state_034e1d_idx',
+        ),
         migrations.AddIndex(
             model_name='timeentry',
             index=models.Index(condition=models.Q(('invoice_line__isnull', True), ('is_billable', True), ('state', 'approved')), fields=['ticket'], name='entry_unbilled_by_ticket'),
