@@ -118,6 +118,9 @@ def _database() -> dict[str, Any]:
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
         config["TEST"] = {"NAME": f"{config['NAME']}_test"}
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # Django's backend with timestamps read in C (core/postgresql/base.py).
+            config["ENGINE"] = "tallyhour.core.postgresql"
         if "postgresql" in config["ENGINE"] and os.environ.get("DATABASE_PREPARE", "1") != "0":
             # The hot API queries (core/prepared.py) are prepared once per connection.
             # DATABASE_PREPARE=0 behind a pooler that cannot keep prepared statements.

@@ -26,7 +26,6 @@ from tallyhour.contracts.models import (
 )
 from tallyhour.core import dates
 from tallyhour.core.money import amount_for_seconds
-from tallyhour.core.rows import value_rows
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType, RoundingMode, RoundingScope
@@ -840,7 +839,7 @@ def load_entries(queryset: Any, cache: EntryCache | None = None) -> list[Billabl
     Tickets, charge types and agents are loaded once each and shared by their entries, so a
     client with thousands of entries builds a handful of related objects, not one per row.
     With a `cache`, agents and charge types already read by an earlier batch are reused."""
-    rows = value_rows(
+    rows = list(
         queryset.order_by("started_at", "pk").values_list(
             "pk",
             "agent_id",

@@ -65,12 +65,15 @@ def _cursor(connection: Any) -> Any:
         return connection.cursor()
     from django.db.backends.postgresql import base
 
+    from tallyhour.core.postgresql.base import use_c_timestamps
+
     server_binding: Any = base.ServerBindingCursor  # the stubs miss its constructor
     # What connection.cursor() does before handing out a cursor, with a server-binding one.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = server_binding(connection.connection)
+    use_c_timestamps(connection, raw)
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
