@@ -20,7 +20,7 @@ from tallyhour.timesheets.services import (
 )
 from tallyhour.timetracking.services import time_entry_create, timer_start
 from tests.conftest import MONDAY, at
-from tests.factories import AgentFactory, UserFactory
+from tests.factories import AgentFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,31 @@ def test_week_days_targets_and_gaps(engineer, ticket, internal):
     assert week.label == "2026-W47"
     assert len(week.entries) == 4 and week.has_unsubmitted and week.can_submit
     assert week.submission is None and week.running_timer is None
+
+
+def test_week_entries_carry_names_shared_by_ticket(
+    engineer, ticket, internal, django_assert_num_queries
+):
+    other = TicketFactory(summary="VPN down", client__name="Brightwater Dental")
+    log(engineer, at(MONDAY, 9), ticket=ticket)
+    log(engineer, at(MONDAY, 10), ticket=other)
+    log(engineer, at(MONDAY, 11), ticket=ticket)
+    log(engineer, at(MONDAY, 12), charge_type=internal)
+    week = week_for(engineer, MONDAY)
+    first, second, third, activity = week.days[0].entries
+    with django_assert_num_queries(0):
+        assert (first.ticket.summary, first.ticket.client.name) == ("Printer offline", "Acme Ltd")
+        assert (second.ticket.summary, second.ticket.client.name) == (
+            "VPN down",
+            "Brightwater Dental",
+        )
+        assert first.ticket is third.ticket and first.ticket is not second.ticket
+        assert first.charge_type.name == ticket.charge_type.name
+        assert activity.ticket is None and activity.charge_type.name == "Internal"
+        assert first.ticket.client_id == ticket.client_id and first.pk and first.note == ""
+    # What a week does not read loads on access, as with any deferred field.
+    assert first.ticket.charge_type_id == ticket.charge_type_id
+    assert activity.charge_type.is_billable is False
 
 
 def test_week_buckets_by_the_agents_local_day(engineer, ticket):

@@ -3,8 +3,9 @@
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, User, Workday
@@ -13,8 +14,16 @@ from tallyhour.core import dates
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import NotFound
 from tallyhour.core.models import AuditEntry
+from tallyhour.crm.models import Client
+from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
-from tallyhour.timetracking.models import EDITABLE_STATES, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.models import (
+    EDITABLE_STATES,
+    ChargeType,
+    TimeEntry,
+    Timer,
+    TimerState,
+)
 from tallyhour.timetracking.selectors import time_entry_get, timers_for
 from tallyhour.timetracking.services import agent_profile
 
@@ -154,7 +163,55 @@ def profile_of(agent: User) -> Agent:
         return agent_profile(agent)
 
 
-_ENTRY_FIELDS = [f.name for f in TimeEntry._meta.concrete_fields]
+_ENTRY_COLUMNS = [f.attname for f in TimeEntry._meta.concrete_fields]
+_TICKET_AT = _ENTRY_COLUMNS.index("ticket_id")
+_CHARGE_AT = _ENTRY_COLUMNS.index("charge_type_id")
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _partial(model: type[M], db: str, **values: Any) -> M:
+    """A `model` object loaded with only these columns (from_db wants them in field order)."""
+    columns = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(db, columns, [values[c] for c in columns])
+
+
+def _entries_with_names(entries: QuerySet[TimeEntry]) -> list[TimeEntry]:
+    """`entries` with their ticket, client and charge type, of which a week shows only names.
+
+    Each ticket, client and charge type is built once and shared by its entries: with
+    select_related a 200-entry week built 800 model objects, for ~20 distinct tickets,
+    which cost more than the query. Other fields of those objects load on access."""
+    rows = entries.values_list(
+        *_ENTRY_COLUMNS,
+        "ticket__summary",
+        "ticket__client_id",
+        "ticket__client__name",
+        "charge_type__name",
+    )
+    db, width = entries.db, len(_ENTRY_COLUMNS)
+    tickets: dict[int, Ticket] = {}
+    charge_types: dict[int, ChargeType] = {}
+    built = []
+    for row in rows:
+        entry = TimeEntry.from_db(db, _ENTRY_COLUMNS, row[:width])
+        summary, client_id, client_name, charge_name = row[width:]
+        if (ticket_id := row[_TICKET_AT]) is not None:
+            ticket = tickets.get(ticket_id)
+            if ticket is None:
+                ticket = _partial(Ticket, db, id=ticket_id, summary=summary, client_id=client_id)
+                client = _partial(Client, db, id=client_id, name=client_name)
+                Ticket.client.field.set_cached_value(ticket, client)
+                tickets[ticket_id] = ticket
+            TimeEntry.ticket.field.set_cached_value(entry, ticket)
+        charge_type = charge_types.get(row[_CHARGE_AT])
+        if charge_type is None:
+            charge_type = _partial(ChargeType, db, id=row[_CHARGE_AT], name=charge_name)
+            charge_types[row[_CHARGE_AT]] = charge_type
+        TimeEntry.charge_type.field.set_cached_value(entry, charge_type)
+        built.append(entry)
+    return built
 
 
 def week_for(agent: User, monday: dt.date) -> Week:
@@ -165,13 +222,10 @@ def week_for(agent: User, monday: dt.date) -> Week:
     start, end = dates.day_range(monday, sunday, tz)
     calendar = calendars_by_agent([profile], monday, sunday)[agent.pk]
     days = [Day(date=c.day, target_seconds=c.target_seconds, calendar=c) for c in calendar]
-    entries = (
-        TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
-        .select_related("ticket", "ticket__client", "charge_type")
-        # Of the ticket, client and charge type a week shows only names: loading every column
-        # of them made building a 200-entry week cost more than the query.
-        .only(*_ENTRY_FIELDS, "ticket__summary", "ticket__client__name", "charge_type__name")
-        .order_by("started_at", "id")
+    entries = _entries_with_names(
+        TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end).order_by(
+            "started_at", "id"
+        )
     )
     for entry in entries:
         day = days[(dates.local_date(entry.started_at, tz) - monday).days]
