@@ -56,6 +56,30 @@ def test_home_shows_this_week_in_the_agents_zone(engineer, ticket):
     assert "40:00" in page and "1:30" in page and "38:30" in page
 
 
+def test_names_and_notes_are_escaped_in_rows_and_grid(engineer, remote_support):
+    odd = TicketFactory(
+        summary="<b>Fix</b> & go",
+        client__name="O'Neil <Ltd>",
+        charge_type=remote_support,
+    )
+    for hour in (9, 11):
+        time_entry_create(
+            agent=engineer,
+            actor=engineer,
+            started_at=at(MONDAY, hour),
+            duration_minutes=30,
+            ticket=odd,
+            note="<script>alert(1)</script>",
+        )
+    page = login(engineer).get(reverse("home")).content.decode()
+    assert "<b>Fix</b>" not in page and "<script>alert(1)" not in page
+    assert "<Ltd>" not in page
+    title = f"#{odd.pk} &lt;b&gt;Fix&lt;/b&gt; &amp; go"
+    assert page.count(f'<div class="entry__title">{title}</div>') == 2
+    assert page.count("<span>O&#x27;Neil &lt;Ltd&gt;</span>") == 2
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+
+
 def test_week_shows_local_times_across_zones(engineer, ticket):
     engineer.agent.timezone = "America/New_York"
     engineer.agent.save()

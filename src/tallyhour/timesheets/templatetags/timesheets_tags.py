@@ -71,7 +71,11 @@ _ACTIONS = (
     '<button type="submit" class="btn btn--small btn--ghost">Delete'
     '<span class="sr-only"> entry {start}</span></button></form>'
 )
-_STATE_LABELS = dict(EntryState.choices)
+# A state's badge, escaped once: states are a closed set.
+_STATE_BADGES = {
+    state: f'<span class="badge badge--{_e(state)}">{_e(label)}</span>'
+    for state, label in EntryState.choices
+}
 
 
 def _row_tools(context: Context) -> dict[str, Any]:
@@ -86,10 +90,12 @@ def _row_tools(context: Context) -> dict[str, Any]:
             "can_edit": bool(context.get("can_edit")),
             "week_reason": week.submission.reason if week and week.submission else None,
             "csrf": CsrfTokenNode().render(context) if csrf else "",
+            # Escaped once: a row only puts its id's digits in.
             "urls": {
-                name: reverse(f"timesheets:{name}", args=[_URL_SENTINEL])
+                name: _e(reverse(f"timesheets:{name}", args=[_URL_SENTINEL]))
                 for name in ("time_entry_row", "time_entry_edit", "time_entry_delete")
             },
+            "titles": {},  # (ticket, charge type) -> (title, meta), built once per ticket
         }
         context.render_context["entry_row_tools"] = tools
     return tools
@@ -99,34 +105,48 @@ def _url(tools: dict[str, Any], name: str, pk: int) -> str:
     return tools["urls"][name].replace(str(_URL_SENTINEL), str(pk))
 
 
+def _title_and_meta(tools: dict[str, Any], entry: TimeEntry) -> tuple[str, str]:
+    """The escaped title and ticket markup of an entry, shared by its ticket's other entries."""
+    key = (entry.ticket_id, entry.charge_type_id)
+    found = tools["titles"].get(key)
+    if found is None:
+        charge = _e(entry.charge_type.name)
+        if ticket := entry.ticket:
+            title = _e(f"#{ticket.pk} {ticket.summary}")
+            found = (title, f"<span>{_e(ticket.client.name)}</span><span>{charge}</span>")
+        else:
+            found = (charge, "")
+        tools["titles"][key] = found
+    return found
+
+
+def _clock(moment: Any, tz: Any) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 @register.simple_tag(takes_context=True)
 def entry_row(context: Context, entry: TimeEntry) -> SafeString:
     """`<li>` for one entry: time, what, badges, note, duration, and History/Edit/Delete."""
     tools = _row_tools(context)
     tz = tools["tz"]
-    start = entry.started_at.astimezone(tz).strftime("%H:%M")
-    end = entry.ended_at.astimezone(tz).strftime("%H:%M")
-    ticket = entry.ticket if entry.ticket_id else None
-    meta = []
-    if ticket is not None:
-        title = f"#{ticket.pk} {ticket.summary}"
-        meta.append(
-            f"<span>{_e(ticket.client.name)}</span><span>{_e(entry.charge_type.name)}</span>"
-        )
-    else:
-        title = entry.charge_type.name
+    start, end = _clock(entry.started_at, tz), _clock(entry.ended_at, tz)
+    title, meta = _title_and_meta(tools, entry)
+    badges = [meta]
     if entry.is_billable:
-        meta.append('<span class="badge badge--billable">Billable</span>')
+        badges.append('<span class="badge badge--billable">Billable</span>')
     else:
-        meta.append('<span class="badge">Non-billable</span>')
-    label = _STATE_LABELS.get(entry.state, entry.state)
-    meta.append(f'<span class="badge badge--{_e(entry.state)}">{_e(label)}</span>')
+        badges.append('<span class="badge">Non-billable</span>')
+    badges.append(
+        _STATE_BADGES.get(entry.state)
+        or f'<span class="badge badge--{_e(entry.state)}">{_e(entry.state)}</span>'
+    )
     if entry.invoice_line_id:
-        meta.append('<span class="badge badge--paid">Invoiced</span>')
+        badges.append('<span class="badge badge--paid">Invoiced</span>')
     if entry.needs_review:
-        meta.append('<span class="badge badge--review">Needs review</span>')
+        badges.append('<span class="badge badge--review">Needs review</span>')
     if entry.source == EntrySource.TIMER:
-        meta.append("<span>from timer</span>")
+        badges.append("<span>from timer</span>")
     note = f'<div class="entry__note">{_e(entry.note)}</div>' if entry.note else ""
     reason = ""
     if (
@@ -138,8 +158,8 @@ def entry_row(context: Context, entry: TimeEntry) -> SafeString:
     actions = ""
     if tools["can_edit"] and entry.is_editable:
         actions = _ACTIONS.format(
-            edit_url=_e(_url(tools, "time_entry_edit", entry.pk)),
-            delete_url=_e(_url(tools, "time_entry_delete", entry.pk)),
+            edit_url=_url(tools, "time_entry_edit", entry.pk),
+            delete_url=_url(tools, "time_entry_delete", entry.pk),
             pk=entry.pk,
             start=start,
             csrf=tools["csrf"],
@@ -151,12 +171,12 @@ def entry_row(context: Context, entry: TimeEntry) -> SafeString:
             pk=entry.pk,
             start=start,
             end=end,
-            title=_e(title),
-            meta="".join(meta),
+            title=title,
+            meta="".join(badges),
             note=note,
             reason=reason,
             duration=hours(entry.worked_seconds),
-            history_url=_e(_url(tools, "time_entry_row", entry.pk)),
+            history_url=_url(tools, "time_entry_row", entry.pk),
             actions=actions,
         )
     )
