@@ -53,7 +53,7 @@ def test_same_values_as_djangos_loader():
     assert fast == django and len(fast) == 3
     assert [row[0] for row in fast] == sorted(starts)
     assert all(value.tzinfo is dt.UTC for row in fast for value in row)
-    # Model instances and aggregates go through the same cursors.
+    # Model instances are read through the same cursors.
     assert [e.started_at for e in query] == sorted(starts)
     assert all(e.started_at.tzinfo is dt.UTC for e in query)
 

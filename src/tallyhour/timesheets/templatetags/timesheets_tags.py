@@ -71,7 +71,7 @@ _ACTIONS = (
     '<button type="submit" class="btn btn--small btn--ghost">Delete'
     '<span class="sr-only"> entry {start}</span></button></form>'
 )
-# A state's badge, escaped once: states are a closed set.
+# A state's badge, escaped once: states are a closed set (the database checks it).
 _STATE_BADGES = {
     state: f'<span class="badge badge--{_e(state)}">{_e(label)}</span>'
     for state, label in EntryState.choices
@@ -137,10 +137,7 @@ def entry_row(context: Context, entry: TimeEntry) -> SafeString:
         badges.append('<span class="badge badge--billable">Billable</span>')
     else:
         badges.append('<span class="badge">Non-billable</span>')
-    badges.append(
-        _STATE_BADGES.get(entry.state)
-        or f'<span class="badge badge--{_e(entry.state)}">{_e(entry.state)}</span>'
-    )
+    badges.append(_STATE_BADGES[entry.state])
     if entry.invoice_line_id:
         badges.append('<span class="badge badge--paid">Invoiced</span>')
     if entry.needs_review:
