@@ -46,12 +46,11 @@ from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.bulk import copy_create
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
+from tallyhour.core.events import event_emit
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import round_money
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import EntryState, TimeEntry
-from tallyhour.webhooks.models import Event
-from tallyhour.webhooks.services import webhook_emit
 
 INVOICE_FIELDS = ["client", "state", "number", "subtotal", "tax_amount", "total", "issue_date"]
 HOURS = Decimal(3600)
@@ -597,7 +596,7 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
         before=before,
         after=snapshot(invoice, INVOICE_FIELDS),
     )
-    webhook_emit(Event.INVOICE_ISSUED, invoice_event(invoice))
+    event_emit("invoice.issued", invoice_event(invoice))
     return invoice
 
 
@@ -839,8 +838,8 @@ def invoice_credit(
         after={"credit_note": credit.number, "released_entries": released},
         reason=reason.strip(),
     )
-    webhook_emit(
-        Event.INVOICE_CREDITED,
+    event_emit(
+        "invoice.credited",
         {
             "invoice": invoice_event(original),
             "credit_note": invoice_event(credit),

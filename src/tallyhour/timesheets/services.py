@@ -24,14 +24,13 @@ from tallyhour.accounts.selectors import approvers_of, can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
+from tallyhour.core.events import event_emit
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.services import agent_profile, lock_agent, time_entry_create
-from tallyhour.webhooks.models import Event
-from tallyhour.webhooks.services import webhook_emit
 
 SUBMISSION_FIELDS = [
     "agent",
@@ -49,7 +48,7 @@ ENTRY_LABEL = TimeEntry._meta.label_lower
 
 def _emit(event: str, submission: Submission) -> None:
     """Queue a webhook for the submission's new state (inside the caller's transaction)."""
-    webhook_emit(
+    event_emit(
         event,
         {
             "id": submission.pk,
@@ -196,7 +195,7 @@ def _attach(submission: Submission, ids: list[int], actor: User, entries: list[T
         obj=submission,
         after={**snapshot(submission, SUBMISSION_FIELDS), "entries": ids},
     )
-    _emit(Event.SUBMISSION_SUBMITTED, submission)
+    _emit("submission.submitted", submission)
 
 
 @transaction.atomic
@@ -430,7 +429,7 @@ def _approve(submission: Submission, actor: User, now: dt.datetime) -> Submissio
         before=before,
         after=snapshot(submission, SUBMISSION_FIELDS),
     )
-    _emit(Event.SUBMISSION_APPROVED, submission)
+    _emit("submission.approved", submission)
     return submission
 
 
@@ -493,7 +492,7 @@ def submission_reject(
         after=snapshot(submission, SUBMISSION_FIELDS),
         reason=reason,
     )
-    _emit(Event.SUBMISSION_REJECTED, submission)
+    _emit("submission.rejected", submission)
     _notify_rejected(submission, actor, reason, now, 0)
     return submission
 
@@ -555,7 +554,7 @@ def submission_reject_entries(
             after=snapshot(submission, SUBMISSION_FIELDS),
             reason=reason,
         )
-        _emit(Event.SUBMISSION_REJECTED, submission)
+        _emit("submission.rejected", submission)
     _notify_rejected(submission, actor, reason, now, len(ids))
     return submission
 

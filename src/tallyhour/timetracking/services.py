@@ -20,6 +20,7 @@ from tallyhour.core.errors import (
     InvalidInput,
     full_clean_or_invalid,
 )
+from tallyhour.core.events import event_emit
 from tallyhour.core.notices import notice_send
 from tallyhour.core.prepared import Prepared, delete, insert
 from tallyhour.servicedesk.models import Ticket
@@ -33,8 +34,6 @@ from tallyhour.timetracking.models import (
     TimerState,
 )
 from tallyhour.timetracking.selectors import unique_row
-from tallyhour.webhooks.models import Event
-from tallyhour.webhooks.services import webhook_emit
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +350,7 @@ def _entry_insert(
         after=snapshot(entry, ENTRY_FIELDS),
         reason=reason,
     )
-    webhook_emit(Event.TIME_ENTRY_CREATED, entry_event(entry))
+    event_emit("time_entry.created", entry_event(entry))
     return entry
 
 
@@ -826,8 +825,8 @@ def timer_cap_forgotten(*, timer: Timer, now: dt.datetime | None = None) -> Time
         after={"entry": entry.pk if entry else None, "capped_at": cap.isoformat()},
         reason="forgotten timer",
     )
-    webhook_emit(
-        Event.TIMER_CAPPED,
+    event_emit(
+        "timer.capped",
         {
             "timer_id": locked.pk,
             "agent_id": locked.agent_id,

@@ -6,6 +6,8 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
 
     def ready(self) -> None:
-        from tallyhour.webhooks import tasks
+        from tallyhour.core.events import event_emitted
+        from tallyhour.webhooks import services, tasks
 
         tasks.register()
+        event_emitted.connect(services.on_event_emitted, dispatch_uid="webhooks.outbox")

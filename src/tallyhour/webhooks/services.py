@@ -84,6 +84,13 @@ def webhook_emit(event: str, data: dict[str, Any], *, now: dt.datetime | None = 
     return len(rows)
 
 
+def on_event_emitted(
+    sender: object, *, name: str, data: dict[str, Any], now: dt.datetime | None, **_: Any
+) -> None:
+    """Receiver of every domain event: queue it for the subscribers that want it."""
+    webhook_emit(name, data, now=now)
+
+
 # Every time entry and timer write emits an event and most installations have no webhook, so
 # "no active subscription" is cached instead of asked on every write. Only that answer is
 # cached: with subscribers the rows are read as before, so a delivery never names a
