@@ -38,7 +38,7 @@ from tallyhour.accounts.calendars import available_seconds_by_agent, calendars_b
 from tallyhour.accounts.models import Agent, Organisation, Role, User
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
-from tallyhour.billing.pricing import MICROS, RateBook
+from tallyhour.billing.pricing import MICROS, RateBook, rates_for_clients
 from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
@@ -704,8 +704,9 @@ def _valued_by_client(entries: QuerySet[TimeEntry], seconds_field: Any) -> list[
     contracts: dict[int, list[Contract]] = defaultdict(list)
     for contract in Contract.objects.filter(client__in=list(clients)):
         contracts[contract.client_id].append(contract)
-    # One rate book per client: a query each, for the clients with time here only.
-    books = {pk: RateBook(client, contracts[pk]) for pk, client in clients.items()}
+    # The rates of every client with time here, read at once and sorted into a book each.
+    rates = rates_for_clients(list(clients))
+    books = {pk: RateBook(client, contracts[pk], rates) for pk, client in clients.items()}
     today = dates.local_date(dates.now(), dates.zone(Organisation.current().timezone))
     groups: dict[int, MoneyGroup] = {}
     for row in rows:
