@@ -31,7 +31,7 @@ from tallyhour.billing.models import Invoice, InvoiceLine, LineTime  # noqa: E40
 from tallyhour.billing.services import invoice_run_execute  # noqa: E402
 from tallyhour.core import dates  # noqa: E402
 from tallyhour.crm.models import Client  # noqa: E402
-from tallyhour.reports.selectors import utilisation_for  # noqa: E402
+from tallyhour.reports.selectors.utilisation import utilisation_for  # noqa: E402
 from tallyhour.servicedesk.models import Ticket  # noqa: E402
 from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry  # noqa: E402
 

@@ -11,7 +11,7 @@ from django.test import Client as HttpClient
 from tallyhour.billing.services import invoice_run_execute
 from tallyhour.contracts.models import Contract
 from tallyhour.halo.services import api_application_create
-from tallyhour.reports.selectors import utilisation_for
+from tallyhour.reports.selectors.utilisation import utilisation_for
 from tallyhour.timesheets.selectors import week_for
 from tallyhour.timetracking.models import TimeEntry
 from tests.conftest import MONDAY, at

@@ -16,7 +16,9 @@ import pytest
 
 from tallyhour.accounts.models import Leave
 from tallyhour.billing.services import invoice_credit, invoice_issue, invoice_run_execute
-from tallyhour.reports.selectors import missed_hours, profitability, utilisation_for
+from tallyhour.reports.selectors.missed_hours import missed_hours
+from tallyhour.reports.selectors.profitability import profitability
+from tallyhour.reports.selectors.utilisation import utilisation_for
 from tallyhour.timesheets.services import (
     submission_approve,
     submission_submit,
@@ -167,7 +169,7 @@ def test_profitability_figures(week, engineer, other_engineer, billing, client_a
 
 def test_revenue_kept_per_currency(engineer, approver, billing, ticket, time_machine):
     """One engineer billed to a pound client and a euro client: revenue per currency, never
-    added across them (PostgreSQL groups by currency, SQLite sums per known currency)."""
+    added across them (both databases group by agent and billed currency)."""
     time_machine.move_to(dt.datetime(2026, 9, 10, 8, tzinfo=dt.UTC), tick=False)
     euro_ticket = TicketFactory(
         client=ClientFactory(currency="EUR"), charge_type=ticket.charge_type
@@ -183,6 +185,9 @@ def test_revenue_kept_per_currency(engineer, approver, billing, ticket, time_mac
     submission = submission_submit(agent=engineer, week_start=MONDAY, actor=engineer)
     submission_approve(submission=submission, actor=approver)
     invoices = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True).invoices
+    # Asked before anything is issued, then after: no currency is remembered between calls.
+    before = by_id(utilisation_for(actor=billing, start=MONDAY, end=SUNDAY, now=NOW))
+    assert before[engineer.pk].revenue == {}
     for invoice in invoices:
         invoice_issue(invoice=invoice, actor=billing)
     row = by_id(utilisation_for(actor=billing, start=MONDAY, end=SUNDAY, now=NOW))[engineer.pk]

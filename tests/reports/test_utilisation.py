@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tallyhour.core.errors import InvalidInput
-from tallyhour.reports.selectors import UtilisationRow, utilisation_for
+from tallyhour.reports.selectors.utilisation import UtilisationRow, utilisation_for
 from tallyhour.timetracking.models import Timer, TimerState
 from tallyhour.timetracking.services import time_entry_create, timer_start
 from tests.conftest import MONDAY, at

@@ -8,7 +8,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from tallyhour.reports.selectors import TrendPoint, UtilisationRow
+from tallyhour.reports.selectors.utilisation import TrendPoint, UtilisationRow
 
 LABEL_WIDTH = 150
 BAR_HEIGHT = 18

@@ -10,7 +10,12 @@ from tallyhour.core import dates
 from tallyhour.core.errors import DomainError
 from tallyhour.core.money import hours
 from tallyhour.reports.periods import parse_period
-from tallyhour.reports.selectors import UtilisationRow, combined_row, team_rows, utilisation_for
+from tallyhour.reports.selectors.utilisation import (
+    UtilisationRow,
+    combined_row,
+    team_rows,
+    utilisation_for,
+)
 
 COLUMNS = [
     ("Agent", 22),
