@@ -55,6 +55,14 @@ def leaves_visible_to(actor: User) -> QuerySet[Leave]:
     return Leave.objects.select_related("agent__user").filter(agent__in=agents)
 
 
+def users_visible_to(actor: User) -> QuerySet[User]:
+    """People the actor may name (as assignee, or whose time to log): staff may name anyone,
+    and the services refuse what the role may not do with them (a contact as assignee);
+    a client contact names only themself."""
+    users = User.objects.order_by("pk")
+    return users.filter(pk=actor.pk) if actor.is_contact else users
+
+
 def staff_users() -> QuerySet[User]:
     """Active people who work for the MSP (everyone but client portal contacts), for pickers."""
     return User.objects.filter(is_active=True).exclude(role=Role.CONTACT)

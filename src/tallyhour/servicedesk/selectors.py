@@ -64,6 +64,11 @@ def tickets_filtered(
     return tickets
 
 
+def actions_visible_to(actor: User) -> QuerySet[Action]:
+    """Actions on the tickets the actor may see."""
+    return Action.objects.filter(ticket__in=tickets_visible_to(actor))
+
+
 def actions_for(*, actor: User, ticket: Ticket) -> QuerySet[Action]:
     return (
         Action.objects.filter(ticket=ticket)
