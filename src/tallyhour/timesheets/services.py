@@ -1,113 +1,61 @@
-"""Writes for submissions: submit (weekly or per ticket), recall, approve, reject (whole or
-single entries), write off, reopen and bulk approve. Approval locks entries.
+"""Writes for submissions: submit (weekly or per ticket), recall, and copying last week's
+activities. Deciding them (approve, reject, write off, reopen) lives in `approvals` and is
+re-exported here, so other apps keep one import for every timesheet write.
 
 Every state change is audited twice over: one row on the submission, and one row per entry it
-moves, so an entry's own history tells its whole story.
-
-Reopening an approved submission puts it back to *submitted*: the approver who reopened it
-decides again (approve after a write-off, or reject entries back to the agent with a reason).
-While it waits the agent may also recall it, exactly as before the first decision.
+moves (written by timetracking's transitions), so an entry's own history tells its whole story.
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.urls import reverse
 
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.selectors import approvers_of, can_approve
+from tallyhour.accounts.selectors import approvers_of
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
-from tallyhour.core.events import event_emit
-from tallyhour.core.models import AuditEntry
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.timesheets.approvals import (
+    submission_approve,
+    submission_reject,
+    submission_reject_entries,
+    submission_reopen,
+    submissions_bulk_approve,
+    time_entry_write_off,
+)
+from tallyhour.timesheets.common import (
+    SUBMISSION_FIELDS,
+    hours_text,
+    submission_event_emit,
+    submission_lock,
+    submission_totals_refresh,
+)
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
+from tallyhour.timesheets.selectors import previous_week_activity_entries
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.services import agent_profile, lock_agent, time_entry_create
+from tallyhour.timetracking.transitions import time_entries_recall, time_entries_submit
 
-SUBMISSION_FIELDS = [
-    "agent",
-    "kind",
-    "week_start",
-    "ticket",
-    "state",
-    "decided_by",
-    "decided_at",
-    "reason",
-    "comment",
+__all__ = [
+    "submission_approve",
+    "submission_recall",
+    "submission_reject",
+    "submission_reject_entries",
+    "submission_reopen",
+    "submission_submit",
+    "submission_submit_ticket",
+    "submissions_bulk_approve",
+    "submissions_submit_closed_ticket",
+    "time_entry_write_off",
+    "week_copy_previous_activities",
+    "week_target_and_gap",
 ]
-ENTRY_LABEL = TimeEntry._meta.label_lower
-
-
-def _emit(event: str, submission: Submission) -> None:
-    """Queue a webhook for the submission's new state (inside the caller's transaction)."""
-    event_emit(
-        event,
-        {
-            "id": submission.pk,
-            "agent_id": submission.agent_id,
-            "kind": submission.kind,
-            "week": dates.format_week(submission.week_start) if submission.week_start else None,
-            "ticket_id": submission.ticket_id,
-            "state": submission.state,
-            "worked_seconds": submission.total_seconds,
-            "billable_seconds": submission.billable_seconds,
-            "gap_seconds": submission.gap_seconds,
-            "reason": submission.reason,
-        },
-    )
-
-
-def _hours(seconds: int) -> str:
-    return f"{seconds / 3600:.2f} h"
-
-
-def _lock_submission(submission: Submission) -> Submission:
-    return (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("agent", "ticket")
-        .get(pk=submission.pk)
-    )
-
-
-def _audit_entries(
-    *,
-    actor: User,
-    action: str,
-    entries: Iterable[TimeEntry],
-    after: dict[str, Any],
-    reason: str = "",
-) -> None:
-    """One audit row per entry whose state moves, written in one query."""
-    rows = [
-        AuditEntry(
-            actor=actor,
-            action=action,
-            object_type=ENTRY_LABEL,
-            object_id=str(entry.pk),
-            before={"state": entry.state, "submission": entry.submission_id},
-            after=after,
-            reason=reason,
-        )
-        for entry in entries
-    ]
-    AuditEntry.objects.bulk_create(rows)
-
-
-def _refresh_totals(submission: Submission) -> None:
-    """Totals count the entries still in the submission (returned ones drop out)."""
-    totals = submission.entries.exclude(state=EntryState.REJECTED).aggregate(
-        w=Sum("worked_seconds"), b=Sum("billable_seconds")
-    )
-    submission.total_seconds, submission.billable_seconds = totals["w"] or 0, totals["b"] or 0
-    submission.save(update_fields=["total_seconds", "billable_seconds"])
 
 
 def week_target_and_gap(agent: User, monday: dt.date) -> tuple[int, int]:
@@ -134,8 +82,8 @@ def _notify_approvers(submission: Submission, now: dt.datetime) -> None:
     )
     text = (
         f"{submission.agent.display_name} submitted {scope} for approval "
-        f"({_hours(submission.total_seconds)} logged"
-        + (f", {_hours(submission.gap_seconds)} gap" if submission.gap_seconds else "")
+        f"({hours_text(submission.total_seconds)} logged"
+        + (f", {hours_text(submission.gap_seconds)} gap" if submission.gap_seconds else "")
         + ")."
     )
     for approver in approvers_of(submission.agent):
@@ -147,19 +95,6 @@ def _notify_approvers(submission: Submission, now: dt.datetime) -> None:
                 subject="timesheet to approve",
                 now=now,
             )
-
-
-def _notify_rejected(
-    submission: Submission, actor: User, reason: str, now: dt.datetime, count: int
-) -> None:
-    what = "your timesheet" if count == 0 else f"{count} of your time entries"
-    notice_send(
-        user=submission.agent,
-        text=f"{actor.display_name} returned {what}: {reason}",
-        url=reverse("home"),
-        subject="time returned",
-        now=now,
-    )
 
 
 def _check_no_running_timer(agent: User, ticket: Ticket | None = None) -> None:
@@ -178,24 +113,17 @@ def _create_submission(**fields: Any) -> Submission:
         raise Conflict("This week is already submitted.", code="already_submitted") from exc
 
 
-def _attach(submission: Submission, ids: list[int], actor: User, entries: list[TimeEntry]) -> None:
-    _audit_entries(
-        actor=actor,
-        action="time_entry.submit",
-        entries=entries,
-        after={"state": EntryState.SUBMITTED, "submission": submission.pk},
-    )
-    TimeEntry.objects.filter(pk__in=ids).update(
-        state=EntryState.SUBMITTED, submission=submission, rejection_reason=""
-    )
-    _refresh_totals(submission)
+def _attach(submission: Submission, actor: User, entries: list[TimeEntry]) -> None:
+    ids = [e.pk for e in entries]
+    time_entries_submit(entries=entries, submission_id=submission.pk, actor=actor)
+    submission_totals_refresh(submission)
     audit_record(
         actor=actor,
         action="submission.submit",
         obj=submission,
         after={**snapshot(submission, SUBMISSION_FIELDS), "entries": ids},
     )
-    _emit("submission.submitted", submission)
+    submission_event_emit("submission.submitted", submission)
 
 
 @transaction.atomic
@@ -245,7 +173,7 @@ def submission_submit(
     target, gap = week_target_and_gap(agent, week_start)
     if gap and require_gap_reason and not comment:
         raise InvalidInput(
-            f"The week is {_hours(gap)} short of its target; say why in the comment.",
+            f"The week is {hours_text(gap)} short of its target; say why in the comment.",
             fields={"comment": "required when the week has gaps"},
             code="gap_reason_required",
         )
@@ -258,7 +186,7 @@ def submission_submit(
         target_seconds=target,
         gap_seconds=gap,
     )
-    _attach(submission, [e.pk for e in entries], actor, entries)
+    _attach(submission, actor, entries)
     _notify_approvers(submission, now)
     return submission
 
@@ -281,7 +209,7 @@ def _ticket_submission(
         submitted_at=now,
         comment=comment,
     )
-    _attach(submission, [e.pk for e in entries], actor, entries)
+    _attach(submission, actor, entries)
     _notify_approvers(submission, now)
     return submission
 
@@ -350,7 +278,7 @@ def submissions_submit_closed_ticket(
 @transaction.atomic
 def submission_recall(*, submission: Submission, actor: User) -> Submission:
     """The agent takes back an undecided submission; its entries become drafts again."""
-    submission = _lock_submission(submission)
+    submission = submission_lock(submission)
     if actor.pk != submission.agent_id and not actor.is_admin_role:
         raise Forbidden("Only the agent can recall their submission.")
     if submission.state != SubmissionState.SUBMITTED:
@@ -359,15 +287,7 @@ def submission_recall(*, submission: Submission, actor: User) -> Submission:
         )
     before = snapshot(submission, SUBMISSION_FIELDS)
     moving = list(submission.entries.select_for_update().filter(state=EntryState.SUBMITTED))
-    _audit_entries(
-        actor=actor,
-        action="time_entry.recall",
-        entries=moving,
-        after={"state": EntryState.DRAFT, "submission": None},
-    )
-    TimeEntry.objects.filter(pk__in=[e.pk for e in moving]).update(
-        state=EntryState.DRAFT, submission=None
-    )
+    time_entries_recall(entries=moving, actor=actor)
     submission.state = SubmissionState.RECALLED
     submission.save(update_fields=["state"])
     audit_record(
@@ -376,291 +296,6 @@ def submission_recall(*, submission: Submission, actor: User) -> Submission:
         obj=submission,
         before=before,
         after=snapshot(submission, SUBMISSION_FIELDS),
-    )
-    return submission
-
-
-def _check_may_decide(submission: Submission, actor: User) -> None:
-    if actor.pk == submission.agent_id:
-        raise Forbidden("Nobody approves or rejects their own time.", code="own_time")
-    if not can_approve(actor, submission.agent):
-        raise Forbidden("You are not this agent's timesheet approver.")
-
-
-def _decide(submission: Submission, actor: User) -> Submission:
-    submission = _lock_submission(submission)
-    _check_may_decide(submission, actor)
-    if submission.state != SubmissionState.SUBMITTED:
-        raise Conflict(f"This submission is already {submission.state}.", code="already_decided")
-    return submission
-
-
-def _check_lock_date(actor: User, agent: User, entries: Iterable[TimeEntry], reason: str) -> None:
-    """Decisions that change time (reopen, write-off, returns) respect the lock date."""
-    lock_date = Organisation.current().lock_date
-    if lock_date is None or (actor.is_admin_role and reason):
-        return
-    tz = dates.zone(agent_profile(agent).timezone)
-    if any(dates.local_date(e.started_at, tz) <= lock_date for e in entries):
-        raise Conflict(
-            f"The period up to {lock_date:%Y-%m-%d} is locked; only an admin giving a reason "
-            "may change it.",
-            code="locked_period",
-        )
-
-
-def _approve(submission: Submission, actor: User, now: dt.datetime) -> Submission:
-    before = snapshot(submission, SUBMISSION_FIELDS)
-    moving = list(submission.entries.select_for_update().filter(state=EntryState.SUBMITTED))
-    _audit_entries(
-        actor=actor,
-        action="time_entry.approve",
-        entries=moving,
-        after={"state": EntryState.APPROVED, "submission": submission.pk},
-    )
-    TimeEntry.objects.filter(pk__in=[e.pk for e in moving]).update(state=EntryState.APPROVED)
-    submission.state = SubmissionState.APPROVED
-    submission.decided_by, submission.decided_at = actor, now
-    submission.save(update_fields=["state", "decided_by", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="submission.approve",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-    )
-    _emit("submission.approved", submission)
-    return submission
-
-
-@transaction.atomic
-def submission_approve(
-    *, submission: Submission, actor: User, now: dt.datetime | None = None
-) -> Submission:
-    """Approve the submission; its entries lock (entries returned singly stay with the agent)."""
-    return _approve(_decide(submission, actor), actor, now or dates.now())
-
-
-@transaction.atomic
-def submissions_bulk_approve(
-    *, submissions: Iterable[Submission], actor: User, now: dt.datetime | None = None
-) -> list[Submission]:
-    """Approve several submissions at once: all of them, or none if any one is refused."""
-    now = now or dates.now()
-    chosen = sorted({s.pk: s for s in submissions}.values(), key=lambda s: s.pk)
-    if not chosen:
-        raise InvalidInput("Choose at least one submission.", fields={"submission_ids": "empty"})
-    return [_approve(_decide(s, actor), actor, now) for s in chosen]
-
-
-def _reason_or_invalid(reason: str, what: str = "the rejection") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(f"Give a reason for {what}.", fields={"reason": "required"})
-    return reason
-
-
-@transaction.atomic
-def submission_reject(
-    *, submission: Submission, actor: User, reason: str, now: dt.datetime | None = None
-) -> Submission:
-    """Return the whole submission to the agent with a reason; its entries become editable."""
-    reason = _reason_or_invalid(reason)
-    submission = _decide(submission, actor)
-    now = now or dates.now()
-    before = snapshot(submission, SUBMISSION_FIELDS)
-    moving = list(submission.entries.select_for_update().filter(state=EntryState.SUBMITTED))
-    _audit_entries(
-        actor=actor,
-        action="time_entry.reject",
-        entries=moving,
-        after={"state": EntryState.REJECTED, "submission": submission.pk},
-        reason=reason,
-    )
-    TimeEntry.objects.filter(pk__in=[e.pk for e in moving]).update(
-        state=EntryState.REJECTED, rejection_reason=reason
-    )
-    submission.state = SubmissionState.REJECTED
-    submission.reason = reason
-    submission.decided_by, submission.decided_at = actor, now
-    submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="submission.reject",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-        reason=reason,
-    )
-    _emit("submission.rejected", submission)
-    _notify_rejected(submission, actor, reason, now, 0)
-    return submission
-
-
-@transaction.atomic
-def submission_reject_entries(
-    *,
-    submission: Submission,
-    entries: Iterable[TimeEntry],
-    actor: User,
-    reason: str,
-    now: dt.datetime | None = None,
-) -> Submission:
-    """Return some entries to the agent with a reason; the rest wait for a decision.
-
-    Returning every remaining entry rejects the submission as a whole.
-    """
-    reason = _reason_or_invalid(reason)
-    submission = _decide(submission, actor)
-    now = now or dates.now()
-    ids = sorted({e.pk for e in entries})
-    if not ids:
-        raise InvalidInput("Choose the entries to return.", fields={"entry_ids": "empty"})
-    moving = list(
-        submission.entries.select_for_update().filter(pk__in=ids, state=EntryState.SUBMITTED)
-    )
-    if len(moving) != len(ids):
-        raise InvalidInput(
-            "Some of these entries are not waiting in this submission.",
-            fields={"entry_ids": "not in this submission"},
-        )
-    _check_lock_date(actor, submission.agent, moving, reason)
-    _audit_entries(
-        actor=actor,
-        action="time_entry.reject",
-        entries=moving,
-        after={"state": EntryState.REJECTED, "submission": submission.pk},
-        reason=reason,
-    )
-    TimeEntry.objects.filter(pk__in=ids).update(state=EntryState.REJECTED, rejection_reason=reason)
-    _refresh_totals(submission)
-    audit_record(
-        actor=actor,
-        action="submission.reject_entries",
-        obj=submission,
-        after={"entries": ids},
-        reason=reason,
-    )
-    if not submission.entries.filter(state=EntryState.SUBMITTED).exists():
-        before = snapshot(submission, SUBMISSION_FIELDS)
-        submission.state, submission.reason = SubmissionState.REJECTED, reason
-        submission.decided_by, submission.decided_at = actor, now
-        submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-        audit_record(
-            actor=actor,
-            action="submission.reject",
-            obj=submission,
-            before=before,
-            after=snapshot(submission, SUBMISSION_FIELDS),
-            reason=reason,
-        )
-        _emit("submission.rejected", submission)
-    _notify_rejected(submission, actor, reason, now, len(ids))
-    return submission
-
-
-@transaction.atomic
-def time_entry_write_off(
-    *, entry: TimeEntry, actor: User, billable_seconds: int, reason: str
-) -> TimeEntry:
-    """An approver bills less of an entry than was worked; worked time stays as it was.
-
-    Part of deciding a submission, so only while the entry waits for approval.
-    """
-    reason = _reason_or_invalid(reason, "the write-off")
-    lock_agent(entry.agent)
-    entry = TimeEntry.objects.select_for_update().select_related("agent").get(pk=entry.pk)
-    if actor.pk == entry.agent_id:
-        raise Forbidden("Nobody writes off their own time.", code="own_time")
-    if not can_approve(actor, entry.agent):
-        raise Forbidden("You are not this agent's timesheet approver.")
-    if entry.invoice_line_id is not None:
-        raise Conflict(f"Time entry {entry.pk} is invoiced and cannot change.", code="invoiced")
-    if entry.state != EntryState.SUBMITTED:
-        # Approved time is locked: reopen the submission (audited, with a reason) first.
-        raise Conflict(
-            "Only time waiting for approval can be written off; reopen approved time first.",
-            code=f"entry_{entry.state}",
-        )
-    if not entry.is_billable:
-        raise InvalidInput(
-            "This entry is not billable.", fields={"billable_seconds": "entry not billable"}
-        )
-    if not 0 <= billable_seconds <= entry.worked_seconds:
-        raise InvalidInput(
-            "Billable time must be between zero and the time worked.",
-            fields={"billable_seconds": f"between 0 and {entry.worked_seconds}"},
-        )
-    _check_lock_date(actor, entry.agent, [entry], reason)
-    fields = ["billable_seconds", "write_off_reason", "state", "worked_seconds"]
-    before = snapshot(entry, fields)
-    entry.billable_seconds, entry.write_off_reason = billable_seconds, reason
-    entry.version += 1
-    entry.save(update_fields=["billable_seconds", "write_off_reason", "version", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="time_entry.write_off",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, fields),
-        reason=reason,
-    )
-    if entry.submission_id is not None:
-        _refresh_totals(Submission.objects.get(pk=entry.submission_id))
-    return entry
-
-
-@transaction.atomic
-def submission_reopen(
-    *, submission: Submission, actor: User, reason: str, now: dt.datetime | None = None
-) -> Submission:
-    """Undo an approval, with a reason, while none of its entries is invoiced.
-
-    The submission goes back to *submitted* for a new decision (see the module docstring).
-    """
-    reason = _reason_or_invalid(reason, "reopening")
-    submission = _lock_submission(submission)
-    _check_may_decide(submission, actor)
-    if submission.state != SubmissionState.APPROVED:
-        raise Conflict("Only approved submissions can be reopened.", code="not_approved")
-    approved = list(submission.entries.select_for_update().filter(state=EntryState.APPROVED))
-    if any(e.invoice_line_id is not None for e in approved):
-        raise Conflict(
-            "Some of this submission's time is invoiced; credit the invoice first.",
-            code="invoiced",
-        )
-    _check_lock_date(actor, submission.agent, approved, reason)
-    before = snapshot(submission, SUBMISSION_FIELDS)
-    # Guarded update: an invoice run claiming an entry in between makes the count differ.
-    moved = TimeEntry.objects.filter(
-        pk__in=[e.pk for e in approved], state=EntryState.APPROVED, invoice_line__isnull=True
-    ).update(state=EntryState.SUBMITTED)
-    if moved != len(approved):
-        raise Conflict("Some of this time was just invoiced.", code="invoiced")
-    _audit_entries(
-        actor=actor,
-        action="time_entry.reopen",
-        entries=approved,
-        after={"state": EntryState.SUBMITTED, "submission": submission.pk},
-        reason=reason,
-    )
-    submission.state = SubmissionState.SUBMITTED
-    submission.decided_by, submission.decided_at = None, None
-    try:
-        with transaction.atomic():
-            submission.save(update_fields=["state", "decided_by", "decided_at"])
-    except IntegrityError as exc:
-        raise Conflict(
-            "Another submission for this week is waiting; decide it first.",
-            code="already_submitted",
-        ) from exc
-    audit_record(
-        actor=actor,
-        action="submission.reopen",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-        reason=reason,
     )
     return submission
 
@@ -674,8 +309,6 @@ def week_copy_previous_activities(
     Entries that would overlap existing time, or land on a day with no target (a holiday,
     leave), are skipped; answers the new entries and how many were skipped.
     """
-    from tallyhour.timesheets.selectors import previous_week_activity_entries
-
     # Checked up front: with nothing to copy, no entry service would ever ask.
     if actor.pk != agent.pk and not actor.is_admin_role:
         raise Forbidden("You can only copy time into your own timesheet.")
