@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tallyhour.accounts.permissions import can_bill
 from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
 from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
 from tallyhour.crm import selectors, services
@@ -120,7 +121,7 @@ def client_list(request: PageRequest) -> HttpResponse:
     rows = list(page.object_list)
     today = selectors.org_today()
     defaults = selectors.default_contracts_on(rows, today)
-    show_money = request.user.is_billing_role
+    show_money = can_bill(request.user)
     balances = selectors.client_prepay_balances(rows) if show_money else {}
     for client in rows:
         client.default_contract = defaults.get(client.pk)  # type: ignore[attr-defined]
@@ -136,7 +137,7 @@ def client_list(request: PageRequest) -> HttpResponse:
         "rows": rows,
         "query": query,
         "show_money": show_money,
-        "can_edit": request.user.is_billing_role,
+        "can_edit": can_bill(request.user),
     }
     return render_page(request, "crm/client_list.html", "crm/partials/client_table.html", context)
 
@@ -151,7 +152,7 @@ def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
     context = {
         "o": overview,
         "client": overview.client,
-        "can_edit": request.user.is_billing_role,
+        "can_edit": can_bill(request.user),
         "invite_form": ContactInviteForm(),
     }
     return render(request, "crm/client_detail.html", context)
@@ -213,7 +214,7 @@ def contact_change(request: PageRequest, client_id: int, contact_id: int) -> Htt
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_new(request: PageRequest) -> HttpResponse:
-    if not request.user.is_billing_role:
+    if not can_bill(request.user):
         return error_page(request, Forbidden("Only billing and admin users create clients."))
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -242,7 +243,7 @@ def client_new(request: PageRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_edit(request: PageRequest, client_id: int) -> HttpResponse:
     try:
-        if not request.user.is_billing_role:
+        if not can_bill(request.user):
             raise Forbidden("Only billing and admin users change clients.")
         client = selectors.client_get(actor=request.user, client_id=client_id)
     except DomainError as exc:

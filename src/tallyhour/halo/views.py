@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Agent, User
+from tallyhour.accounts.permissions import require_billing
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.billing.models import Invoice
 from tallyhour.billing.selectors import invoices_visible_to
@@ -271,8 +272,7 @@ def lookup(request: halo.HaloRequest) -> Any:
 @halo.halo_endpoint
 @require_http_methods(["GET"])
 def client_contracts(request: halo.HaloRequest, pk: int | None = None) -> Any:
-    if not request.user.is_billing_role:
-        raise Forbidden("Contracts are for billing and admin users.")
+    require_billing(request.user, "Contracts are for billing and admin users.")
     items = Contract.objects.select_related("client").order_by("client__name", "-starts_on")
     if (client_id := halo.int_param(request, "client_id")) is not None:
         items = items.filter(client_id=client_id)

@@ -1,27 +1,30 @@
 """Service-desk pages: the ticket list, a ticket with its timer and timeline, new tickets and
 projects. Opening a ticket's page is "working" it: with capture on_open its timer starts."""
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
 from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import selectors, services
+from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.timetracking.models import ChargeType
 from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
 from tallyhour.timetracking.services import timer_start_for_ticket
-from tallyhour.timetracking.views import BILLABLE_CHOICES, parse_duration
 
 TICKETS_PER_PAGE = 25
 SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]
@@ -405,3 +408,40 @@ def project_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
         "servicedesk/project.html",
         {"project": project, "summary": summary},
     )
+
+
+# --- the ticket picker (servicedesk/forms.py) --------------------------------------------------
+
+_PICKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def _picker_names(request: PageRequest) -> tuple[str, str]:
+    """The picker's field name and element id, as its markup sent them."""
+    field, element = request.GET.get("field", ""), request.GET.get("id", "")
+    if not _PICKER_NAME.match(field) or not _PICKER_NAME.match(element):
+        raise InvalidInput("Which ticket picker is this?", fields={"field": "invalid"})
+    return field, element
+
+
+@login_required
+@require_GET
+def ticket_search(request: PageRequest) -> HttpResponse:
+    """The picker's matches for what was typed (htmx, into the picker's results)."""
+    field, element = _picker_names(request)
+    search = request.GET.get(field + SEARCH_SUFFIX, "")
+    context = {
+        "tickets": selectors.tickets_for_picker(request.user, search=search),
+        "search": search,
+        "id": element,
+        "pick_query": urlencode({"field": field, "id": element}),
+    }
+    return render(request, "servicedesk/partials/ticket_picker_results.html", context)
+
+
+@login_required
+@require_GET
+def ticket_pick(request: PageRequest) -> HttpResponse:
+    """The picker again around the chosen ticket (or none), replacing the one on the page."""
+    field, element = _picker_names(request)
+    picker = TicketPicker()
+    return HttpResponse(picker.render(field, request.GET.get("ticket", ""), {"id": element}))
