@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,19 +20,11 @@ from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import PageRequest, error_page
 from tallyhour.core.money import hours as decimal_hours
 from tallyhour.reports import selectors, svg
+from tallyhour.reports.forms import CustomPeriodForm
 from tallyhour.reports.periods import NAMED_PERIODS, named_period
 from tallyhour.reports.selectors import MoneyGroup, ProfitRow, UtilisationRow
 
 PERIODS = [*NAMED_PERIODS, ("custom", "Custom")]
-
-
-class CustomPeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 @dataclass
