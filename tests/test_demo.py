@@ -13,7 +13,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from tallyhour.accounts.models import Agent, Organisation, Role, Team, User
-from tallyhour.accounts.selectors import approvers_of
+from tallyhour.accounts.permissions import approvers_of
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceState
 from tallyhour.core.models import AuditEntry
 from tallyhour.crm.models import Client

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # Client contacts: the portal only (after authentication, before any staff view).
     "tallyhour.portal.middleware.PortalGate",
     "tallyhour.core.middleware.DatabaseUnavailableMiddleware",
+    # Page views raise domain errors; this shows them (the API answers with its own JSON).
+    "tallyhour.core.pageerrors.DomainErrorMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

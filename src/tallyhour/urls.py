@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from tallyhour.api.api import api
 from tallyhour.halo import pages as halo_pages
-from tallyhour.timesheets.views import week_page
+from tallyhour.timesheets.views.week import week_page
 
 urlpatterns = [
     # First: every API call walks the patterns above its own, and the pages' list is long.

@@ -165,3 +165,27 @@ def test_leave_page(engineer):
     assert response.status_code == 409 and "Overlaps" in response.content.decode()
     http.post(reverse("timesheets:leave_delete", args=[leave.pk]))
     assert not Leave.objects.exists()
+
+
+def test_write_off_form_shown_exactly_when_the_service_allows_it(
+    engineer, other_engineer, approver, billing, submitted
+):
+    """The entry page asks the same predicate as the service: the agent's own approver
+    (whatever their role) sees the write-off form; billing users see the entry but not it."""
+    _, entry, _ = submitted
+    agent = engineer.agent
+    agent.timesheet_approver = other_engineer
+    agent.save()
+    url = reverse("timesheets:time_entry_row", args=[entry.pk])
+    assert "Save write-off" in login(other_engineer).get(url).text
+    assert "Save write-off" not in login(billing).get(url).text
+    assert "Save write-off" not in login(engineer).get(url).text
+    # The team approver is overridden by the personal one: not theirs to see or decide.
+    assert login(approver).get(url).status_code == 404
+    response = login(other_engineer).post(
+        reverse("timesheets:time_entry_write_off", args=[entry.pk]),
+        {"billable": "0:30", "reason": "Learning curve"},
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.billable_seconds == 1800

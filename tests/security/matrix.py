@@ -452,6 +452,14 @@ PAGES: dict[str, Entry] = {
     "POST /tickets/<int:ticket_id>/actions/": E(ANY_STAFF, body={"body": "Checked the toner."}),
     "POST /tickets/<int:ticket_id>/edit/": E(ANY_STAFF, body={"summary": "Printer still offline"}),
     "GET /tickets/<int:ticket_id>/project/": E(ANY_STAFF),
+    # the ticket picker's search and pick (htmx fragments of the time forms)
+    "GET /tickets/picker/search/": E(
+        ANY_STAFF, query={"field": "ticket", "id": "id_ticket", "ticket_q": "Printer"}
+    ),
+    "GET /tickets/picker/pick/": E(
+        ANY_STAFF,
+        query=lambda w: {"field": "ticket", "id": "id_ticket", "ticket": str(w.pk("ticket"))},
+    ),
     # notices
     "GET /notices/": E(ANY_STAFF),
     "POST /notices/read/": E(ANY_STAFF),

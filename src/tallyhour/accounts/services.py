@@ -18,7 +18,7 @@ from tallyhour.accounts.models import (
     User,
     scopes_for_role,
 )
-from tallyhour.accounts.selectors import can_approve
+from tallyhour.accounts.permissions import can_admin, can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import (
@@ -81,7 +81,7 @@ def api_token_create(
     Without `scopes` the token gets every scope the user's role allows.
     """
     actor = actor or user
-    if actor.pk != user.pk and not actor.is_admin_role:
+    if actor.pk != user.pk and not can_admin(actor):
         raise Forbidden("You can only create tokens for yourself.")
     clean_scopes = _clean_scopes(user, scopes)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -105,7 +105,7 @@ def api_token_create(
 
 def api_token_revoke(*, token: ApiToken, actor: User, now: dt.datetime | None = None) -> ApiToken:
     """Stop a token working from now on; revoking twice is harmless."""
-    if actor.pk != token.user_id and not actor.is_admin_role:
+    if actor.pk != token.user_id and not can_admin(actor):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = now or dates.now()
@@ -144,7 +144,7 @@ MAX_LEAVE_DAYS = 366
 
 
 def _check_may_manage_leave(actor: User, agent: Agent) -> None:
-    if actor.pk == agent.user_id or actor.is_admin_role:
+    if actor.pk == agent.user_id or can_admin(actor):
         return
     if can_approve(actor, agent.user):
         return
@@ -205,7 +205,7 @@ def leave_delete(*, leave: Leave, actor: User) -> None:
 
 @transaction.atomic
 def closure_day_create(*, day: dt.date, name: str, actor: User) -> ClosureDay:
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Only admins set closure days.")
     closure = ClosureDay(day=day, name=name.strip())
     full_clean_or_invalid(closure)
@@ -221,7 +221,7 @@ def organisation_set_lock_date(
     *, lock_date: dt.date | None, actor: User, reason: str = ""
 ) -> Organisation:
     """Close (or reopen) every period up to `lock_date`; admins only, audited."""
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Only admins set the lock date.")
     org = Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
     before = snapshot(org, ["lock_date"])

@@ -6,15 +6,15 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.permissions import require_billing
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
 from tallyhour.core import dates
-from tallyhour.core.errors import Forbidden, NotFound
+from tallyhour.core.errors import NotFound
 from tallyhour.timetracking.models import EntryState, TimeEntry
 
 
 def check_billing(actor: User) -> None:
-    if not actor.is_billing_role:
-        raise Forbidden("Billing is for billing and admin users.")
+    require_billing(actor, "Billing is for billing and admin users.")
 
 
 def cut_off_instant(cut_off: dt.date, org: Organisation | None = None) -> dt.datetime:

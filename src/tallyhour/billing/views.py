@@ -6,7 +6,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -16,42 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
 from tallyhour.billing import exports, selectors, services
+from tallyhour.billing.forms import ManualLineForm, RunForm, VoidForm
 from tallyhour.billing.models import InvoiceState
 from tallyhour.billing.pricing import ClientPlan
 from tallyhour.core import dates
-from tallyhour.core.errors import DomainError, InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
-from tallyhour.crm.models import Client
+from tallyhour.core.errors import InvalidInput, NotFound
+from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.pageerrors import back_on_error, errors_as_page, form_call
 from tallyhour.timetracking.models import TimeEntry
 
 INVOICES_PER_PAGE = 50
-
-
-class RunForm(forms.Form):
-    cut_off = forms.DateField(
-        label="Bill work up to and including",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    clients = forms.ModelMultipleChoiceField(
-        queryset=Client.objects.filter(is_active=True).order_by("name"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to bill every client.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    @property
-    def client_ids(self) -> list[int]:
-        return [c.pk for c in self.cleaned_data.get("clients") or []]
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(
-        max_length=2000, error_messages={"required": "Give a reason for voiding."}
-    )
 
 
 def _org_today() -> dt.date:
@@ -74,28 +47,24 @@ def _totals_by_currency(previews: list[ClientPlan]) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
+@errors_as_page
 def run_page(request: PageRequest) -> HttpResponse:
     """The invoice-run form; with a cut-off it shows what a run would bill (a dry run)."""
-    try:
-        selectors.check_billing(request.user)
-    except DomainError as exc:
-        return error_page(request, exc)
+    selectors.check_billing(request.user)
     bound = "cut_off" in request.GET
     form = RunForm(request.GET if bound else None, initial={"cut_off": _org_today()})
     previews: list[ClientPlan] | None = None
     status = 200
     if bound and form.is_valid():
-        try:
-            result = services.invoice_run_execute(
-                cut_off=form.cleaned_data["cut_off"],
-                actor=request.user,
-                client_ids=form.client_ids,
-                commit=False,
-            )
-            previews = result.previews
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status
+        result, status = form_call(
+            form,
+            services.invoice_run_execute,
+            cut_off=form.cleaned_data["cut_off"],
+            actor=request.user,
+            client_ids=form.client_ids,
+            commit=False,
+        )
+        previews = result.previews if result is not None else None
     elif bound:
         status = 422
     context = {
@@ -114,18 +83,16 @@ def run_page(request: PageRequest) -> HttpResponse:
 def run_commit(request: PageRequest) -> HttpResponse:
     back = reverse("billing:run")
     form = RunForm(request.POST)
+    back_on_error(request, back)
     if not form.is_valid():
-        return error_response(request, InvalidInput("Choose a valid cut-off date."), back_to=back)
-    try:
-        result = services.invoice_run_execute(
-            cut_off=form.cleaned_data["cut_off"],
-            actor=request.user,
-            client_ids=form.client_ids,
-            commit=True,
-            idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
-        )
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+        raise InvalidInput("Choose a valid cut-off date.")
+    result = services.invoice_run_execute(
+        cut_off=form.cleaned_data["cut_off"],
+        actor=request.user,
+        client_ids=form.client_ids,
+        commit=True,
+        idempotency_key=(request.POST.get("idempotency_key") or "")[:100] or None,
+    )
     run = result.run
     assert run is not None
     count = len(result.invoices)
@@ -139,11 +106,9 @@ def run_commit(request: PageRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@errors_as_page
 def invoice_list(request: PageRequest) -> HttpResponse:
-    try:
-        invoices = selectors.invoices_visible_to(request.user)
-    except DomainError as exc:
-        return error_page(request, exc)
+    invoices = selectors.invoices_visible_to(request.user)
     state = request.GET.get("state", "")
     if state in InvoiceState.values:
         invoices = invoices.filter(state=state)
@@ -168,11 +133,9 @@ def invoice_list(request: PageRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@errors_as_page
 def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
-    try:
-        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-    except DomainError as exc:
-        return error_page(request, exc)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
     lines = list(invoice.lines.all())
     # Every entry behind every line in one query (not one per line).
     by_line: dict[int, list[TimeEntry]] = defaultdict(list)
@@ -198,11 +161,9 @@ def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
 @require_POST
 def invoice_issue(request: PageRequest, invoice_id: int) -> HttpResponse:
     back = reverse("billing:invoice_detail", args=[invoice_id])
-    try:
-        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-        invoice = services.invoice_issue(invoice=invoice, actor=request.user)
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    back_on_error(request, back)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    invoice = services.invoice_issue(invoice=invoice, actor=request.user)
     return done(request, f"Issued invoice {invoice.number}.", back)
 
 
@@ -212,29 +173,19 @@ def invoice_void(request: PageRequest, invoice_id: int) -> HttpResponse:
     back = reverse("billing:invoice_detail", args=[invoice_id])
     form = VoidForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-        services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    back_on_error(request, back)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
     return done(request, "Draft voided; its time is free for the next run.", back)
-
-
-class ManualLineForm(forms.Form):
-    description = forms.CharField(max_length=300)
-    quantity = forms.DecimalField(max_digits=12, decimal_places=4)
-    unit_price = forms.DecimalField(max_digits=12, decimal_places=4)
 
 
 def _invoice_action(
     request: PageRequest, invoice_id: int, action: Any, message: str
 ) -> HttpResponse:
     back = reverse("billing:invoice_detail", args=[invoice_id])
-    try:
-        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-        result = action(invoice)
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    back_on_error(request, back)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    result = action(invoice)
     target = back
     if getattr(result, "pk", invoice.pk) != invoice.pk and hasattr(result, "number"):
         target = reverse("billing:invoice_detail", args=[result.pk])
@@ -257,11 +208,8 @@ def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> 
 def invoice_line_add(request: PageRequest, invoice_id: int) -> HttpResponse:
     form = ManualLineForm(request.POST)
     if not form.is_valid():
-        return error_response(
-            request,
-            InvalidInput("Give a description, a quantity and a unit price."),
-            back_to=reverse("billing:invoice_detail", args=[invoice_id]),
-        )
+        back_on_error(request, reverse("billing:invoice_detail", args=[invoice_id]))
+        raise InvalidInput("Give a description, a quantity and a unit price.")
     data = form.cleaned_data
     return _invoice_action(
         request,
@@ -305,13 +253,11 @@ def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@errors_as_page
 def invoice_download(request: PageRequest, invoice_id: int, fmt: str) -> HttpResponse:
     if fmt not in ("pdf", "xml", "csv"):
-        return error_page(request, NotFound(f"No {fmt} download."))
-    try:
-        invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-    except DomainError as exc:
-        return error_page(request, exc)
+        raise NotFound(f"No {fmt} download.")
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
     name = exports.filename(invoice)
     if fmt == "pdf":
         body = exports.invoice_pdf(invoice, with_entries=request.GET.get("entries") == "1")
@@ -333,14 +279,12 @@ CSV_KINDS = {
 
 @login_required
 @require_GET
+@errors_as_page
 def invoice_list_csv(request: PageRequest, kind: str) -> HttpResponse:
     """Invoices (with the list's filters) as CSV: the list, their lines, or an accounting import."""
     if kind not in CSV_KINDS:
-        return error_page(request, NotFound(f"No {kind} export."))
-    try:
-        invoices = selectors.invoices_visible_to(request.user)
-    except DomainError as exc:
-        return error_page(request, exc)
+        raise NotFound(f"No {kind} export.")
+    invoices = selectors.invoices_visible_to(request.user)
     state = request.GET.get("state", "")
     if state in InvoiceState.values:
         invoices = invoices.filter(state=state)
@@ -352,14 +296,12 @@ def invoice_list_csv(request: PageRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@errors_as_page
 def run_detail(request: PageRequest, run_id: int) -> HttpResponse:
     """A run's progress (polled by htmx while it runs) and its summary."""
-    try:
-        run = selectors.runs_visible_to(request.user).filter(pk=run_id).first()
-    except DomainError as exc:
-        return error_page(request, exc)
+    run = selectors.runs_visible_to(request.user).filter(pk=run_id).first()
     if run is None:
-        return error_page(request, NotFound(f"Invoice run {run_id} not found."))
+        raise NotFound(f"Invoice run {run_id} not found.")
     context = {"run": run, "invoices": run.invoices.select_related("client").order_by("pk")}
     return render_page(
         request, "billing/run_detail.html", "billing/partials/run_progress.html", context

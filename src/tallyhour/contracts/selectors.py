@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.permissions import require_billing
 from tallyhour.contracts.models import (
     Contract,
     ContractKind,
@@ -15,14 +16,13 @@ from tallyhour.contracts.models import (
     RetainerCharge,
 )
 from tallyhour.core import dates
-from tallyhour.core.errors import Forbidden, NotFound
+from tallyhour.core.errors import NotFound
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import TimeEntry
 
 
 def _check(actor: User) -> None:
-    if not actor.is_billing_role:
-        raise Forbidden("Contracts and rates are for billing and admin users.")
+    require_billing(actor, "Contracts and rates are for billing and admin users.")
 
 
 def contracts_visible_to(actor: User) -> QuerySet[Contract]:

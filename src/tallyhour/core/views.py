@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tallyhour.core.errors import DomainError
-from tallyhour.core.htmx import PageRequest, done, error_response, render_page
+from tallyhour.core.htmx import PageRequest, done, render_page
 from tallyhour.core.notices import notice_mark_read, notices_for
+from tallyhour.core.pageerrors import back_on_error
 
 NOTICES_PER_PAGE = 30
 
@@ -25,8 +25,6 @@ def notice_list(request: PageRequest) -> HttpResponse:
 def notice_read(request: PageRequest) -> HttpResponse:
     back = reverse("notices")
     raw = request.POST.get("notice", "")
-    try:
-        changed = notice_mark_read(user=request.user, notice_id=int(raw) if raw.isdigit() else None)
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    back_on_error(request, back)
+    changed = notice_mark_read(user=request.user, notice_id=int(raw) if raw.isdigit() else None)
     return done(request, f"Marked {changed} notice{'s' if changed != 1 else ''} read.", back)

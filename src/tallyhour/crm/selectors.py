@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.permissions import can_bill
 from tallyhour.billing.models import Invoice
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry
 from tallyhour.contracts.selectors import (
@@ -142,7 +143,7 @@ def client_overview(
         .select_related("assignee")
         .order_by("-updated_at", "-pk")
     )
-    show_money = actor.is_billing_role
+    show_money = can_bill(actor)
     invoices = (
         list(Invoice.objects.filter(client=client).order_by("-created_at", "-pk")[:RECENT_INVOICES])
         if show_money

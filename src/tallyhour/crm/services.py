@@ -13,9 +13,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.permissions import require_billing
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
-from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, NotFound, full_clean_or_invalid
+from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.crm.models import Client, Contact
 
 CLIENT_FIELDS = [
@@ -34,8 +35,7 @@ EDITABLE = frozenset(CLIENT_FIELDS)
 
 
 def _check(actor: User) -> None:
-    if not actor.is_billing_role:
-        raise Forbidden("Only billing and admin users create or change clients.")
+    require_billing(actor, "Only billing and admin users create or change clients.")
 
 
 def _tidy(fields: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,6 @@
 """Client pages: the list, one client's page (contracts, prepay, retainer, invoices, tickets)
 and the create/edit forms for billing and admin users."""
 
-from decimal import Decimal
-from typing import Any
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,79 +9,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.accounts.permissions import can_bill, require_billing
+from tallyhour.core.errors import DomainError, InvalidInput
+from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm import selectors, services
+from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm
 
 CLIENTS_PER_PAGE = 50
-ACTIVE_CHOICES = [("yes", "Active"), ("no", "Inactive"), ("all", "All")]
 ACTIVE_FILTER: dict[str, bool | None] = {"yes": True, "no": False, "all": None}
-
-
-class ClientFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    active = forms.ChoiceField(choices=ACTIVE_CHOICES, required=False, label="Show")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": "Name, email or tax ID"}
-        )
-
-
-class ClientForm(forms.Form):
-    """The fields of `crm.services.client_create` / `client_update` (names match the model)."""
-
-    name = forms.CharField(max_length=200)
-    currency = forms.CharField(
-        max_length=3, min_length=3, initial="GBP", help_text="ISO 4217, e.g. GBP, EUR."
-    )
-    tax_rate = forms.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=Decimal("100"),
-        initial=Decimal("20.00"),
-        label="Tax rate (%)",
-    )
-    reverse_charge = forms.BooleanField(
-        required=False, help_text="The customer accounts for the tax (no tax on our invoices)."
-    )
-    payment_terms_days = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=365,
-        label="Payment terms (days)",
-        help_text="Empty: the organisation's default.",
-    )
-    # A text input (type=email has no style in the shared stylesheet); still validated as email.
-    billing_email = forms.EmailField(
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"}),
-    )
-    tax_id = forms.CharField(required=False, max_length=64, label="Tax ID")
-    billing_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    is_active = forms.BooleanField(required=False, initial=True, label="Active")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class ContactInviteForm(forms.Form):
-    """The fields of `crm.services.contact_invite`."""
-
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField(
-        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
-    )
-    can_see_invoices = forms.BooleanField(required=False, label="May see invoices")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("auto_id", "contact_%s")
-        super().__init__(*args, **kwargs)
 
 
 CONTACT_CHANGES: dict[str, dict[str, bool]] = {
@@ -120,7 +53,7 @@ def client_list(request: PageRequest) -> HttpResponse:
     rows = list(page.object_list)
     today = selectors.org_today()
     defaults = selectors.default_contracts_on(rows, today)
-    show_money = request.user.is_billing_role
+    show_money = can_bill(request.user)
     balances = selectors.client_prepay_balances(rows) if show_money else {}
     for client in rows:
         client.default_contract = defaults.get(client.pk)  # type: ignore[attr-defined]
@@ -136,22 +69,20 @@ def client_list(request: PageRequest) -> HttpResponse:
         "rows": rows,
         "query": query,
         "show_money": show_money,
-        "can_edit": request.user.is_billing_role,
+        "can_edit": can_bill(request.user),
     }
     return render_page(request, "crm/client_list.html", "crm/partials/client_table.html", context)
 
 
 @login_required
 @require_GET
+@errors_as_page
 def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
-    try:
-        overview = selectors.client_overview(actor=request.user, client_id=client_id)
-    except DomainError as exc:
-        return error_page(request, exc)
+    overview = selectors.client_overview(actor=request.user, client_id=client_id)
     context = {
         "o": overview,
         "client": overview.client,
-        "can_edit": request.user.is_billing_role,
+        "can_edit": can_bill(request.user),
         "invite_form": ContactInviteForm(),
     }
     return render(request, "crm/client_detail.html", context)
@@ -169,20 +100,18 @@ def _contacts_back(client_id: int) -> str:
 @require_POST
 def contact_invite(request: PageRequest, client_id: int) -> HttpResponse:
     """Invite a contact to the portal from the client page (billing and admin users)."""
+    back_on_error(request, _contacts_back(client_id))
     form = ContactInviteForm(request.POST)
-    try:
-        client = selectors.client_get(actor=request.user, client_id=client_id)
-        if not form.is_valid():
-            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-            raise InvalidInput(errors)
-        contact = services.contact_invite(
-            client=client,
-            actor=request.user,
-            accept_url=_accept_url(request),
-            **form.cleaned_data,
-        )
-    except DomainError as exc:
-        return error_response(request, exc, back_to=_contacts_back(client_id))
+    client = selectors.client_get(actor=request.user, client_id=client_id)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        raise InvalidInput(errors)
+    contact = services.contact_invite(
+        client=client,
+        actor=request.user,
+        accept_url=_accept_url(request),
+        **form.cleaned_data,
+    )
     return done(request, f"Invitation sent to {contact.email}.", _contacts_back(client_id))
 
 
@@ -190,31 +119,27 @@ def contact_invite(request: PageRequest, client_id: int) -> HttpResponse:
 @require_POST
 def contact_change(request: PageRequest, client_id: int, contact_id: int) -> HttpResponse:
     """Grant or take away invoices, switch access on or off, or send the invitation again."""
+    back_on_error(request, _contacts_back(client_id))
     change = request.POST.get("change", "")
-    try:
-        contact = selectors.contact_get(
-            actor=request.user, client_id=client_id, contact_id=contact_id
+    contact = selectors.contact_get(actor=request.user, client_id=client_id, contact_id=contact_id)
+    if change == "reinvite":
+        services.contact_reinvite(
+            contact=contact, actor=request.user, accept_url=_accept_url(request)
         )
-        if change == "reinvite":
-            services.contact_reinvite(
-                contact=contact, actor=request.user, accept_url=_accept_url(request)
-            )
-            message = f"Invitation sent again to {contact.email}."
-        elif change in CONTACT_CHANGES:
-            services.contact_update(contact=contact, actor=request.user, **CONTACT_CHANGES[change])
-            message = f"{contact.name} updated."
-        else:
-            raise InvalidInput("Unknown change.", fields={"change": "unknown"})
-    except DomainError as exc:
-        return error_response(request, exc, back_to=_contacts_back(client_id))
+        message = f"Invitation sent again to {contact.email}."
+    elif change in CONTACT_CHANGES:
+        services.contact_update(contact=contact, actor=request.user, **CONTACT_CHANGES[change])
+        message = f"{contact.name} updated."
+    else:
+        raise InvalidInput("Unknown change.", fields={"change": "unknown"})
     return done(request, message, _contacts_back(client_id))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@errors_as_page
 def client_new(request: PageRequest) -> HttpResponse:
-    if not request.user.is_billing_role:
-        return error_page(request, Forbidden("Only billing and admin users create clients."))
+    require_billing(request.user, "Only billing and admin users create clients.")
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -240,13 +165,10 @@ def client_new(request: PageRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@errors_as_page
 def client_edit(request: PageRequest, client_id: int) -> HttpResponse:
-    try:
-        if not request.user.is_billing_role:
-            raise Forbidden("Only billing and admin users change clients.")
-        client = selectors.client_get(actor=request.user, client_id=client_id)
-    except DomainError as exc:
-        return error_page(request, exc)
+    require_billing(request.user, "Only billing and admin users change clients.")
+    client = selectors.client_get(actor=request.user, client_id=client_id)
     initial = {name: getattr(client, name) for name in ClientForm.base_fields}
     form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

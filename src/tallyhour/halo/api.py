@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from ninja import Field, Router, Schema, Status
 
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.examples import examples
 from tallyhour.api.lookups import staff_user_from
@@ -41,7 +42,7 @@ class ApplicationIn(Schema):
 
 
 def _check_admin(request: AuthedRequest) -> None:
-    if not request.auth.is_admin_role:
+    if not can_admin(request.auth):
         raise Forbidden("API applications are managed by admins.")
 
 

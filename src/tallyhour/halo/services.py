@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 
 from tallyhour.accounts.models import ApiToken, User
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.accounts.services import api_token_create
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record
@@ -36,7 +37,7 @@ def api_application_create(
     *, name: str, agent: User, actor: User, scopes: str = "all"
 ) -> tuple[ApiApplication, str]:
     """Register an application; the secret is returned once and only its digest is kept."""
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Only admins can create API applications.")
     if not (name or "").strip():
         raise InvalidInput("Give the application a name.", fields={"name": "required"})
@@ -66,7 +67,7 @@ def api_application_create(
 
 @transaction.atomic
 def api_application_revoke(*, application: ApiApplication, actor: User) -> ApiApplication:
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Only admins can revoke API applications.")
     application.is_active = False
     application.save(update_fields=["is_active"])

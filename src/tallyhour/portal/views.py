@@ -13,9 +13,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth import login
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import (
     LoginView,
     LogoutView,
@@ -37,6 +35,7 @@ from tallyhour.core.money import hours
 from tallyhour.crm import services as crm_services
 from tallyhour.crm.models import Contact
 from tallyhour.portal import selectors
+from tallyhour.portal.forms import AcceptForm, ContactPasswordResetForm, PortalAuthenticationForm
 
 TICKETS_PER_PAGE = 25
 BACKEND = "tallyhour.accounts.backends.UserBackend"
@@ -73,26 +72,6 @@ def contact_page(view: PortalView) -> PortalView:
 # --- signing in -----------------------------------------------------------------------------
 
 
-class PortalAuthenticationForm(AuthenticationForm):
-    """Email and password; only client contacts sign in here (staff use /login/)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email"})
-
-    def clean_username(self) -> str:
-        return (self.cleaned_data.get("username") or "").strip().lower()
-
-    def confirm_login_allowed(self, user: Any) -> None:
-        super().confirm_login_allowed(user)
-        if not getattr(user, "is_contact", False):
-            raise forms.ValidationError(
-                "This sign-in is for client contacts. Staff sign in on the main sign-in page.",
-                code="not_contact",
-            )
-
-
 class PortalLoginView(LoginView):
     template_name = "portal/login.html"
     authentication_form = PortalAuthenticationForm
@@ -101,17 +80,6 @@ class PortalLoginView(LoginView):
 
 class PortalLogoutView(LogoutView):
     next_page = "portal:login"
-
-
-class ContactPasswordResetForm(PasswordResetForm):
-    """Mails a reset link to active portal contacts only; staff reset theirs elsewhere."""
-
-    def get_users(self, email: str) -> Any:
-        return (
-            user
-            for user in super().get_users(email)
-            if user.is_contact and Contact.objects.filter(user=user, is_active=True).exists()
-        )
 
 
 # Django's reset views with the portal's templates. The "sent" page reads the same whether or
@@ -135,29 +103,6 @@ class PortalPasswordResetConfirmView(PasswordResetConfirmView):
 
 class PortalPasswordResetCompleteView(PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
-
-
-class AcceptForm(forms.Form):
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
-        return data
 
 
 @require_http_methods(["GET", "POST"])

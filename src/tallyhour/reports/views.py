@@ -8,31 +8,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tallyhour.accounts.models import Organisation, Team
+from tallyhour.accounts.permissions import can_bill
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import PageRequest, error_page
 from tallyhour.core.money import hours as decimal_hours
 from tallyhour.reports import selectors, svg
+from tallyhour.reports.forms import CustomPeriodForm
 from tallyhour.reports.periods import NAMED_PERIODS, named_period
 from tallyhour.reports.selectors import MoneyGroup, ProfitRow, UtilisationRow
 
 PERIODS = [*NAMED_PERIODS, ("custom", "Custom")]
-
-
-class CustomPeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 @dataclass
@@ -198,7 +190,7 @@ def utilisation(request: PageRequest) -> HttpResponse:
         teams=team_list,
         all_teams=Team.objects.order_by("name"),
         total=total,
-        show_money=request.user.is_billing_role,
+        show_money=can_bill(request.user),
         trend=trend,
         trend_name=next((r.name for r in rows if r.agent_id == trend_agent), None),
         capacity_chart=svg.capacity_bars(rows),
@@ -236,7 +228,7 @@ def missed_hours(request: PageRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _missed_csv(request.GET.get("table", "gaps"), report)
     context.update(
-        report=report, show_money=request.user.is_billing_role, waiting_days=report.waiting_days
+        report=report, show_money=can_bill(request.user), waiting_days=report.waiting_days
     )
     return render(request, template, context)
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 
 from tallyhour.accounts.models import Agent, User
@@ -173,3 +173,23 @@ def project_summary(*, actor: User, project: Ticket) -> ProjectSummary:
         )
 
     return ProjectSummary(project=project, own=line(project), tasks=[line(t) for t in tasks])
+
+
+PICKER_LIMIT = 20
+
+
+def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIMIT) -> list[Ticket]:
+    """Open tickets for the ticket picker: the actor's own first, then the newest; searched
+    by number, summary and client name."""
+    tickets = (
+        tickets_visible_to(actor)
+        .exclude(status=TicketStatus.CLOSED)
+        .annotate(theirs=Case(When(assignee=actor, then=0), default=1))
+    )
+    search = search.strip()
+    if search:
+        text = Q(summary__icontains=search) | Q(client__name__icontains=search)
+        if search.lstrip("#").isdigit() and len(search) < 18:
+            text |= Q(pk=int(search.lstrip("#")))
+        tickets = tickets.filter(text)
+    return list(tickets.order_by("theirs", "-id")[:limit])

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
@@ -345,7 +346,7 @@ def ticket_type_create(
     is_project: bool = False,
     default_charge_type: ChargeType | None = None,
 ) -> TicketType:
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Only admins create ticket types.")
     ticket_type = TicketType(
         name=name.strip(), is_project=is_project, default_charge_type=default_charge_type

@@ -1,27 +1,31 @@
 """Service-desk pages: the ticket list, a ticket with its timer and timeline, new tickets and
 projects. Opening a ticket's page is "working" it: with capture on_open its timer starts."""
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
+from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import selectors, services
+from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.timetracking.models import ChargeType
 from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
 from tallyhour.timetracking.services import timer_start_for_ticket
-from tallyhour.timetracking.views import BILLABLE_CHOICES, parse_duration
 
 TICKETS_PER_PAGE = 25
 SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]
@@ -307,13 +311,11 @@ def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@errors_as_page
 def ticket_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
-    try:
-        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-        if not request.htmx:
-            services.ticket_open(ticket=ticket, actor=request.user)
-    except DomainError as exc:
-        return error_page(request, exc)
+    ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    if not request.htmx:
+        services.ticket_open(ticket=ticket, actor=request.user)
     context = _detail_context(request, ticket)
     return render_page(
         request,
@@ -334,14 +336,12 @@ def ticket_work(request: PageRequest, ticket_id: int) -> HttpResponse:
     the Note / Reply / Change status buttons (which then open the form for that kind)."""
     kind = request.POST.get("kind", "")
     back = _back(ticket_id, f"?kind={kind}#compose" if kind in ActionKind.values else "")
-    try:
-        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-        if kind:
-            services.ticket_work(ticket=ticket, actor=request.user)
-        else:
-            timer_start_for_ticket(agent=request.user, actor=request.user, ticket=ticket)
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    back_on_error(request, back)
+    ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    if kind:
+        services.ticket_work(ticket=ticket, actor=request.user)
+    else:
+        timer_start_for_ticket(agent=request.user, actor=request.user, ticket=ticket)
     return redirect(back)
 
 
@@ -349,26 +349,24 @@ def ticket_work(request: PageRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
     back = _back(ticket_id, "#timeline")
+    back_on_error(request, _back(ticket_id, "#compose"))
     form = ActionForm(request.POST)
-    try:
-        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-        if not form.is_valid():
-            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-            raise InvalidInput(errors)
-        data = form.cleaned_data
-        action = services.action_create(
-            ticket=ticket,
-            actor=request.user,
-            kind=data["kind"],
-            body=data.get("body", ""),
-            new_status=data.get("new_status") or None,
-            time_seconds=form.time_seconds(),
-            charge_type=data.get("charge_type"),
-            is_billable=form.is_billable,
-            client_visible=form.visible_to_client,
-        )
-    except DomainError as exc:
-        return error_response(request, exc, back_to=_back(ticket_id, "#compose"))
+    ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        raise InvalidInput(errors)
+    data = form.cleaned_data
+    action = services.action_create(
+        ticket=ticket,
+        actor=request.user,
+        kind=data["kind"],
+        body=data.get("body", ""),
+        new_status=data.get("new_status") or None,
+        time_seconds=form.time_seconds(),
+        charge_type=data.get("charge_type"),
+        is_billable=form.is_billable,
+        client_visible=form.visible_to_client,
+    )
     logged = action.time_entry.worked_seconds if action.time_entry else 0
     message = f"{action.get_kind_display()} added"
     message += f", {_minutes_text(logged)} logged." if logged else "."
@@ -379,25 +377,21 @@ def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def ticket_edit(request: PageRequest, ticket_id: int) -> HttpResponse:
     back = _back(ticket_id)
+    back_on_error(request, back)
     form = TicketEditForm(request.POST)
-    try:
-        ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-        if not form.is_valid():
-            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-            raise InvalidInput(errors)
-        services.ticket_update(ticket=ticket, actor=request.user, changes=dict(form.cleaned_data))
-    except DomainError as exc:
-        return error_response(request, exc, back_to=back)
+    ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        raise InvalidInput(errors)
+    services.ticket_update(ticket=ticket, actor=request.user, changes=dict(form.cleaned_data))
     return done(request, "Ticket updated.", back)
 
 
 @login_required
 @require_GET
+@errors_as_page
 def project_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
-    try:
-        project = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    except DomainError as exc:
-        return error_page(request, exc)
+    project = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
     summary = selectors.project_summary(actor=request.user, project=project)
     return render_page(
         request,
@@ -405,3 +399,40 @@ def project_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
         "servicedesk/project.html",
         {"project": project, "summary": summary},
     )
+
+
+# --- the ticket picker (servicedesk/forms.py) --------------------------------------------------
+
+_PICKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def _picker_names(request: PageRequest) -> tuple[str, str]:
+    """The picker's field name and element id, as its markup sent them."""
+    field, element = request.GET.get("field", ""), request.GET.get("id", "")
+    if not _PICKER_NAME.match(field) or not _PICKER_NAME.match(element):
+        raise InvalidInput("Which ticket picker is this?", fields={"field": "invalid"})
+    return field, element
+
+
+@login_required
+@require_GET
+def ticket_search(request: PageRequest) -> HttpResponse:
+    """The picker's matches for what was typed (htmx, into the picker's results)."""
+    field, element = _picker_names(request)
+    search = request.GET.get(field + SEARCH_SUFFIX, "")
+    context = {
+        "tickets": selectors.tickets_for_picker(request.user, search=search),
+        "search": search,
+        "id": element,
+        "pick_query": urlencode({"field": field, "id": element}),
+    }
+    return render(request, "servicedesk/partials/ticket_picker_results.html", context)
+
+
+@login_required
+@require_GET
+def ticket_pick(request: PageRequest) -> HttpResponse:
+    """The picker again around the chosen ticket (or none), replacing the one on the page."""
+    field, element = _picker_names(request)
+    picker = TicketPicker()
+    return HttpResponse(picker.render(field, request.GET.get("ticket", ""), {"id": element}))

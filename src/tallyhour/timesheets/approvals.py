@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.selectors import can_approve
+from tallyhour.accounts.permissions import can_admin, can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
@@ -67,7 +67,7 @@ def _decide(submission: Submission, actor: User) -> Submission:
 def _check_lock_date(actor: User, agent: User, entries: Iterable[TimeEntry], reason: str) -> None:
     """Decisions that change time (reopen, write-off, returns) respect the lock date."""
     lock_date = Organisation.current().lock_date
-    if lock_date is None or (actor.is_admin_role and reason):
+    if lock_date is None or (can_admin(actor) and reason):
         return
     tz = dates.zone(agent_profile(agent).timezone)
     if any(dates.local_date(e.started_at, tz) <= lock_date for e in entries):

@@ -9,7 +9,7 @@ from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, User, Workday
-from tallyhour.accounts.selectors import approved_agent_ids
+from tallyhour.accounts.permissions import approved_agent_ids, can_admin, can_bill
 from tallyhour.core import dates
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import NotFound
@@ -266,7 +266,7 @@ def previous_week_activity_entries(agent: User, monday: dt.date) -> QuerySet[Tim
 
 def submissions_visible_to(actor: User) -> QuerySet[Submission]:
     subs = Submission.objects.select_related("agent", "decided_by", "ticket")
-    if actor.is_billing_role:
+    if can_bill(actor):
         return subs
     # Whoever approves an agent's time may see it, whatever their role.
     return subs.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
@@ -284,7 +284,7 @@ def approval_queue(actor: User) -> QuerySet[Submission]:
     subs = Submission.objects.select_related("agent", "ticket").filter(
         state=SubmissionState.SUBMITTED
     )
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         subs = subs.filter(agent__in=approved_agent_ids(actor).values("user_id"))
     return subs.exclude(agent=actor).order_by("submitted_at", "id")
 
@@ -294,7 +294,7 @@ def reopenable_submissions(actor: User, limit: int = 20) -> list[Submission]:
     subs = Submission.objects.select_related("agent", "ticket", "decided_by").filter(
         state=SubmissionState.APPROVED
     )
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         subs = subs.filter(agent__in=approved_agent_ids(actor).values("user_id"))
     return list(subs.exclude(agent=actor).order_by("-decided_at", "-id")[:limit])
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.selectors import approvers_of
+from tallyhour.accounts.permissions import approvers_of, can_admin, can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
@@ -141,7 +141,7 @@ def submission_submit(
     A week with gaps against the target needs a comment when `require_gap_reason` is set
     (pages and the API ask for one); the gap is stored either way so approvers see it.
     """
-    if actor.pk != agent.pk and not actor.is_admin_role:
+    if actor.pk != agent.pk and not can_admin(actor):
         raise Forbidden("You can only submit your own timesheet.")
     if week_start.weekday() != 0:
         raise InvalidInput("week_start must be a Monday.", fields={"week": "not a Monday"})
@@ -224,7 +224,7 @@ def submission_submit_ticket(
     now: dt.datetime | None = None,
 ) -> Submission:
     """On request (per-ticket mode): send the agent's open entries on one ticket for approval."""
-    if actor.pk != agent.pk and not actor.is_admin_role:
+    if actor.pk != agent.pk and not can_admin(actor):
         raise Forbidden("You can only submit your own time.")
     if Organisation.current().submission_mode != "per_ticket":
         raise Conflict(
@@ -279,7 +279,7 @@ def submissions_submit_closed_ticket(
 def submission_recall(*, submission: Submission, actor: User) -> Submission:
     """The agent takes back an undecided submission; its entries become drafts again."""
     submission = submission_lock(submission)
-    if actor.pk != submission.agent_id and not actor.is_admin_role:
+    if actor.pk != submission.agent_id and not can_admin(actor):
         raise Forbidden("Only the agent can recall their submission.")
     if submission.state != SubmissionState.SUBMITTED:
         raise Conflict(
@@ -310,7 +310,7 @@ def week_copy_previous_activities(
     leave), are skipped; answers the new entries and how many were skipped.
     """
     # Checked up front: with nothing to copy, no entry service would ever ask.
-    if actor.pk != agent.pk and not actor.is_admin_role:
+    if actor.pk != agent.pk and not can_admin(actor):
         raise Forbidden("You can only copy time into your own timesheet.")
     if week_start.weekday() != 0:
         raise InvalidInput("week_start must be a Monday.", fields={"week": "not a Monday"})

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, User
-from tallyhour.accounts.selectors import approvers_of
+from tallyhour.accounts.permissions import approvers_of
 from tallyhour.core import dates
 from tallyhour.core.notices import notice_send
 from tallyhour.core.tasks import register_periodic

@@ -6,7 +6,7 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from tallyhour.accounts.models import User
-from tallyhour.accounts.selectors import approved_agent_ids
+from tallyhour.accounts.permissions import approved_agent_ids, can_admin, can_bill
 from tallyhour.core.errors import NotFound
 from tallyhour.core.prepared import Prepared
 from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
@@ -14,7 +14,7 @@ from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerSta
 
 def time_entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
     entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type", "agent")
-    if actor.is_billing_role:
+    if can_bill(actor):
         return entries
     # Whoever approves an agent's time may see it, whatever their role.
     return entries.filter(Q(agent=actor) | Q(agent__in=approved_agent_ids(actor).values("user_id")))
@@ -68,7 +68,7 @@ _timer_by_id = Prepared(
 
 def timer_get(*, actor: User, timer_id: int) -> Timer:
     timer = next(iter(_timer_by_id(timer_id)), None)
-    if timer is None or (timer.agent_id != actor.pk and not actor.is_admin_role):
+    if timer is None or (timer.agent_id != actor.pk and not can_admin(actor)):
         raise NotFound(f"Timer {timer_id} not found.")
     if timer.agent_id == actor.pk:
         timer.agent = actor  # the same row, with the agent profile the request loaded

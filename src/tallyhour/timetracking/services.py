@@ -878,7 +878,7 @@ def time_entry_confirm(
     now: dt.datetime | None = None,
 ) -> TimeEntry:
     """A person confirms (and may shorten or lengthen) a capped entry so it can be billed."""
-    from tallyhour.accounts.selectors import can_approve
+    from tallyhour.accounts.permissions import can_approve
 
     lock_agent(entry.agent)
     entry = _lock_entry(entry)

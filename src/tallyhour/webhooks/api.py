@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.api.auth import AuthedRequest
 from tallyhour.api.examples import examples
 from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
@@ -57,7 +58,7 @@ class DeliveryFilters(Paging):
 
 def _check_admin(request: AuthedRequest) -> None:
     # Reads are refused as well: subscriptions name internal endpoints.
-    if not request.auth.is_admin_role:
+    if not can_admin(request.auth):
         raise Forbidden("Webhooks are managed by admins.")
 
 

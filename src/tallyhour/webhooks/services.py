@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from tallyhour.accounts.models import User
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record
 from tallyhour.core.errors import Forbidden, InvalidInput
@@ -27,7 +28,7 @@ SIGNATURE_HEADER = "X-Tallyhour-Signature"
 
 
 def _check_admin(actor: User) -> None:
-    if not actor.is_admin_role:
+    if not can_admin(actor):
         raise Forbidden("Webhooks are managed by admins.")
 
 

@@ -7,13 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from tallyhour.accounts.permissions import can_admin
 from tallyhour.core.errors import DomainError
 from tallyhour.webhooks.models import Delivery, Event, Subscription
 from tallyhour.webhooks.services import delivery_replay, subscription_create, subscription_delete
 
 
 def _admin(request: HttpRequest) -> None:
-    if not request.user.is_admin_role:  # type: ignore[union-attr]
+    if not can_admin(request.user):  # type: ignore[arg-type]
         raise PermissionDenied("Webhooks are managed by admins.")
 
 

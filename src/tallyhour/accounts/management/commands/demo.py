@@ -27,7 +27,7 @@ from django.test.utils import override_settings
 from tallyhour.accounts.calendars import calendar_for
 from tallyhour.accounts.demo import load_demo_calendar
 from tallyhour.accounts.models import Agent, Organisation, Role, Team, User, Workday
-from tallyhour.accounts.selectors import approvers_of
+from tallyhour.accounts.permissions import approvers_of
 from tallyhour.billing.models import Invoice, InvoiceState
 from tallyhour.billing.services import invoice_issue, invoice_run_execute
 from tallyhour.contracts.demo import load_demo_contracts

@@ -3,13 +3,13 @@
 import pytest
 
 from tallyhour.accounts.models import Role
-from tallyhour.accounts.selectors import (
-    agents_visible_to,
+from tallyhour.accounts.permissions import (
     approved_agent_ids,
     approvers_of,
     can_approve,
     can_see_agent,
 )
+from tallyhour.accounts.selectors import agents_visible_to
 from tests.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +74,33 @@ def test_superuser_counts_as_admin(org):
     root = UserFactory(username="root", role=Role.ENGINEER, is_superuser=True)
     AgentFactory(user=root)
     assert root.is_admin_role and root.is_billing_role
+
+
+def test_role_predicates(engineer, approver, billing, admin):
+    from tallyhour.accounts import permissions
+    from tallyhour.core.errors import Forbidden
+
+    assert [permissions.can_bill(u) for u in (engineer, approver, billing, admin)] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert [permissions.can_admin(u) for u in (engineer, approver, billing, admin)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert [permissions.can_use_approvals(u) for u in (engineer, approver, billing, admin)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert permissions.can_log_for(admin, engineer) and not permissions.can_log_for(
+        approver, engineer
+    )
+    with pytest.raises(Forbidden, match="billing only"):
+        permissions.require_billing(approver, "billing only")
+    permissions.require_billing(billing, "billing only")

@@ -1,0 +1,56 @@
+"""The searchable ticket picker in a real browser: type, pick, start a timer; and the same
+form without JavaScript, typing a ticket number."""
+
+import pytest
+
+from tallyhour.timetracking.models import Timer, TimerState
+from tests.e2e.conftest import shot
+from tests.factories import ClientFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_pick_a_ticket_by_searching_and_start_its_timer(new_page, live_server, engineer):
+    globex = ClientFactory(name="Globex")
+    TicketFactory(client=globex, summary="Mail server queue stuck")
+    wanted = TicketFactory(client=globex, summary="Printer jams on tray 2", assignee=engineer)
+    page = new_page(engineer)
+    page.goto(f"{live_server.url}/")
+    picker = page.locator("#timer_ticket_q")
+    picker.fill("printer")
+    option = page.locator("#timer_ticket_results").get_by_role("option", name="Printer jams")
+    option.wait_for()
+    assert "Globex" in option.inner_text()
+    shot(page, "ticket-picker-results")
+    option.click()
+    page.wait_for_function(f"document.querySelector('#timer_ticket').value === '{wanted.pk}'")
+    assert picker.input_value() == f"#{wanted.pk} Printer jams on tray 2"
+    page.get_by_role("button", name="Start timer").click()
+    page.wait_for_load_state("networkidle")
+    assert Timer.objects.filter(agent=engineer, ticket=wanted, state=TimerState.RUNNING).exists()
+    shot(page, "ticket-picker-my-week-timer-running")
+
+
+def test_without_javascript_a_ticket_number_is_enough(
+    browser, live_server, settings, engineer, ticket
+):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(engineer.username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/**")
+        page.locator("#timer_ticket_q").fill(str(ticket.pk))
+        page.get_by_role("button", name="Start timer").click()
+        page.wait_for_load_state()
+        assert Timer.objects.filter(
+            agent=engineer, ticket=ticket, state=TimerState.RUNNING
+        ).exists()
+        shot(page, "ticket-picker-no-js")
+    finally:
+        context.close()
