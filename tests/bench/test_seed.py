@@ -26,7 +26,7 @@ from tallyhour.servicedesk.models import Action
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking.models import EntryState, TimeEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 TINY = SeedOptions(agents=3, clients=5, days=100, seed=7, end=dt.date(2026, 3, 18),
                    uninvoiced_days=20)  # fmt: skip
 
