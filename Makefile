@@ -27,8 +27,8 @@ run: install
 	DEBUG=1 $(BIN)/tallyhour runserver $(HOST)
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install-dev
 	$(BIN)/mypy

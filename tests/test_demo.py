@@ -51,7 +51,7 @@ def demo(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo"), pytest.mark.slow]
 
 
 def counts() -> dict[str, int]:

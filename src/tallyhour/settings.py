@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tallyhour.halo",
     "tallyhour.webhooks",
     "tallyhour.portal",
+    "tallyhour.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from tallyhour.accounts.demo import load_demo_calendar
 from tallyhour.accounts.models import ClosureDay, Leave, Organisation
 from tallyhour.accounts.services import (
     closure_day_create,
@@ -16,6 +15,7 @@ from tallyhour.accounts.services import (
 )
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
+from tallyhour.demo.calendar import load_demo_calendar
 from tests.conftest import MONDAY
 
 pytestmark = pytest.mark.django_db

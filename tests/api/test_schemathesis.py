@@ -33,7 +33,7 @@ COUNTED = (TimeEntry, Ticket, Submission, Invoice)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

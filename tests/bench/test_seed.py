@@ -1,4 +1,4 @@
-"""`tallyhour seed`: a tiny dataset is deterministic, consistent and quick to build."""
+"""bench/seed: a tiny dataset is deterministic, consistent and quick to build."""
 
 import datetime as dt
 import hashlib
@@ -6,10 +6,12 @@ from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from bench.seed.__main__ import main as seed_main
+from bench.seed.options import SeedOptions
+from bench.seed.seeder import seed
 from tallyhour.accounts.models import Leave, User
 from tallyhour.billing.models import (
     Invoice,
@@ -20,12 +22,11 @@ from tallyhour.billing.models import (
 )
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry
 from tallyhour.core.money import round_money
-from tallyhour.core.seed import SeedOptions, seed
 from tallyhour.servicedesk.models import Action
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking.models import EntryState, TimeEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 TINY = SeedOptions(agents=3, clients=5, days=100, seed=7, end=dt.date(2026, 3, 18),
                    uninvoiced_days=20)  # fmt: skip
 
@@ -153,8 +154,8 @@ def test_nobody_approves_their_own_time(tiny):
         assert user.agent.timesheet_approver_id != user.pk
 
 
-def test_command_prints_counts_and_its_time(capsys):
-    call_command("seed", agents=2, clients=2, days=21, end=dt.date(2026, 3, 18), seed=3)
+def test_command_line_prints_counts_and_its_time(capsys):
+    seed_main(["--agents=2", "--clients=2", "--days=21", "--end=2026-03-18", "--seed=3"])
     out = capsys.readouterr().out
     assert "timetracking_timeentry" in out
     assert "time entries in" in out

@@ -42,6 +42,7 @@ def tallyhour(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "tallyhour"), *args]
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_no_half_invoice(tmp_path):
     database = tmp_path / "crash.sqlite3"
     env = {

@@ -9,7 +9,7 @@ from tallyhour.billing.models import Invoice
 from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
 from tests.e2e.conftest import shot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def add_action(page, body: str, time: str, status: str = "") -> None:  # noqa: ANN001

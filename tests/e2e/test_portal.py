@@ -13,7 +13,7 @@ from tallyhour.timetracking.models import EntryState, TimeEntry
 from tests.e2e.conftest import shot
 from tests.factories import TicketFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def sign_in(page, url: str, email: str, password: str = "pw") -> None:  # noqa: ANN001

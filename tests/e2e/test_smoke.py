@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import MONDAY, at
 from tests.e2e.conftest import shot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 MAIN_PAGES = {
     "week": "/",

@@ -17,7 +17,7 @@ from django.db import OperationalError
 from tests.conftest import bearer, login
 from tests.faults.helpers import run_app
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_a_page_that_meets_a_dead_database_answers_503(engineer):

@@ -14,8 +14,11 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.faults.helpers import app_env, run_app
 
+pytestmark = pytest.mark.slow
 EVENTS = 3
 
 

@@ -16,6 +16,7 @@ from tests.conftest import login
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_production_settings_pass_deploy_check(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},

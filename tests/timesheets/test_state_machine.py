@@ -313,6 +313,7 @@ ApprovalMachine.TestCase.settings = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_approval_state_machine(org) -> None:
     ApprovalMachine.TestCase().runTest()

@@ -21,7 +21,7 @@ KIND_FIELDS = {
 }
 
 
-class AgentChoiceField(forms.ModelChoiceField):
+class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 

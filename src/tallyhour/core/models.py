@@ -6,7 +6,7 @@ from django.db import models
 from tallyhour.core.errors import Conflict
 
 
-class AuditQuerySet(models.QuerySet):
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise Conflict("The audit log is append-only.")
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.permissions import approvers_of, can_admin, can_approve
+from tallyhour.accounts.permissions import approvers_of, can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput

@@ -22,7 +22,7 @@ class ChargeTypeChoices:
     def __init__(self) -> None:
         self._rows: list[tuple[Any, str]] | None = None
 
-    def fill(self, field: forms.ModelChoiceField) -> None:
+    def fill(self, field: "forms.ModelChoiceField[Any]") -> None:
         if self._rows is None:
             self._rows = [(ct.pk, field.label_from_instance(ct)) for ct in field.queryset or []]
         # Plain options: a ModelChoiceField would query its queryset again for every rendering.

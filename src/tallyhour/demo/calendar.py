@@ -1,7 +1,7 @@
 """Demo calendar data: closure days and a little leave, so My week shows absences.
 
-Call `load_demo_calendar(rng, agents, today)` from the demo command before time is logged,
-then skip logging on days where `target_seconds_by_day` is zero.
+`DemoBuilder` calls `load_demo_calendar(rng, agents, today)` before time is logged, then
+skips logging on days whose target is zero.
 """
 
 import datetime as dt

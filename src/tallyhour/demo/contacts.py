@@ -1,6 +1,6 @@
 """Demo portal contacts: two clients' contacts who have accepted their invitations.
 
-Call `load_demo_contacts(clients, password_hash, now)` from the demo command once clients exist.
+`DemoBuilder` calls `load_demo_contacts(clients, password_hash=..., now=...)` once clients exist.
 """
 
 import datetime as dt

@@ -1,7 +1,7 @@
 """Demo data for the service desk: ticket types, project tasks with budgets, and the actions
 that logged the demo's ticket time. Called by `tallyhour demo` after tickets and time exist:
 
-    from tallyhour.servicedesk.demo import load_demo_servicedesk
+    from tallyhour.demo.servicedesk import load_demo_servicedesk
     load_demo_servicedesk(self.rng, charge_types=self.charge_types, actor=admin_user)
 """
 
