@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
-from tallyhour.billing import exports, selectors, services
+from tallyhour.billing import exports, runs, selectors
+from tallyhour.billing import invoices as invoicing
 from tallyhour.billing.models import InvoiceState
 from tallyhour.billing.pricing import ClientPlan
 from tallyhour.core import dates
@@ -86,7 +87,7 @@ def run_page(request: PageRequest) -> HttpResponse:
     status = 200
     if bound and form.is_valid():
         try:
-            result = services.invoice_run_execute(
+            result = runs.invoice_run_execute(
                 cut_off=form.cleaned_data["cut_off"],
                 actor=request.user,
                 client_ids=form.client_ids,
@@ -117,7 +118,7 @@ def run_commit(request: PageRequest) -> HttpResponse:
     if not form.is_valid():
         return error_response(request, InvalidInput("Choose a valid cut-off date."), back_to=back)
     try:
-        result = services.invoice_run_execute(
+        result = runs.invoice_run_execute(
             cut_off=form.cleaned_data["cut_off"],
             actor=request.user,
             client_ids=form.client_ids,
@@ -200,7 +201,7 @@ def invoice_issue(request: PageRequest, invoice_id: int) -> HttpResponse:
     back = reverse("billing:invoice_detail", args=[invoice_id])
     try:
         invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-        invoice = services.invoice_issue(invoice=invoice, actor=request.user)
+        invoice = invoicing.invoice_issue(invoice=invoice, actor=request.user)
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
     return done(request, f"Issued invoice {invoice.number}.", back)
@@ -214,7 +215,7 @@ def invoice_void(request: PageRequest, invoice_id: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-        services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
+        invoicing.invoice_void(invoice=invoice, actor=request.user, reason=reason)
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
     return done(request, "Draft voided; its time is free for the next run.", back)
@@ -247,7 +248,7 @@ def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> 
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
+        lambda inv: invoicing.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
         "Line removed; its time is free for the next run.",
     )
 
@@ -266,7 +267,7 @@ def invoice_line_add(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_line_add(
+        lambda inv: invoicing.invoice_line_add(
             invoice=inv,
             description=data["description"],
             quantity=data["quantity"],
@@ -285,7 +286,7 @@ def invoice_credit(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_credit(
+        lambda inv: invoicing.invoice_credit(
             invoice=inv, actor=request.user, reason=reason, release_time=release
         ),
         "Credit note issued.",
@@ -298,7 +299,7 @@ def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_mark_paid(invoice=inv, actor=request.user),
+        lambda inv: invoicing.invoice_mark_paid(invoice=inv, actor=request.user),
         "Marked paid.",
     )
 

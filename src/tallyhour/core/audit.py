@@ -7,7 +7,6 @@ from typing import Any
 from django.db import models
 
 from tallyhour.core.models import AuditEntry
-from tallyhour.core.prepared import insert
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -42,7 +41,7 @@ def audit_record(
         after=after,
         reason=reason,
     )
-    insert(entry)  # every audited write adds one row: its INSERT is compiled once
+    entry.save()
     return entry
 
 

@@ -30,11 +30,7 @@ from tallyhour.timesheets import services as sheets
 from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timetracking.models import ChargeType, TimeEntry
 from tallyhour.timetracking.selectors import time_entries_visible_to, time_entry_get
-from tallyhour.timetracking.services import (
-    time_entry_create,
-    time_entry_delete,
-    time_entry_update,
-)
+from tallyhour.timetracking.services import time_entry_create, time_entry_delete, time_entry_update
 
 # Halo's default status ids for the statuses we have.
 STATUS_IDS = {

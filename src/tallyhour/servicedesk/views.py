@@ -20,7 +20,7 @@ from tallyhour.servicedesk import selectors, services
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.timetracking.models import ChargeType
 from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
-from tallyhour.timetracking.services import timer_start_for_ticket
+from tallyhour.timetracking.timers import timer_start_for_ticket
 from tallyhour.timetracking.views import BILLABLE_CHOICES, parse_duration
 
 TICKETS_PER_PAGE = 25

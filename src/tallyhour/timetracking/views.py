@@ -20,7 +20,7 @@ from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import PageRequest, done, error_response, safe_next
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket, TicketStatus
-from tallyhour.timetracking import services
+from tallyhour.timetracking import timers
 from tallyhour.timetracking.models import ChargeType, TimeEntry
 from tallyhour.timetracking.selectors import active_charge_types, timer_get
 
@@ -388,7 +388,7 @@ def timer_start(request: PageRequest) -> HttpResponse:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return error_response(request, InvalidInput(errors), back_to=back)
     try:
-        timer = services.timer_start(
+        timer = timers.timer_start(
             agent=request.user,
             actor=request.user,
             ticket=form.cleaned_data["ticket"],
@@ -407,7 +407,7 @@ def timer_stop(request: PageRequest, timer_id: int) -> HttpResponse:
     try:
         timer = timer_get(actor=request.user, timer_id=timer_id)
         label = _timer_label(timer)
-        entry = services.timer_stop(timer=timer, actor=request.user)
+        entry = timers.timer_stop(timer=timer, actor=request.user)
     except DomainError as exc:
         return error_response(request, exc, back_to=back)
     if entry is None:
@@ -422,7 +422,7 @@ def timer_stop(request: PageRequest, timer_id: int) -> HttpResponse:
 def timer_pause(request: PageRequest, timer_id: int) -> HttpResponse:
     back = _home(request)
     try:
-        timer = services.timer_pause(
+        timer = timers.timer_pause(
             timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
         )
     except DomainError as exc:
@@ -435,7 +435,7 @@ def timer_pause(request: PageRequest, timer_id: int) -> HttpResponse:
 def timer_resume(request: PageRequest, timer_id: int) -> HttpResponse:
     back = _home(request)
     try:
-        timer = services.timer_resume(
+        timer = timers.timer_resume(
             timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
         )
     except DomainError as exc:

@@ -28,8 +28,9 @@ from tallyhour.accounts.calendars import calendar_for
 from tallyhour.accounts.demo import load_demo_calendar
 from tallyhour.accounts.models import Agent, Organisation, Role, Team, User, Workday
 from tallyhour.accounts.selectors import approvers_of
+from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice, InvoiceState
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.demo import load_demo_contracts
 from tallyhour.core import dates
 from tallyhour.core.audit import snapshot
@@ -44,7 +45,8 @@ from tallyhour.timesheets.services import (
     submission_submit,
 )
 from tallyhour.timetracking.models import ChargeType, EntrySource, EntryState, TimeEntry
-from tallyhour.timetracking.services import ENTRY_FIELDS, timer_start
+from tallyhour.timetracking.services import ENTRY_FIELDS
+from tallyhour.timetracking.timers import timer_start
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - published in the README and printed by the command
 MARKER_USERNAME = "engineer1"
