@@ -29,7 +29,7 @@ from django.test import Client as HttpClient  # noqa: E402
 
 from tallyhour.accounts.models import Agent, Role, User  # noqa: E402
 from tallyhour.billing.models import Invoice, InvoiceLine, LineTime  # noqa: E402
-from tallyhour.billing.services import invoice_run_execute  # noqa: E402
+from tallyhour.billing.runs import invoice_run_execute  # noqa: E402
 from tallyhour.core import dates  # noqa: E402
 from tallyhour.crm.models import Client  # noqa: E402
 from tallyhour.reports.selectors.utilisation import utilisation_for  # noqa: E402

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.invoices import invoice_issue
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core.errors import Conflict, Forbidden
 from tallyhour.timesheets.services import submission_approve, submission_submit
 from tallyhour.timetracking.services import time_entry_create, time_entry_update

@@ -79,7 +79,7 @@ def approved_entry(draft_entry, engineer, approver) -> TimeEntry:
 @pytest.fixture
 def invoice_draft(approved_entry, billing):
     """A draft invoice billing the approved entry."""
-    from tallyhour.billing.services import invoice_run_execute
+    from tallyhour.billing.runs import invoice_run_execute
 
     [invoice] = invoice_run_execute(cut_off=MONDAY, actor=billing, commit=True).invoices
     return invoice

@@ -93,14 +93,14 @@ def _week(f):  # noqa: ANN001, ANN202
 
 
 def _issued(invoice, billing):
-    from tallyhour.billing.services import invoice_issue
+    from tallyhour.billing.invoices import invoice_issue
 
     invoice_issue(invoice=invoice, actor=billing)
     return invoice
 
 
 def _timer(engineer, ticket, *, paused=False):
-    from tallyhour.timetracking.services import timer_pause, timer_start
+    from tallyhour.timetracking.timers import timer_pause, timer_start
 
     timer = timer_start(agent=engineer, actor=engineer, ticket=ticket)
     return timer_pause(timer=timer, actor=engineer) if paused else timer
@@ -277,7 +277,7 @@ def test_every_update_refuses_a_stale_if_match(request, case):
 
 
 def test_a_change_by_someone_else_makes_the_invoice_tag_stale(billing, invoice_draft):
-    from tallyhour.billing.services import invoice_line_add
+    from tallyhour.billing.invoices import invoice_line_add
 
     api = Api(billing)
     tag = api.get(f"/invoices/{invoice_draft.pk}")["ETag"]

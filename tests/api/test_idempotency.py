@@ -37,7 +37,7 @@ def _per_ticket(f):  # noqa: ANN001, ANN202
 
 
 def _issued(f):  # noqa: ANN001, ANN202
-    from tallyhour.billing.services import invoice_issue
+    from tallyhour.billing.invoices import invoice_issue
 
     invoice_issue(invoice=f.invoice_draft, actor=f.billing)
     return f.invoice_draft

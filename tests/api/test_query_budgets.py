@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.timesheets.services import submission_approve, submission_submit
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tests.api.conftest import Api
 from tests.conftest import MONDAY, at
 from tests.factories import TicketFactory

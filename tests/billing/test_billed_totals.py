@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tallyhour.billing import services
+from tallyhour.billing.invoices import invoice_credit, invoice_issue, invoice_void
 from tallyhour.billing.models import Invoice, InvoiceLine, LineTime
-from tallyhour.billing.services import invoice_credit, invoice_issue, invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.timetracking.models import TimeEntry
 from tests.billing.entries import approved
 from tests.conftest import MONDAY, at
@@ -64,7 +64,7 @@ def test_issue_records_each_entrys_share_and_credit_clears_it(three_clients, bil
     assert set(billed()) == {(0, 0, "")}
 
 
-def test_batched_run_writes_what_single_client_runs_write(three_clients, billing, monkeypatch):
+def test_batched_run_writes_what_single_client_runs_write(three_clients, billing):
     def shape() -> list[tuple]:
         return sorted(
             (line.invoice.client_id, line.description, line.billed_seconds, line.amount)
@@ -75,12 +75,11 @@ def test_batched_run_writes_what_single_client_runs_write(three_clients, billing
     batched = (shape(), Invoice.objects.count(), LineTime.objects.count())
     claimed = dict(TimeEntry.objects.values_list("pk", "invoice_line__description"))
     for invoice in Invoice.objects.all():
-        services.invoice_void(invoice=invoice, actor=billing, reason="again")
+        invoice_void(invoice=invoice, actor=billing, reason="again")
     InvoiceLine.objects.filter(invoice__state="void").delete()
     Invoice.objects.filter(state="void").delete()
 
-    monkeypatch.setattr(services, "BATCH_CLIENTS", 1)
-    invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True)
+    invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True, clients_per_batch=1)
     assert (shape(), Invoice.objects.count(), LineTime.objects.count()) == batched
     assert dict(TimeEntry.objects.values_list("pk", "invoice_line__description")) == claimed
 

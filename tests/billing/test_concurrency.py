@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.timetracking.models import EntryState, TimeEntry
 from tests.conftest import MONDAY, at
 from tests.core.concurrency import run_in_parallel

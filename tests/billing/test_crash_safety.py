@@ -1,5 +1,6 @@
 """A committed invoice run killed mid-way (SIGKILL) leaves whole invoices or none, and the
-rerun bills the rest. Runs the real command in a subprocess against a file database."""
+rerun bills the rest. Runs the service in a subprocess against a file database (its hook
+sleeping after each client, to be killed there), then the real command to finish."""
 
 import os
 import signal
@@ -37,6 +38,20 @@ for c in range(4):
             )
 """
 
+# The run the test kills: one client per batch, and a pause after each batch is committed.
+KILLED_RUN = """
+import datetime as dt
+import time
+import django
+django.setup()
+from tallyhour.accounts.models import User
+from tallyhour.billing.runs import invoice_run_execute
+invoice_run_execute(
+    cut_off=dt.date(2026, 11, 30), actor=User.objects.get(username="billing"), commit=True,
+    clients_per_batch=1, after_batch=lambda: time.sleep(30),
+)
+"""
+
 
 def tallyhour(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "tallyhour"), *args]
@@ -56,9 +71,8 @@ def test_killed_run_leaves_no_half_invoice(tmp_path):
     subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, timeout=60)
     command = tallyhour("invoice_run", "--cut-off", "2026-11-30", "--as", "billing")
 
-    slow = {**env, "TALLYHOUR_INVOICE_RUN_PAUSE": "30"}
-    process = subprocess.Popen(  # noqa: S603 — our own command
-        [*command, "--commit"], env=slow, stdout=subprocess.DEVNULL
+    process = subprocess.Popen(  # noqa: S603 — our own script
+        [sys.executable, "-c", KILLED_RUN], env=env, stdout=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 60

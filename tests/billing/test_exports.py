@@ -18,12 +18,8 @@ from tallyhour.billing.exports import (
     lines_csv,
     ubl_invoice,
 )
-from tallyhour.billing.services import (
-    invoice_credit,
-    invoice_issue,
-    invoice_line_add,
-    invoice_run_execute,
-)
+from tallyhour.billing.invoices import invoice_credit, invoice_issue, invoice_line_add
+from tallyhour.billing.runs import invoice_run_execute
 from tests.billing.entries import approved
 from tests.conftest import MONDAY, at
 

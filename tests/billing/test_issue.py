@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceState
-from tallyhour.billing.services import invoice_issue
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden
 from tests.conftest import MONDAY

@@ -8,7 +8,7 @@ import pytest
 
 from tallyhour.billing.models import Invoice, LineKind
 from tallyhour.billing.pricing import PlanContext, retainer_used_seconds
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import (
     Contract,
     ContractKind,

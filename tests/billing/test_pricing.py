@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from tallyhour.billing.invoices import invoice_void
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind, LineTime
 from tallyhour.billing.pricing import round_seconds
-from tallyhour.billing.services import invoice_run_execute, invoice_void
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import (
     Contract,
     ContractKind,

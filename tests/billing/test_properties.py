@@ -11,15 +11,15 @@ from django.db.models import F, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState, LineKind, LineTime
-from tallyhour.billing.selectors import cut_off_instant
-from tallyhour.billing.services import (
+from tallyhour.billing.invoices import (
     invoice_credit,
     invoice_issue,
     invoice_line_remove,
-    invoice_run_execute,
     invoice_void,
 )
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState, LineKind, LineTime
+from tallyhour.billing.runs import invoice_run_execute
+from tallyhour.billing.selectors import cut_off_instant
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind
 from tallyhour.core.errors import Conflict
 from tallyhour.core.money import amount_for_seconds, round_money

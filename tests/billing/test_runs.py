@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from tallyhour.billing.invoices import invoice_issue, invoice_void
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceState, RunState
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.billing.selectors import billable_groups, invoice_get, invoices_visible_to
-from tallyhour.billing.services import invoice_issue, invoice_run_execute, invoice_void
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tallyhour.core.models import AuditEntry

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from tallyhour.core.prepared import _cursor
+from tallyhour.accounts.models import User
 from tallyhour.timetracking.models import TimeEntry
 from tests.factories import TimeEntryFactory, UserFactory
 
@@ -26,8 +26,22 @@ def test_cursors_use_the_c_loader():
     with connection.cursor() as cursor:
         loader = _loader(cursor.cursor)
     assert loader.__module__.startswith(("psycopg_binary", "psycopg_c")), loader
-    with _cursor(connection) as cursor:
-        assert _loader(cursor.cursor) is loader
+
+
+@pytest.mark.skipif(
+    not connection.settings_dict["OPTIONS"].get("server_side_binding"),
+    reason="DATABASE_PREPARE=0",
+)
+def test_repeated_queries_become_server_prepared_statements():
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {row[0] for row in cursor.fetchall()}
+
+    UserFactory(username="someone")
+    for _ in range(6):  # psycopg prepares a statement from its fifth run on a connection
+        assert User.objects.filter(username="someone").exists()
+    assert any('"accounts_user"."username"' in sql and "$1" in sql for sql in prepared())
 
 
 def test_same_values_as_djangos_loader():

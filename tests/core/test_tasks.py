@@ -8,7 +8,7 @@ from django.core.management import call_command
 from tallyhour.core import tasks
 from tallyhour.core.models import Task, TaskState
 from tallyhour.timetracking.models import Timer
-from tallyhour.timetracking.services import timer_start
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import ContractKind
 from tallyhour.contracts.services import contract_create, prepay_purchase
 from tallyhour.core.audit import history_for

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.invoices import invoice_issue
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import dates
 from tallyhour.servicedesk.services import action_create
 from tallyhour.timetracking.models import EntryState, TimeEntry

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client as HttpClient
 
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import Contract
 from tallyhour.halo.services import api_application_create
 from tallyhour.reports.selectors.utilisation import utilisation_for

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.timesheets.services import submission_approve, submission_submit
 from tallyhour.timetracking.services import time_entry_create
 from tests.conftest import MONDAY, at

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timetracking.models import EntryState, TimeEntry, Timer, TimerState
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 from tests.factories import ChargeTypeFactory, TicketFactory
 from tests.pages.helpers import HTMX, login

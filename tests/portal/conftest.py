@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import pytest
 
+from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind
 from tallyhour.crm.models import Client, Contact
 from tallyhour.servicedesk.models import Ticket

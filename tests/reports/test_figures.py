@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 
 from tallyhour.accounts.models import Leave
-from tallyhour.billing.services import invoice_credit, invoice_issue, invoice_run_execute
+from tallyhour.billing.invoices import invoice_credit, invoice_issue
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.reports.selectors.missed_hours import missed_hours
 from tallyhour.reports.selectors.profitability import profitability
 from tallyhour.reports.selectors.utilisation import utilisation_for
@@ -24,7 +25,8 @@ from tallyhour.timesheets.services import (
     submission_submit,
     time_entry_write_off,
 )
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tests.factories import ClientFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db

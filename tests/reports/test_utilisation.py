@@ -8,7 +8,8 @@ import pytest
 from tallyhour.core.errors import InvalidInput
 from tallyhour.reports.selectors.utilisation import UtilisationRow, utilisation_for
 from tallyhour.timetracking.models import Timer, TimerState
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 from tests.factories import AgentFactory, TicketFactory, UserFactory
 

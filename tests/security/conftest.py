@@ -21,7 +21,8 @@ from django.test import override_settings
 
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.accounts.services import api_token_create, leave_create
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.invoices import invoice_issue
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.services import contract_create, prepay_purchase
 from tallyhour.core import dates
 from tallyhour.core.models import Notice
@@ -30,7 +31,8 @@ from tallyhour.crm.services import invitation_digest
 from tallyhour.halo.services import api_application_create
 from tallyhour.servicedesk.services import action_create
 from tallyhour.timesheets.services import submission_approve, submission_submit
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tallyhour.webhooks.models import Delivery, DeliveryState
 from tallyhour.webhooks.services import subscription_create
 from tests.conftest import MONDAY, _portal_contact, at

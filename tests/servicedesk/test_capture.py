@@ -15,7 +15,7 @@ from tallyhour.servicedesk.services import (
     ticket_work,
 )
 from tallyhour.timetracking.models import EntrySource, TimeEntry, Timer, TimerState
-from tallyhour.timetracking.services import timer_start, timer_stop
+from tallyhour.timetracking.timers import timer_start, timer_stop
 from tests.conftest import MONDAY, at
 from tests.factories import TicketFactory
 

@@ -18,7 +18,8 @@ from tallyhour.timesheets.services import (
     submission_reject,
     submission_submit,
 )
-from tallyhour.timetracking.services import time_entry_create, timer_start
+from tallyhour.timetracking.services import time_entry_create
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 from tests.factories import AgentFactory, TicketFactory, UserFactory
 

@@ -14,12 +14,8 @@ from tallyhour.timesheets.services import (
     submission_submit,
 )
 from tallyhour.timetracking.models import EntryState, TimeEntry
-from tallyhour.timetracking.services import (
-    time_entry_create,
-    time_entry_update,
-    timer_pause,
-    timer_start,
-)
+from tallyhour.timetracking.services import time_entry_create, time_entry_update
+from tallyhour.timetracking.timers import timer_pause, timer_start
 from tests.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db import connection
 from tallyhour.core import dates
 from tallyhour.servicedesk.services import ticket_open
 from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
-from tallyhour.timetracking.services import timer_stop
+from tallyhour.timetracking.timers import timer_stop
 from tests.core.concurrency import run_in_parallel
 from tests.factories import TicketFactory
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from tallyhour.timetracking.models import Timer, TimerState
-from tallyhour.timetracking.services import timer_start
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 from tests.core.concurrency import run_in_parallel
 from tests.factories import TicketFactory

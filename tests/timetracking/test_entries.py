@@ -10,11 +10,7 @@ from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.core.models import AuditEntry
 from tallyhour.timesheets.services import submission_approve, submission_reject, submission_submit
 from tallyhour.timetracking.models import EntrySource, EntryState, TimeEntry
-from tallyhour.timetracking.services import (
-    time_entry_create,
-    time_entry_delete,
-    time_entry_update,
-)
+from tallyhour.timetracking.services import time_entry_create, time_entry_delete, time_entry_update
 from tests.conftest import MONDAY, at
 from tests.factories import AgentFactory, ChargeTypeFactory, TicketFactory, UserFactory
 

@@ -9,7 +9,7 @@ from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.timetracking.models import EntrySource, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.selectors import running_timer
-from tallyhour.timetracking.services import timer_pause, timer_resume, timer_start, timer_stop
+from tallyhour.timetracking.timers import timer_pause, timer_resume, timer_start, timer_stop
 from tests.conftest import MONDAY, at
 from tests.factories import AgentFactory, ChargeTypeFactory, TicketFactory, UserFactory
 

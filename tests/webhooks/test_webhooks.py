@@ -142,7 +142,8 @@ def test_only_admins_subscribe_and_input_is_checked(engineer, admin):
 def test_domain_changes_emit_their_events(
     receiver, subscription, engineer, approver, billing, ticket
 ):
-    from tallyhour.billing.services import invoice_credit, invoice_issue, invoice_run_execute
+    from tallyhour.billing.invoices import invoice_credit, invoice_issue
+    from tallyhour.billing.runs import invoice_run_execute
     from tallyhour.timesheets.services import submission_approve, submission_submit
     from tallyhour.timetracking.services import time_entry_create
     from tests.conftest import MONDAY, at

@@ -6,8 +6,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from tallyhour.core.prepared import Prepared
-
 
 class Role(models.TextChoices):
     ENGINEER = "engineer", "Engineer"
@@ -98,14 +96,8 @@ class Organisation(models.Model):
 
     @classmethod
     def current(cls) -> "Organisation":
-        # Read on every time write (the lock date): compiled once, not per call.
-        for org in _organisation_row(1):
-            return org
         org, _ = cls.objects.get_or_create(pk=1)
         return org
-
-
-_organisation_row = Prepared(lambda pk: Organisation.objects.filter(pk=pk), int)
 
 
 class Team(models.Model):

@@ -28,18 +28,8 @@ from tallyhour.core.errors import (
     NotFound,
     full_clean_or_invalid,
 )
-from tallyhour.core.prepared import Prepared
 
 TOKEN_PREFIX = "th_"  # noqa: S105 — a public marker on every token, not a secret
-
-# Every API call looks its token up with the user, agent profile and default charge type the
-# services will need: compiled once, it is a tenth of what building the query each time cost.
-_token_by_digest = Prepared(
-    lambda digest: ApiToken.objects.select_related("user__agent__default_charge_type").filter(
-        digest=digest
-    ),
-    str,
-)
 
 
 def _digest(raw: str) -> str:
@@ -119,7 +109,12 @@ def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken |
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     now = now or dates.now()
-    token = next(iter(_token_by_digest(_digest(raw))), None)
+    # With the user, agent profile and default charge type the services will need.
+    token = (
+        ApiToken.objects.select_related("user__agent__default_charge_type")
+        .filter(digest=_digest(raw))
+        .first()
+    )
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None
     # Client contacts use the portal only: no token of theirs opens the staff APIs.

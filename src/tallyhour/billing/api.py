@@ -12,18 +12,18 @@ from tallyhour.api.concurrency import check_if_match, set_entity_tag
 from tallyhour.api.examples import examples
 from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.billing import exports
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
-from tallyhour.billing.pricing import ClientPlan as ClientPreview
-from tallyhour.billing.selectors import invoice_get, invoices_visible_to, runs_visible_to
-from tallyhour.billing.services import (
+from tallyhour.billing.invoices import (
     invoice_credit,
     invoice_issue,
     invoice_line_add,
     invoice_line_remove,
     invoice_mark_paid,
-    invoice_run_execute,
     invoice_void,
 )
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
+from tallyhour.billing.pricing import ClientPlan as ClientPreview
+from tallyhour.billing.runs import invoice_run_execute
+from tallyhour.billing.selectors import invoice_get, invoices_visible_to, runs_visible_to
 from tallyhour.core.errors import NotFound
 from tallyhour.core.idempotency import idempotent
 from tallyhour.core.money import hours

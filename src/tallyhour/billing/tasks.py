@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.billing.models import InvoiceRun
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import dates
 from tallyhour.core.tasks import register_periodic
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
-from tallyhour.billing import exports, selectors, services
+from tallyhour.billing import exports, runs, selectors
+from tallyhour.billing import invoices as invoicing
 from tallyhour.billing.forms import ManualLineForm, RunForm, VoidForm
 from tallyhour.billing.models import InvoiceState
 from tallyhour.billing.pricing import ClientPlan
@@ -58,7 +59,7 @@ def run_page(request: PageRequest) -> HttpResponse:
     if bound and form.is_valid():
         result, status = form_call(
             form,
-            services.invoice_run_execute,
+            runs.invoice_run_execute,
             cut_off=form.cleaned_data["cut_off"],
             actor=request.user,
             client_ids=form.client_ids,
@@ -86,7 +87,7 @@ def run_commit(request: PageRequest) -> HttpResponse:
     back_on_error(request, back)
     if not form.is_valid():
         raise InvalidInput("Choose a valid cut-off date.")
-    result = services.invoice_run_execute(
+    result = runs.invoice_run_execute(
         cut_off=form.cleaned_data["cut_off"],
         actor=request.user,
         client_ids=form.client_ids,
@@ -163,7 +164,7 @@ def invoice_issue(request: PageRequest, invoice_id: int) -> HttpResponse:
     back = reverse("billing:invoice_detail", args=[invoice_id])
     back_on_error(request, back)
     invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-    invoice = services.invoice_issue(invoice=invoice, actor=request.user)
+    invoice = invoicing.invoice_issue(invoice=invoice, actor=request.user)
     return done(request, f"Issued invoice {invoice.number}.", back)
 
 
@@ -175,7 +176,7 @@ def invoice_void(request: PageRequest, invoice_id: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     back_on_error(request, back)
     invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
-    services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
+    invoicing.invoice_void(invoice=invoice, actor=request.user, reason=reason)
     return done(request, "Draft voided; its time is free for the next run.", back)
 
 
@@ -198,7 +199,7 @@ def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> 
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
+        lambda inv: invoicing.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
         "Line removed; its time is free for the next run.",
     )
 
@@ -214,7 +215,7 @@ def invoice_line_add(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_line_add(
+        lambda inv: invoicing.invoice_line_add(
             invoice=inv,
             description=data["description"],
             quantity=data["quantity"],
@@ -233,7 +234,7 @@ def invoice_credit(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_credit(
+        lambda inv: invoicing.invoice_credit(
             invoice=inv, actor=request.user, reason=reason, release_time=release
         ),
         "Credit note issued.",
@@ -246,7 +247,7 @@ def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: services.invoice_mark_paid(invoice=inv, actor=request.user),
+        lambda inv: invoicing.invoice_mark_paid(invoice=inv, actor=request.user),
         "Marked paid.",
     )
 

@@ -1,13 +1,13 @@
 """The one way to write the audit log."""
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
 
 from tallyhour.core.models import AuditEntry
-from tallyhour.core.prepared import insert
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -24,6 +24,26 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     return data
 
 
+def _row(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    return AuditEntry(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -33,17 +53,23 @@ def audit_record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    entry = AuditEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        before=before,
-        after=after,
-        reason=reason,
-    )
-    insert(entry)  # every audited write adds one row: its INSERT is compiled once
+    entry = _row(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+    entry.save()
     return entry
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    changes: Iterable[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str = "",
+) -> None:
+    """One audit row per (object, before, after), written in one INSERT for a batch."""
+    AuditEntry.objects.bulk_create(
+        _row(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+        for obj, before, after in changes
+    )
 
 
 def history_for(obj: models.Model) -> models.QuerySet[AuditEntry]:

@@ -48,10 +48,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-def full_clean_or_invalid(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+def full_clean_or_invalid(
+    obj: models.Model, *, exclude: list[str] | None = None, validate_constraints: bool = True
+) -> None:
     """Run model validation, reporting failures as InvalidInput (422) rather than a crash."""
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as exc:
         errors = getattr(exc, "error_dict", None) or {"__all__": exc.error_list}
         fields = {

@@ -18,8 +18,9 @@ from django.contrib.auth.hashers import make_password
 
 from tallyhour.accounts.models import Agent, Organisation, Role, Team, User, Workday
 from tallyhour.accounts.permissions import approvers_of
+from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice, InvoiceState
-from tallyhour.billing.services import invoice_issue, invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import dates
 from tallyhour.crm.models import Client
 from tallyhour.demo.calendar import load_demo_calendar
@@ -58,7 +59,7 @@ from tallyhour.timesheets.services import (
     submission_submit,
 )
 from tallyhour.timetracking.models import ChargeType, TimeEntry
-from tallyhour.timetracking.services import timer_start
+from tallyhour.timetracking.timers import timer_start
 
 
 class DemoBuilder(DayPlanner):

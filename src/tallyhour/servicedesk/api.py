@@ -21,7 +21,7 @@ from tallyhour.servicedesk.selectors import actions_for, ticket_get, tickets_fil
 from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update, ticket_work
 from tallyhour.timetracking.api import TimeEntryOut, TimerOut, idempotency_header
 from tallyhour.timetracking.models import Timer
-from tallyhour.timetracking.services import timer_start_for_ticket
+from tallyhour.timetracking.timers import timer_start_for_ticket
 
 router = Router(tags=["tickets"])
 

@@ -24,10 +24,8 @@ from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.timesheets.services import submissions_submit_closed_ticket
 from tallyhour.timetracking.models import ChargeType, EntrySource, Timer
-from tallyhour.timetracking.services import (
-    MAX_ENTRY_SECONDS,
-    lock_agent,
-    time_entry_create,
+from tallyhour.timetracking.services import MAX_ENTRY_SECONDS, lock_agent, time_entry_create
+from tallyhour.timetracking.timers import (
     timer_start_for_ticket,
     timer_take_for_action,
     timers_pause_on_ticket,

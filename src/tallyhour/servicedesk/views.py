@@ -25,7 +25,7 @@ from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 from tallyhour.timetracking.models import ChargeType
 from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
-from tallyhour.timetracking.services import timer_start_for_ticket
+from tallyhour.timetracking.timers import timer_start_for_ticket
 
 TICKETS_PER_PAGE = 25
 SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]

@@ -48,11 +48,8 @@ from tallyhour.timetracking.services import (
     time_entry_create,
     time_entry_delete,
     time_entry_update,
-    timer_pause,
-    timer_resume,
-    timer_start,
-    timer_stop,
 )
+from tallyhour.timetracking.timers import timer_pause, timer_resume, timer_start, timer_stop
 
 router = Router()
 

@@ -8,7 +8,6 @@ from django.db.models import Model, Q, QuerySet
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import approved_agent_ids, can_admin, can_bill
 from tallyhour.core.errors import NotFound
-from tallyhour.core.prepared import Prepared
 from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
 
 
@@ -54,20 +53,14 @@ def timers_for(agent: User) -> QuerySet[Timer]:
     return Timer.objects.select_related("ticket", "charge_type").filter(agent=agent)
 
 
-# Read on every timer pause, resume and stop (a ticket timer's stop logs to the ticket's
-# charge type).
-_timer_by_id = Prepared(
-    lambda pk: (
-        Timer.objects.select_related("agent", "ticket__charge_type", "charge_type")
-        .filter(pk=pk)
-        .order_by()[:1]
-    ),
-    int,
-)
-
-
 def timer_get(*, actor: User, timer_id: int) -> Timer:
-    timer = next(iter(_timer_by_id(timer_id)), None)
+    # With what a pause, resume or stop reads (a ticket timer's stop logs to the ticket's
+    # charge type).
+    timer = unique_row(
+        Timer.objects.select_related("agent", "ticket__charge_type", "charge_type").filter(
+            pk=timer_id
+        )
+    )
     if timer is None or (timer.agent_id != actor.pk and not can_admin(actor)):
         raise NotFound(f"Timer {timer_id} not found.")
     if timer.agent_id == actor.pk:

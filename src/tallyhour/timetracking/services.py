@@ -1,13 +1,12 @@
-"""Writes for time entries and timers. Each service is one transaction and one audit row."""
+"""Writes for time entries (timers are in timers.py, billing's claims in claims.py). Each
+service is one transaction and one audit row."""
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from tallyhour.accounts.models import Agent, Organisation, User
@@ -15,14 +14,11 @@ from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
-    DomainError,
     Forbidden,
     InvalidInput,
     full_clean_or_invalid,
 )
 from tallyhour.core.events import event_emit
-from tallyhour.core.notices import notice_send
-from tallyhour.core.prepared import Prepared, delete, insert
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -30,8 +26,6 @@ from tallyhour.timetracking.models import (
     EntrySource,
     EntryState,
     TimeEntry,
-    Timer,
-    TimerState,
 )
 from tallyhour.timetracking.selectors import unique_row
 
@@ -71,7 +65,7 @@ def agent_profile(user: User) -> Agent:
     return agent
 
 
-def _resolve_charge_type(
+def resolve_charge_type(
     *, agent: User, ticket: Ticket | None, charge_type: ChargeType | None
 ) -> ChargeType:
     """Explicit choice, else the ticket's, else the agent's default."""
@@ -92,7 +86,8 @@ def _resolve_charge_type(
     )
 
 
-def _check_may_log_for(actor: User, agent: User) -> None:
+def check_may_log_for(actor: User, agent: User) -> None:
+    """Agents log their own time; admins anyone's."""
     if actor.pk != agent.pk and not actor.is_admin_role:
         raise Forbidden("You can only log and change your own time.")
 
@@ -129,9 +124,6 @@ def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
     )
 
 
-_closed_week = Prepared(_closed_week_query, int, dt.date)
-
-
 def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | None = None) -> None:
     """New or moved time may not land in a week that is already submitted or approved.
 
@@ -145,7 +137,7 @@ def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | N
         and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
     ):
         return
-    for week_start, state in _closed_week(agent.pk, monday):
+    for week_start, state in _closed_week_query(agent.pk, monday):
         raise Conflict(
             f"The week of {week_start:%Y-%m-%d} is {state}; recall or reopen it first.",
             fields={"started_at": f"week {state}"},
@@ -160,41 +152,8 @@ def lock_agent(agent: User) -> None:
     could both pass them. Always take it before locking entries or timers, so the lock order
     is the same everywhere and PostgreSQL never sees a deadlock.
     """
-    _agent_lock(agent.pk)
-
-
-# Only the lock is wanted: one column, no ordering, no model to build.
-_agent_lock = Prepared(
-    lambda pk: User.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True), int
-)
-
-
-def _overlaps(
-    agent_id: int, since: dt.datetime, start: dt.datetime, end: dt.datetime
-) -> QuerySet[Any]:
-    return (
-        TimeEntry.objects.filter(
-            agent_id=agent_id, started_at__gt=since, started_at__lt=end, ended_at__gt=start
-        )
-        .values_list("pk", "started_at", "ended_at")
-        .order_by("pk")
-    )
-
-
-# The first entry of the agent's that a new (or moved) span would overlap, other than `moving`
-# (0 for a new span: no entry has that id). No entry is longer than a day, so one that
-# overlaps began at most a day before the span: `since` keeps the index range to that day
-# instead of the agent's whole history before the span's end.
-_first_overlap = Prepared(
-    lambda agent_id, since, start, end, moving: _overlaps(agent_id, since, start, end).exclude(
-        pk=moving
-    )[:1],
-    int,
-    dt.datetime,
-    dt.datetime,
-    dt.datetime,
-    int,
-)
+    # Only the lock is wanted: one column, no ordering, no model to build.
+    list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
 
 
 def _check_overlap(
@@ -202,8 +161,20 @@ def _check_overlap(
 ) -> None:
     if agent_profile(agent).allow_overlaps:
         return
+    # No entry is longer than a day, so one that overlaps began at most a day before the
+    # span: `since` keeps the index range to that day, not the agent's whole history.
     since = started_at - dt.timedelta(seconds=MAX_ENTRY_SECONDS)
-    clashes = _first_overlap(agent.pk, since, started_at, ended_at, exclude_id or 0)
+    clashes = (
+        TimeEntry.objects.filter(
+            agent_id=agent.pk,
+            started_at__gt=since,
+            started_at__lt=ended_at,
+            ended_at__gt=started_at,
+        )
+        .exclude(pk=exclude_id or 0)  # 0 for a new span: no entry has that id
+        .values_list("pk", "started_at", "ended_at")
+        .order_by("pk")[:1]
+    )
     for pk, clash_start, clash_end in clashes:
         raise Conflict(
             f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
@@ -212,9 +183,10 @@ def _check_overlap(
         )
 
 
-def _span(
+def entry_span(
     started_at: dt.datetime, ended_at: dt.datetime | None, duration_minutes: int | None
 ) -> tuple[dt.datetime, dt.datetime, int]:
+    """(start, end, seconds) in whole UTC seconds from an end or a duration, or InvalidInput."""
     if started_at.tzinfo is None:
         raise InvalidInput("started_at needs a time zone offset.", fields={"started_at": "naive"})
     # Durations are whole seconds: drop sub-second parts so worked_seconds is exactly the span.
@@ -253,23 +225,6 @@ def _billable_defaults(
     return billable, (seconds if billable else 0)
 
 
-def _validate_new_entry(entry: TimeEntry) -> None:
-    """Field validation for an entry built by time_entry_create.
-
-    Its check constraints (span, worked and billable seconds, state) hold by construction
-    (`_span`, `_billable_defaults`) and the database enforces them; Django would test each
-    one with its own query in a savepoint, 15 round trips per entry. The agent, ticket and
-    charge type were read in this request, so their existence is not asked again either.
-    """
-    exclude = ["submission", "invoice_line", "agent", "ticket", "charge_type"]
-    try:
-        entry.full_clean(exclude=exclude, validate_constraints=False)
-    except ValidationError:
-        # The same failure, reported the usual way (422 naming the field).
-        full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
-        raise
-
-
 @transaction.atomic
 def time_entry_create(
     *,
@@ -287,11 +242,11 @@ def time_entry_create(
     check_overlap: bool = True,
     needs_review: bool = False,
 ) -> TimeEntry:
-    _check_may_log_for(actor, agent)
-    start, end, seconds = _span(started_at, ended_at, duration_minutes)
-    charge = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
+    check_may_log_for(actor, agent)
+    start, end, seconds = entry_span(started_at, ended_at, duration_minutes)
+    charge = resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
     lock_agent(agent)
-    return _entry_insert(
+    return time_entry_insert(
         agent=agent,
         actor=actor,
         span=(start, end, seconds),
@@ -306,7 +261,7 @@ def time_entry_create(
     )
 
 
-def _entry_insert(
+def time_entry_insert(
     *,
     agent: User,
     actor: User,
@@ -341,8 +296,15 @@ def _entry_insert(
         state=EntryState.DRAFT,
         needs_review=needs_review,
     )
-    _validate_new_entry(entry)
-    insert(entry)
+    # The check constraints (span, seconds, state) hold by construction (`entry_span`,
+    # `_billable_defaults`) and the database enforces them; the agent, ticket and charge type
+    # were read in this request. Only the fields' own rules are left to check.
+    full_clean_or_invalid(
+        entry,
+        exclude=["submission", "invoice_line", "agent", "ticket", "charge_type"],
+        validate_constraints=False,
+    )
+    entry.save()
     audit_record(
         actor=actor,
         action="time_entry.create",
@@ -398,7 +360,7 @@ def time_entry_update(
     """Change an editable entry; `changes` keys are model-level names (ticket, charge_type, …)."""
     lock_agent(entry.agent)
     entry = _lock_entry(entry)
-    _check_may_log_for(actor, entry.agent)
+    check_may_log_for(actor, entry.agent)
     _check_editable(entry)
     before = snapshot(entry, ENTRY_FIELDS)
     _check_lock_date(actor, entry.agent, entry.started_at, reason)
@@ -406,9 +368,11 @@ def time_entry_update(
     started = changes.get("started_at", entry.started_at)
     if "duration_minutes" in changes:
         # Both given is as ambiguous here as on create, so the same error applies.
-        start, end, seconds = _span(started, changes.get("ended_at"), changes["duration_minutes"])
+        start, end, seconds = entry_span(
+            started, changes.get("ended_at"), changes["duration_minutes"]
+        )
     else:
-        start, end, seconds = _span(started, changes.get("ended_at", entry.ended_at), None)
+        start, end, seconds = entry_span(started, changes.get("ended_at", entry.ended_at), None)
     if "ticket" in changes:
         entry.ticket = changes["ticket"]
     if "charge_type" in changes:
@@ -444,429 +408,12 @@ def time_entry_update(
 def time_entry_delete(*, entry: TimeEntry, actor: User, reason: str = "") -> None:
     lock_agent(entry.agent)
     entry = _lock_entry(entry)
-    _check_may_log_for(actor, entry.agent)
+    check_may_log_for(actor, entry.agent)
     _check_editable(entry)
     _check_lock_date(actor, entry.agent, entry.started_at, reason)
     before = snapshot(entry, ENTRY_FIELDS)
     audit_record(actor=actor, action="time_entry.delete", obj=entry, before=before, reason=reason)
     entry.delete()
-
-
-# --- timers -----------------------------------------------------------------------------------
-
-TIMER_FIELDS = ["agent", "ticket", "charge_type", "state", "accumulated_seconds", "running_since"]
-
-
-_running_timers = Prepared(
-    lambda agent_id: Timer.objects.select_for_update().filter(
-        agent_id=agent_id, state=TimerState.RUNNING
-    ),
-    int,
-)
-
-
-def _pause_running(agent: User, now: dt.datetime) -> None:
-    for timer in _running_timers(agent.pk):
-        timer.accumulated_seconds = timer.elapsed_seconds(now)
-        timer.state, timer.running_since = TimerState.PAUSED, None
-        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
-
-
-# Serialise timer changes per agent: the partial unique index is the last line of defence;
-# the agent's row lock makes parallel starts queue instead of failing.
-_lock_agent = lock_agent
-
-
-def _timer_clock(now: dt.datetime | None) -> dt.datetime:
-    # Timer instants are whole seconds, so elapsed time and the logged entry agree exactly.
-    return (now or dates.now()).replace(microsecond=0)
-
-
-@transaction.atomic
-def timer_start(
-    *,
-    agent: User,
-    actor: User,
-    ticket: Ticket | None = None,
-    charge_type: ChargeType | None = None,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> Timer:
-    """Start a timer for the agent; any timer already running is paused first."""
-    _check_may_log_for(actor, agent)
-    # Refuse now what stopping would refuse later: a timer whose time has no charge type could
-    # never be stopped. A ticket timer keeps charge_type empty so the ticket (or the ticket
-    # chosen at stop) decides.
-    resolved = _resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
-    if ticket is None:
-        charge_type = resolved
-    _lock_agent(agent)
-    # The clock is read once the agent's lock is held, so parallel starts queue in time order
-    # and each one pauses the previous timer at the instant it itself starts.
-    now = _timer_clock(now)
-    _pause_running(agent, now)
-    timer = Timer(
-        agent=agent,
-        ticket=ticket,
-        charge_type=charge_type,
-        note=note,
-        state=TimerState.RUNNING,
-        running_since=now,
-        first_started_at=now,
-    )
-    # No savepoint around the insert: on a unique violation the whole service rolls back
-    # with the Conflict, so nothing runs in the failed transaction (two round trips saved).
-    try:
-        insert(timer)
-    except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
-        raise Conflict(
-            "Another timer is already running; try again.", code="timer_running"
-        ) from exc
-    audit_record(actor=actor, action="timer.start", obj=timer, after=snapshot(timer, TIMER_FIELDS))
-    return timer
-
-
-_timer_for_update = Prepared(
-    lambda pk: Timer.objects.select_for_update().filter(pk=pk).order_by()[:1], int
-)
-
-
-def _lock_timer(timer: Timer) -> Timer:
-    locked = next(iter(_timer_for_update(timer.pk)), None)
-    if locked is None:
-        raise Conflict("This timer has already been stopped.", code="timer_gone")
-    # Related rows read earlier in this request are reused, not read again: the agent is
-    # row-locked by lock_agent; ticket and charge type are not locked either way.
-    for field in _TIMER_RELATIONS:
-        if field.is_cached(timer) and field.value_from_object(locked) == field.value_from_object(
-            timer
-        ):
-            field.set_cached_value(locked, field.get_cached_value(timer))
-    return locked
-
-
-_TIMER_RELATIONS = [
-    cast(models.ForeignKey[Any, Any], Timer._meta.get_field(name))
-    for name in ("agent", "ticket", "charge_type")
-]
-
-
-@transaction.atomic
-def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    _check_may_log_for(actor, timer.agent)
-    _lock_agent(timer.agent)
-    timer = _lock_timer(timer)
-    now = _timer_clock(now)
-    if timer.state == TimerState.RUNNING:
-        timer.accumulated_seconds = timer.elapsed_seconds(now)
-        timer.state, timer.running_since = TimerState.PAUSED, None
-        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
-        audit_record(
-            actor=actor, action="timer.pause", obj=timer, after=snapshot(timer, TIMER_FIELDS)
-        )
-    return timer
-
-
-@transaction.atomic
-def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
-    _check_may_log_for(actor, timer.agent)
-    _lock_agent(timer.agent)
-    timer = _lock_timer(timer)
-    now = _timer_clock(now)
-    if timer.state == TimerState.PAUSED:
-        _pause_running(timer.agent, now)
-        timer.state, timer.running_since = TimerState.RUNNING, now
-        timer.save(update_fields=["state", "running_since"])
-        audit_record(
-            actor=actor, action="timer.resume", obj=timer, after=snapshot(timer, TIMER_FIELDS)
-        )
-    return timer
-
-
-@transaction.atomic
-def timer_stop(
-    *,
-    timer: Timer,
-    actor: User,
-    ticket: Ticket | None = None,
-    note: str | None = None,
-    now: dt.datetime | None = None,
-) -> TimeEntry | None:
-    """Stop a timer and log its time as an entry ending now; under a second logs nothing.
-
-    A forgotten timer (over 24 hours) is logged capped at 24 hours and flagged for review,
-    never billed as is.
-    """
-    _check_may_log_for(actor, timer.agent)
-    lock_agent(timer.agent)
-    timer = _lock_timer(timer)
-    now = _timer_clock(now)
-    seconds = timer.elapsed_seconds(now)
-    forgotten = seconds > MAX_ENTRY_SECONDS
-    logged = min(seconds, MAX_ENTRY_SECONDS)
-    target_ticket = ticket or timer.ticket
-    entry = None
-    if logged >= 1:
-        # The one-running-timer index already guarantees timer time never double counts,
-        # so its entry is placed to end at the stop time without an overlap check. The
-        # agent is locked already: written here, not through time_entry_create's savepoint.
-        charge = _resolve_charge_type(
-            agent=timer.agent, ticket=target_ticket, charge_type=timer.charge_type
-        )
-        entry = _entry_insert(
-            agent=timer.agent,
-            actor=actor,
-            span=_span(now - dt.timedelta(seconds=logged), now, None),
-            ticket=target_ticket,
-            charge=charge,
-            note=timer.note if note is None else note,
-            source=EntrySource.TIMER,
-            check_overlap=False,
-            needs_review=forgotten,
-        )
-    audit_record(
-        actor=actor,
-        action="timer.stop",
-        obj=timer,
-        before=snapshot(timer, TIMER_FIELDS),
-        after={"entry": entry.pk if entry else None, "seconds": seconds},
-    )
-    delete(timer)
-    return entry
-
-
-# --- capture: timers that follow ticket work ----------------------------------------------------
-
-
-def _ticket_timer(agent: User, ticket: Ticket) -> Timer | None:
-    """The agent's timer on this ticket (the newest, should an API client have made two)."""
-    return (
-        Timer.objects.select_for_update()
-        .filter(agent=agent, ticket=ticket)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-@transaction.atomic
-def timer_start_for_ticket(
-    *, agent: User, actor: User, ticket: Ticket, now: dt.datetime | None = None
-) -> Timer:
-    """Run the agent's timer for `ticket`: resume the one it has, else start one.
-
-    Whatever else was running is paused, so switching tickets never counts time twice.
-    """
-    _check_may_log_for(actor, agent)
-    _lock_agent(agent)
-    existing = _ticket_timer(agent, ticket)
-    if existing is None:
-        return timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
-    if existing.state == TimerState.RUNNING:
-        return existing
-    return timer_resume(timer=existing, actor=actor, now=now)
-
-
-@dataclass
-class TakenTime:
-    """What a ticket's timer had counted when an action took its time."""
-
-    seconds: int
-    timer: Timer | None
-
-
-@transaction.atomic
-def timer_take_for_action(
-    *, agent: User, actor: User, ticket: Ticket, then: str, now: dt.datetime
-) -> TakenTime:
-    """Take the time the agent's timer on `ticket` has counted, for an action to log.
-
-    `then` says what the timer does next: `restart` runs it again from zero (starting one
-    when the organisation captures work), `pause` leaves it paused at zero (on hold,
-    resolved), `stop` removes it (closed). The caller holds the agent's lock already.
-    """
-    _check_may_log_for(actor, agent)
-    _lock_agent(agent)
-    now = now.replace(microsecond=0)
-    timer = _ticket_timer(agent, ticket)
-    seconds = timer.elapsed_seconds(now) if timer is not None else 0
-    before = snapshot(timer, TIMER_FIELDS) if timer is not None else None
-    if timer is not None and then == "stop":
-        audit_record(
-            actor=actor,
-            action="timer.stop",
-            obj=timer,
-            before=before,
-            after={"logged_on_action": True, "seconds": seconds},
-        )
-        timer.delete()
-        return TakenTime(seconds=seconds, timer=None)
-    if timer is None:
-        capturing = Organisation.current().capture_mode != "off"
-        if then == "restart" and capturing:
-            timer = timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
-        return TakenTime(seconds=0, timer=timer)
-    timer.accumulated_seconds = 0
-    if then == "restart":
-        if timer.state != TimerState.RUNNING:
-            _pause_running(agent, now)
-        timer.state, timer.running_since = TimerState.RUNNING, now
-    else:
-        timer.state, timer.running_since = TimerState.PAUSED, None
-    timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
-    audit_record(
-        actor=actor,
-        action=f"timer.{then}",
-        obj=timer,
-        before=before,
-        after={**snapshot(timer, TIMER_FIELDS), "taken_seconds": seconds},
-    )
-    return TakenTime(seconds=seconds, timer=timer)
-
-
-@transaction.atomic
-def timers_pause_on_ticket(*, ticket: Ticket, actor: User, now: dt.datetime) -> int:
-    """Pause every agent's running timer on a ticket (it went on hold, was resolved or closed)."""
-    now = now.replace(microsecond=0)
-    agent_ids = sorted(
-        Timer.objects.filter(ticket=ticket, state=TimerState.RUNNING).values_list(
-            "agent_id", flat=True
-        )
-    )
-    paused = 0
-    for agent in User.objects.filter(pk__in=agent_ids).order_by("pk"):
-        lock_agent(agent)
-        for timer in Timer.objects.select_for_update().filter(
-            agent=agent, ticket=ticket, state=TimerState.RUNNING
-        ):
-            timer.accumulated_seconds = timer.elapsed_seconds(now)
-            timer.state, timer.running_since = TimerState.PAUSED, None
-            timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
-            audit_record(
-                actor=actor,
-                action="timer.pause",
-                obj=timer,
-                after=snapshot(timer, TIMER_FIELDS),
-                reason=f"ticket {ticket.pk} is {ticket.status}",
-            )
-            paused += 1
-    return paused
-
-
-# --- forgotten timers ---------------------------------------------------------------------------
-
-
-def _workday_deadline(agent: User, running_since: dt.datetime) -> dt.datetime | None:
-    """When a timer started at `running_since` counts as forgotten by the workday rule.
-
-    The end of that local day's workday plus the grace period; None when the agent has no
-    workday that day or the run began after the deadline (deliberate evening work is capped
-    by the hours rule only).
-    """
-    profile = agent_profile(agent)
-    tz = dates.zone(profile.timezone)
-    local_start = running_since.astimezone(tz)
-    workday = profile.workdays.filter(weekday=local_start.weekday()).first()
-    if workday is None:
-        return None
-    grace = dt.timedelta(minutes=Organisation.current().timer_grace_minutes)
-    end = dt.datetime.combine(local_start.date(), workday.end, tzinfo=tz).astimezone(dt.UTC)
-    deadline = end + grace
-    return deadline if running_since < deadline else None
-
-
-def forgotten_cap(timer: Timer, now: dt.datetime) -> dt.datetime | None:
-    """The instant at which a running timer should have been stopped, if it has passed."""
-    if timer.state != TimerState.RUNNING or timer.running_since is None:
-        return None
-    org = Organisation.current()
-    remaining = max(0, org.max_timer_hours * 3600 - timer.accumulated_seconds)
-    caps = [timer.running_since + dt.timedelta(seconds=remaining)]
-    deadline = _workday_deadline(timer.agent, timer.running_since)
-    if deadline is not None:
-        caps.append(deadline)
-    cap = min(caps)
-    return cap if cap <= now else None
-
-
-@transaction.atomic
-def timer_cap_forgotten(*, timer: Timer, now: dt.datetime | None = None) -> TimeEntry | None:
-    """Stop one forgotten timer at its cap, log the capped time flagged for review, tell the
-    agent. Returns None when the timer is no longer forgotten (stopped, or already capped)."""
-    now = _timer_clock(now)
-    lock_agent(timer.agent)
-    locked = Timer.objects.select_for_update().select_related("agent").filter(pk=timer.pk).first()
-    if locked is None:
-        return None
-    cap = forgotten_cap(locked, now)
-    if cap is None:
-        return None
-    cap = cap.replace(microsecond=0)
-    logged = min(locked.elapsed_seconds(cap), MAX_ENTRY_SECONDS)
-    entry = None
-    if logged >= 1:
-        entry = time_entry_create(
-            agent=locked.agent,
-            actor=locked.agent,
-            started_at=cap - dt.timedelta(seconds=logged),
-            ended_at=cap,
-            ticket=locked.ticket,
-            charge_type=locked.charge_type,
-            note=locked.note,
-            source=EntrySource.TIMER,
-            check_overlap=False,
-            needs_review=True,
-            reason="forgotten timer capped",
-        )
-    audit_record(
-        actor=None,
-        action="timer.cap",
-        obj=locked,
-        before=snapshot(locked, TIMER_FIELDS),
-        after={"entry": entry.pk if entry else None, "capped_at": cap.isoformat()},
-        reason="forgotten timer",
-    )
-    event_emit(
-        "timer.capped",
-        {
-            "timer_id": locked.pk,
-            "agent_id": locked.agent_id,
-            "ticket_id": locked.ticket_id,
-            "entry": entry_event(entry) if entry else None,
-            "capped_at": cap,
-        },
-    )
-    what = f"#{locked.ticket_id}" if locked.ticket_id else "your activity"
-    tz = dates.zone(agent_profile(locked.agent).timezone)
-    stopped = cap.astimezone(tz)
-    text = (
-        f"Your timer on {what} was still running, so it was stopped at "
-        f"{stopped:%a %d %b %H:%M}. The time is logged for review and will not be billed "
-        "until you confirm it."
-    )
-    notice_send(user=locked.agent, text=text, url="/", now=now, subject="Timer stopped")
-    locked.delete()
-    return entry
-
-
-def timers_cap_forgotten(*, now: dt.datetime | None = None) -> list[TimeEntry]:
-    """The periodic capture guard: cap every forgotten timer, each in its own transaction.
-
-    A timer whose time cannot be logged (its week is submitted, the period locked) is
-    reported and left running for a person to sort out; the rest are still capped.
-    """
-    now = _timer_clock(now)
-    entries = []
-    for timer in Timer.objects.filter(state=TimerState.RUNNING).select_related("agent"):
-        if forgotten_cap(timer, now) is None:
-            continue
-        try:
-            entry = timer_cap_forgotten(timer=timer, now=now)
-        except DomainError as exc:
-            log.warning("could not cap timer %s: %s", timer.pk, exc.message)
-            continue
-        if entry is not None:
-            entries.append(entry)
-    return entries
 
 
 @transaction.atomic

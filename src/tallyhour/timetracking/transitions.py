@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from tallyhour.accounts.models import User
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import audit_record, audit_record_many, snapshot
 from tallyhour.core.errors import Conflict
-from tallyhour.core.models import AuditEntry
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry
 
 ENTRY_LABEL = TimeEntry._meta.label_lower
@@ -49,17 +48,14 @@ def _move(
             "Some of this time changed meanwhile; reload and try again.", code="entry_changed"
         )
     # `before` comes from the caller's copies, which still hold the state they were read in.
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            object_type=ENTRY_LABEL,
-            object_id=str(entry.pk),
-            before={"state": entry.state, "submission": entry.submission_id},
-            after=after,
-            reason=reason,
-        )
-        for entry in entries
+    audit_record_many(
+        actor=actor,
+        action=action,
+        changes=(
+            (entry, {"state": entry.state, "submission": entry.submission_id}, after)
+            for entry in entries
+        ),
+        reason=reason,
     )
     return moved
 

@@ -11,7 +11,7 @@ from tallyhour.core.errors import InvalidInput
 from tallyhour.core.htmx import PageRequest, done, safe_next
 from tallyhour.core.pageerrors import back_on_error
 from tallyhour.core.templatetags.tally import hours
-from tallyhour.timetracking import services
+from tallyhour.timetracking import timers
 from tallyhour.timetracking.forms import TimerStartForm
 from tallyhour.timetracking.selectors import timer_get
 
@@ -36,7 +36,7 @@ def timer_start(request: PageRequest) -> HttpResponse:
     form = TimerStartForm(request.POST)
     if not form.is_valid():
         raise InvalidInput("; ".join(str(e) for errs in form.errors.values() for e in errs))
-    timer = services.timer_start(
+    timer = timers.timer_start(
         agent=request.user,
         actor=request.user,
         ticket=form.cleaned_data["ticket"],
@@ -52,7 +52,7 @@ def timer_stop(request: PageRequest, timer_id: int) -> HttpResponse:
     back = _home(request)
     timer = timer_get(actor=request.user, timer_id=timer_id)
     label = _timer_label(timer)
-    entry = services.timer_stop(timer=timer, actor=request.user)
+    entry = timers.timer_stop(timer=timer, actor=request.user)
     if entry is None:
         return done(request, f"Stopped {label}; under a second, so nothing was logged.", back)
     worked = entry.worked_seconds
@@ -64,7 +64,7 @@ def timer_stop(request: PageRequest, timer_id: int) -> HttpResponse:
 @require_POST
 def timer_pause(request: PageRequest, timer_id: int) -> HttpResponse:
     back = _home(request)
-    timer = services.timer_pause(
+    timer = timers.timer_pause(
         timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
     )
     return done(request, f"Paused {_timer_label(timer)}.", back)
@@ -74,7 +74,7 @@ def timer_pause(request: PageRequest, timer_id: int) -> HttpResponse:
 @require_POST
 def timer_resume(request: PageRequest, timer_id: int) -> HttpResponse:
     back = _home(request)
-    timer = services.timer_resume(
+    timer = timers.timer_resume(
         timer=timer_get(actor=request.user, timer_id=timer_id), actor=request.user
     )
     return done(request, f"Resumed {_timer_label(timer)}.", back)

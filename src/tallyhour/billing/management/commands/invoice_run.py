@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tallyhour.accounts.models import User
-from tallyhour.billing.services import invoice_run_execute
+from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core.errors import DomainError
 from tallyhour.core.money import hours
 

@@ -1,0 +1,424 @@
+"""Writes for timers: start, pause, resume, stop, the capture rules that follow ticket work,
+and the guard that caps forgotten timers. Each service is one transaction and one audit row."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from tallyhour.accounts.models import Organisation, User
+from tallyhour.core import dates
+from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.errors import Conflict, DomainError
+from tallyhour.core.events import event_emit
+from tallyhour.core.notices import notice_send
+from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.selectors import unique_row
+from tallyhour.timetracking.services import (
+    MAX_ENTRY_SECONDS,
+    agent_profile,
+    check_may_log_for,
+    entry_event,
+    entry_span,
+    lock_agent,
+    resolve_charge_type,
+    time_entry_create,
+    time_entry_insert,
+)
+
+log = logging.getLogger(__name__)
+
+TIMER_FIELDS = ["agent", "ticket", "charge_type", "state", "accumulated_seconds", "running_since"]
+
+
+def _pause_running(agent: User, now: dt.datetime) -> None:
+    for timer in Timer.objects.select_for_update().filter(
+        agent_id=agent.pk, state=TimerState.RUNNING
+    ):
+        timer.accumulated_seconds = timer.elapsed_seconds(now)
+        timer.state, timer.running_since = TimerState.PAUSED, None
+        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+
+
+def _timer_clock(now: dt.datetime | None) -> dt.datetime:
+    # Timer instants are whole seconds, so elapsed time and the logged entry agree exactly.
+    return (now or dates.now()).replace(microsecond=0)
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    agent: User,
+    actor: User,
+    ticket: Ticket | None = None,
+    charge_type: ChargeType | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Timer:
+    """Start a timer for the agent; any timer already running is paused first."""
+    check_may_log_for(actor, agent)
+    # Refuse now what stopping would refuse later: a timer whose time has no charge type could
+    # never be stopped. A ticket timer keeps charge_type empty so the ticket (or the ticket
+    # chosen at stop) decides.
+    resolved = resolve_charge_type(agent=agent, ticket=ticket, charge_type=charge_type)
+    if ticket is None:
+        charge_type = resolved
+    # The partial unique index is the last line of defence; the agent's row lock makes
+    # parallel starts queue instead of failing.
+    lock_agent(agent)
+    # The clock is read once the agent's lock is held, so parallel starts queue in time order
+    # and each one pauses the previous timer at the instant it itself starts.
+    now = _timer_clock(now)
+    _pause_running(agent, now)
+    timer = Timer(
+        agent=agent,
+        ticket=ticket,
+        charge_type=charge_type,
+        note=note,
+        state=TimerState.RUNNING,
+        running_since=now,
+        first_started_at=now,
+    )
+    # No savepoint around the insert: on a unique violation the whole service rolls back
+    # with the Conflict, so nothing runs in the failed transaction (two round trips saved).
+    try:
+        timer.save()
+    except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
+        raise Conflict(
+            "Another timer is already running; try again.", code="timer_running"
+        ) from exc
+    audit_record(actor=actor, action="timer.start", obj=timer, after=snapshot(timer, TIMER_FIELDS))
+    return timer
+
+
+def _lock_timer(timer: Timer) -> Timer:
+    """The timer re-read under its row lock, with the ticket and charge type a stop reads."""
+    locked = unique_row(
+        Timer.objects.select_for_update(of=("self",))
+        .select_related("ticket__charge_type", "charge_type")
+        .filter(pk=timer.pk)
+    )
+    if locked is None:
+        raise Conflict("This timer has already been stopped.", code="timer_gone")
+    locked.agent = timer.agent  # the same row, locked already by lock_agent
+    return locked
+
+
+@transaction.atomic
+def timer_pause(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
+    check_may_log_for(actor, timer.agent)
+    lock_agent(timer.agent)
+    timer = _lock_timer(timer)
+    now = _timer_clock(now)
+    if timer.state == TimerState.RUNNING:
+        timer.accumulated_seconds = timer.elapsed_seconds(now)
+        timer.state, timer.running_since = TimerState.PAUSED, None
+        timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+        audit_record(
+            actor=actor, action="timer.pause", obj=timer, after=snapshot(timer, TIMER_FIELDS)
+        )
+    return timer
+
+
+@transaction.atomic
+def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -> Timer:
+    check_may_log_for(actor, timer.agent)
+    lock_agent(timer.agent)
+    timer = _lock_timer(timer)
+    now = _timer_clock(now)
+    if timer.state == TimerState.PAUSED:
+        _pause_running(timer.agent, now)
+        timer.state, timer.running_since = TimerState.RUNNING, now
+        timer.save(update_fields=["state", "running_since"])
+        audit_record(
+            actor=actor, action="timer.resume", obj=timer, after=snapshot(timer, TIMER_FIELDS)
+        )
+    return timer
+
+
+@transaction.atomic
+def timer_stop(
+    *,
+    timer: Timer,
+    actor: User,
+    ticket: Ticket | None = None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> TimeEntry | None:
+    """Stop a timer and log its time as an entry ending now; under a second logs nothing.
+
+    A forgotten timer (over 24 hours) is logged capped at 24 hours and flagged for review,
+    never billed as is.
+    """
+    check_may_log_for(actor, timer.agent)
+    lock_agent(timer.agent)
+    timer = _lock_timer(timer)
+    now = _timer_clock(now)
+    seconds = timer.elapsed_seconds(now)
+    forgotten = seconds > MAX_ENTRY_SECONDS
+    logged = min(seconds, MAX_ENTRY_SECONDS)
+    target_ticket = ticket or timer.ticket
+    entry = None
+    if logged >= 1:
+        # The one-running-timer index already guarantees timer time never double counts,
+        # so its entry is placed to end at the stop time without an overlap check. The
+        # agent is locked already: written here, not through time_entry_create's savepoint.
+        charge = resolve_charge_type(
+            agent=timer.agent, ticket=target_ticket, charge_type=timer.charge_type
+        )
+        entry = time_entry_insert(
+            agent=timer.agent,
+            actor=actor,
+            span=entry_span(now - dt.timedelta(seconds=logged), now, None),
+            ticket=target_ticket,
+            charge=charge,
+            note=timer.note if note is None else note,
+            source=EntrySource.TIMER,
+            check_overlap=False,
+            needs_review=forgotten,
+        )
+    audit_record(
+        actor=actor,
+        action="timer.stop",
+        obj=timer,
+        before=snapshot(timer, TIMER_FIELDS),
+        after={"entry": entry.pk if entry else None, "seconds": seconds},
+    )
+    timer.delete()
+    return entry
+
+
+# --- capture: timers that follow ticket work ----------------------------------------------------
+
+
+def _ticket_timer(agent: User, ticket: Ticket) -> Timer | None:
+    """The agent's timer on this ticket (the newest, should an API client have made two)."""
+    return (
+        Timer.objects.select_for_update()
+        .filter(agent=agent, ticket=ticket)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def timer_start_for_ticket(
+    *, agent: User, actor: User, ticket: Ticket, now: dt.datetime | None = None
+) -> Timer:
+    """Run the agent's timer for `ticket`: resume the one it has, else start one.
+
+    Whatever else was running is paused, so switching tickets never counts time twice.
+    """
+    check_may_log_for(actor, agent)
+    lock_agent(agent)
+    existing = _ticket_timer(agent, ticket)
+    if existing is None:
+        return timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
+    if existing.state == TimerState.RUNNING:
+        return existing
+    return timer_resume(timer=existing, actor=actor, now=now)
+
+
+@dataclass
+class TakenTime:
+    """What a ticket's timer had counted when an action took its time."""
+
+    seconds: int
+    timer: Timer | None
+
+
+@transaction.atomic
+def timer_take_for_action(
+    *, agent: User, actor: User, ticket: Ticket, then: str, now: dt.datetime
+) -> TakenTime:
+    """Take the time the agent's timer on `ticket` has counted, for an action to log.
+
+    `then` says what the timer does next: `restart` runs it again from zero (starting one
+    when the organisation captures work), `pause` leaves it paused at zero (on hold,
+    resolved), `stop` removes it (closed). The caller holds the agent's lock already.
+    """
+    check_may_log_for(actor, agent)
+    lock_agent(agent)
+    now = now.replace(microsecond=0)
+    timer = _ticket_timer(agent, ticket)
+    seconds = timer.elapsed_seconds(now) if timer is not None else 0
+    before = snapshot(timer, TIMER_FIELDS) if timer is not None else None
+    if timer is not None and then == "stop":
+        audit_record(
+            actor=actor,
+            action="timer.stop",
+            obj=timer,
+            before=before,
+            after={"logged_on_action": True, "seconds": seconds},
+        )
+        timer.delete()
+        return TakenTime(seconds=seconds, timer=None)
+    if timer is None:
+        capturing = Organisation.current().capture_mode != "off"
+        if then == "restart" and capturing:
+            timer = timer_start(agent=agent, actor=actor, ticket=ticket, now=now)
+        return TakenTime(seconds=0, timer=timer)
+    timer.accumulated_seconds = 0
+    if then == "restart":
+        if timer.state != TimerState.RUNNING:
+            _pause_running(agent, now)
+        timer.state, timer.running_since = TimerState.RUNNING, now
+    else:
+        timer.state, timer.running_since = TimerState.PAUSED, None
+    timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+    audit_record(
+        actor=actor,
+        action=f"timer.{then}",
+        obj=timer,
+        before=before,
+        after={**snapshot(timer, TIMER_FIELDS), "taken_seconds": seconds},
+    )
+    return TakenTime(seconds=seconds, timer=timer)
+
+
+@transaction.atomic
+def timers_pause_on_ticket(*, ticket: Ticket, actor: User, now: dt.datetime) -> int:
+    """Pause every agent's running timer on a ticket (it went on hold, was resolved or closed)."""
+    now = now.replace(microsecond=0)
+    agent_ids = sorted(
+        Timer.objects.filter(ticket=ticket, state=TimerState.RUNNING).values_list(
+            "agent_id", flat=True
+        )
+    )
+    paused = 0
+    for agent in User.objects.filter(pk__in=agent_ids).order_by("pk"):
+        lock_agent(agent)
+        for timer in Timer.objects.select_for_update().filter(
+            agent=agent, ticket=ticket, state=TimerState.RUNNING
+        ):
+            timer.accumulated_seconds = timer.elapsed_seconds(now)
+            timer.state, timer.running_since = TimerState.PAUSED, None
+            timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
+            audit_record(
+                actor=actor,
+                action="timer.pause",
+                obj=timer,
+                after=snapshot(timer, TIMER_FIELDS),
+                reason=f"ticket {ticket.pk} is {ticket.status}",
+            )
+            paused += 1
+    return paused
+
+
+# --- forgotten timers ---------------------------------------------------------------------------
+
+
+def _workday_deadline(agent: User, running_since: dt.datetime) -> dt.datetime | None:
+    """When a timer started at `running_since` counts as forgotten by the workday rule.
+
+    The end of that local day's workday plus the grace period; None when the agent has no
+    workday that day or the run began after the deadline (deliberate evening work is capped
+    by the hours rule only).
+    """
+    profile = agent_profile(agent)
+    tz = dates.zone(profile.timezone)
+    local_start = running_since.astimezone(tz)
+    workday = profile.workdays.filter(weekday=local_start.weekday()).first()
+    if workday is None:
+        return None
+    grace = dt.timedelta(minutes=Organisation.current().timer_grace_minutes)
+    end = dt.datetime.combine(local_start.date(), workday.end, tzinfo=tz).astimezone(dt.UTC)
+    deadline = end + grace
+    return deadline if running_since < deadline else None
+
+
+def forgotten_cap(timer: Timer, now: dt.datetime) -> dt.datetime | None:
+    """The instant at which a running timer should have been stopped, if it has passed."""
+    if timer.state != TimerState.RUNNING or timer.running_since is None:
+        return None
+    org = Organisation.current()
+    remaining = max(0, org.max_timer_hours * 3600 - timer.accumulated_seconds)
+    caps = [timer.running_since + dt.timedelta(seconds=remaining)]
+    deadline = _workday_deadline(timer.agent, timer.running_since)
+    if deadline is not None:
+        caps.append(deadline)
+    cap = min(caps)
+    return cap if cap <= now else None
+
+
+@transaction.atomic
+def timer_cap_forgotten(*, timer: Timer, now: dt.datetime | None = None) -> TimeEntry | None:
+    """Stop one forgotten timer at its cap, log the capped time flagged for review, tell the
+    agent. Returns None when the timer is no longer forgotten (stopped, or already capped)."""
+    now = _timer_clock(now)
+    lock_agent(timer.agent)
+    locked = Timer.objects.select_for_update().select_related("agent").filter(pk=timer.pk).first()
+    if locked is None:
+        return None
+    cap = forgotten_cap(locked, now)
+    if cap is None:
+        return None
+    cap = cap.replace(microsecond=0)
+    logged = min(locked.elapsed_seconds(cap), MAX_ENTRY_SECONDS)
+    entry = None
+    if logged >= 1:
+        entry = time_entry_create(
+            agent=locked.agent,
+            actor=locked.agent,
+            started_at=cap - dt.timedelta(seconds=logged),
+            ended_at=cap,
+            ticket=locked.ticket,
+            charge_type=locked.charge_type,
+            note=locked.note,
+            source=EntrySource.TIMER,
+            check_overlap=False,
+            needs_review=True,
+            reason="forgotten timer capped",
+        )
+    audit_record(
+        actor=None,
+        action="timer.cap",
+        obj=locked,
+        before=snapshot(locked, TIMER_FIELDS),
+        after={"entry": entry.pk if entry else None, "capped_at": cap.isoformat()},
+        reason="forgotten timer",
+    )
+    event_emit(
+        "timer.capped",
+        {
+            "timer_id": locked.pk,
+            "agent_id": locked.agent_id,
+            "ticket_id": locked.ticket_id,
+            "entry": entry_event(entry) if entry else None,
+            "capped_at": cap,
+        },
+    )
+    what = f"#{locked.ticket_id}" if locked.ticket_id else "your activity"
+    tz = dates.zone(agent_profile(locked.agent).timezone)
+    stopped = cap.astimezone(tz)
+    text = (
+        f"Your timer on {what} was still running, so it was stopped at "
+        f"{stopped:%a %d %b %H:%M}. The time is logged for review and will not be billed "
+        "until you confirm it."
+    )
+    notice_send(user=locked.agent, text=text, url="/", now=now, subject="Timer stopped")
+    locked.delete()
+    return entry
+
+
+def timers_cap_forgotten(*, now: dt.datetime | None = None) -> list[TimeEntry]:
+    """The periodic capture guard: cap every forgotten timer, each in its own transaction.
+
+    A timer whose time cannot be logged (its week is submitted, the period locked) is
+    reported and left running for a person to sort out; the rest are still capped.
+    """
+    now = _timer_clock(now)
+    entries = []
+    for timer in Timer.objects.filter(state=TimerState.RUNNING).select_related("agent"):
+        if forgotten_cap(timer, now) is None:
+            continue
+        try:
+            entry = timer_cap_forgotten(timer=timer, now=now)
+        except DomainError as exc:
+            log.warning("could not cap timer %s: %s", timer.pk, exc.message)
+            continue
+        if entry is not None:
+            entries.append(entry)
+    return entries
