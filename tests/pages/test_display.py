@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django import forms
 
+from tallyhour.core.forms import parse_duration
 from tallyhour.core.templatetags.tally import hours, money, percent, share
-from tallyhour.timetracking.views import parse_duration
 
 
 @pytest.mark.parametrize(

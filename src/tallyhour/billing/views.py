@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.billing import exports, selectors, services
 from tallyhour.billing.models import InvoiceState
 from tallyhour.billing.pricing import ClientPlan
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.core.htmx import done, error_page, error_response, render_page
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import TimeEntry
 

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tallyhour.accounts.models import User
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.accounts.selectors import staff_users
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.models import Contract, ContractKind
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, safe_next
+from tallyhour.core.htmx import done, error_page, error_response, safe_next
 from tallyhour.crm.models import Client
 from tallyhour.crm.selectors import org_today
 from tallyhour.timetracking.models import ChargeType

@@ -12,8 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, error_page, error_response, render_page
+from tallyhour.core.htmx import done, error_page, error_response, render_page
 from tallyhour.crm import selectors, services
 
 CLIENTS_PER_PAGE = 50

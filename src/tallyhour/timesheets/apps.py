@@ -6,6 +6,7 @@ class TimesheetsConfig(AppConfig):
     label = "timesheets"
 
     def ready(self) -> None:
-        from tallyhour.timesheets import tasks
+        from tallyhour.timesheets import receivers, tasks
 
         tasks.register()
+        receivers.connect()

@@ -17,17 +17,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from tallyhour.accounts import services as account_services
 from tallyhour.accounts.calendars import calendar_for
 from tallyhour.accounts.models import Leave, LeaveKind, Role, User
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.core import dates
 from tallyhour.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from tallyhour.core.htmx import (
-    PageRequest,
-    done,
-    error_page,
-    error_response,
-    render_page,
-    safe_next,
-)
+from tallyhour.core.forms import parse_duration
+from tallyhour.core.htmx import done, error_page, error_response, render_page, safe_next
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets import selectors, services
@@ -35,7 +30,7 @@ from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking import services as tracking
 from tallyhour.timetracking.models import TimeEntry, TimerState
 from tallyhour.timetracking.selectors import time_entry_get
-from tallyhour.timetracking.views import EntryForm, FormChoices, TimerStartForm, parse_duration
+from tallyhour.timetracking.views import EntryForm, FormChoices, TimerStartForm
 
 DEFAULT_START = dt.time(9, 0)
 

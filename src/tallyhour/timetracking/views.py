@@ -1,9 +1,7 @@
 """Timer buttons (start, pause, resume, stop) and the forms that capture time on pages."""
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from html import escape as _e
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +14,10 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, error_response, safe_next
+from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
+from tallyhour.core.htmx import done, error_response, safe_next
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket, TicketStatus
 from tallyhour.timetracking import services
@@ -25,36 +25,6 @@ from tallyhour.timetracking.models import ChargeType, TimeEntry
 from tallyhour.timetracking.selectors import active_charge_types, timer_get
 
 TICKET_CHOICES_LIMIT = 500
-_HOURS_MINUTES = re.compile(r"^(\d{1,2}):([0-5]\d)$")
-_UNITS = re.compile(r"^(?:(\d+(?:[.,]\d+)?)h)?(?:(\d+)(?:m|min)?)?$")
-
-
-def parse_duration(text: str) -> int | None:
-    """Minutes from `1:30`, `90`, `90m`, `1.5h`, `1h 30m` or `1.5`; None when empty.
-
-    A bare whole number is minutes and a bare decimal is hours, which is how people
-    type durations on timesheets ("45" vs "1.5").
-    """
-    text = (text or "").strip().lower().replace(" ", "")
-    if not text:
-        return None
-    match = _HOURS_MINUTES.match(text)
-    if match:
-        return int(match[1]) * 60 + int(match[2])
-    if text.isdigit():
-        return int(text)
-    try:
-        if re.fullmatch(r"\d+[.,]\d+", text):
-            return round(Decimal(text.replace(",", ".")) * 60)
-        match = _UNITS.match(text)
-        if match and (match[1] or match[2]):
-            hours_part = Decimal((match[1] or "0").replace(",", "."))
-            return round(hours_part * 60) + int(match[2] or 0)
-    except InvalidOperation:
-        pass
-    raise forms.ValidationError("Use h:mm (1:30), minutes (90) or hours (1.5h).")
-
-
 # (id, summary, client name): plain rows, as a select needs nothing else of a ticket.
 _TicketOption = tuple[int, str, str]
 
@@ -207,9 +177,6 @@ def _set_choices(form: forms.Form, keep: list[Ticket], shared: FormChoices | Non
     ticket_field.choices = shared.tickets(keep)
     # Plain options: a ModelChoiceField would query its queryset again for every rendering.
     charge_field.choices = shared.charge_types(charge_field)
-
-
-BILLABLE_CHOICES = [("", "Default"), ("yes", "Billable"), ("no", "Not billable")]
 
 
 class EntryForm(forms.Form):
