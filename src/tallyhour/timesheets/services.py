@@ -29,6 +29,7 @@ from tallyhour.core.models import AuditEntry
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
+from tallyhour.timetracking.locks import lock_date_check
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.services import agent_profile, lock_agent, time_entry_create
 
@@ -397,16 +398,13 @@ def _decide(submission: Submission, actor: User) -> Submission:
 
 def _check_lock_date(actor: User, agent: User, entries: Iterable[TimeEntry], reason: str) -> None:
     """Decisions that change time (reopen, write-off, returns) respect the lock date."""
-    lock_date = Organisation.current().lock_date
-    if lock_date is None or (actor.is_admin_role and reason):
-        return
-    tz = dates.zone(agent_profile(agent).timezone)
-    if any(dates.local_date(e.started_at, tz) <= lock_date for e in entries):
-        raise Conflict(
-            f"The period up to {lock_date:%Y-%m-%d} is locked; only an admin giving a reason "
-            "may change it.",
-            code="locked_period",
-        )
+    lock_date_check(
+        actor=actor,
+        zone=lambda: dates.zone(agent_profile(agent).timezone),
+        started_at=[entry.started_at for entry in entries],
+        reason=reason,
+        field=None,
+    )
 
 
 def _approve(submission: Submission, actor: User, now: dt.datetime) -> Submission:
