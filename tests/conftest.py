@@ -47,6 +47,18 @@ def org(db) -> Organisation:
 
 
 @pytest.fixture
+def capture_mode(org):
+    """`capture_mode("on_action")` sets the organisation's capture mode."""
+
+    def set_mode(mode: str) -> Organisation:
+        org.capture_mode = mode
+        org.save(update_fields=["capture_mode"])
+        return org
+
+    return set_mode
+
+
+@pytest.fixture
 def approver(org) -> User:
     user = UserFactory(username="approver", role=Role.APPROVER)
     AgentFactory(user=user)

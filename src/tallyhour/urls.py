@@ -2,13 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tallyhour.api.api import api
 from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views.week import week_page
 
 urlpatterns = [
     # First: every API call walks the patterns above its own, and the pages' list is long.
-    path("api/v1/", api.urls),
+    path("api/v1/", include("tallyhour.api.urls", namespace="api")),
     path("", week_page, name="home"),
     path("", include("tallyhour.timesheets.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),

@@ -1,8 +1,10 @@
 """ETag on single time entries and tickets; a stale If-Match on a change or delete is 412."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import TimeEntry
@@ -349,3 +351,55 @@ def test_every_update_documents_412():
             if "412" not in operation["responses"]:
                 unguarded.append(f"{method.upper()} {path}")
     assert not unguarded
+
+
+def _read_then_overtaken(monkeypatch, module, name: str, overtake) -> None:  # noqa: ANN001
+    """The route's read returns what it read, then a parallel writer commits before the
+    route's write takes its lock (the race two clients holding one ETag run into)."""
+    read = getattr(module, name)
+
+    def read_and_let_another_writer_in(**kwargs):  # noqa: ANN003, ANN202
+        found = read(**kwargs)
+        overtake(found)
+        return found
+
+    monkeypatch.setattr(module, name, read_and_let_another_writer_in)
+
+
+def test_if_match_is_compared_on_the_locked_row_not_the_earlier_read(
+    engineer, draft_entry, monkeypatch
+):
+    from tallyhour.timetracking import api as entries_api
+
+    api = Api(engineer)
+    tag = api.get(f"/time-entries/{draft_entry.pk}")["ETag"]
+
+    def other_writer(entry: TimeEntry) -> None:
+        TimeEntry.objects.filter(pk=entry.pk).update(
+            note="the other writer", version=F("version") + 1
+        )
+
+    _read_then_overtaken(monkeypatch, entries_api, "time_entry_get", other_writer)
+    response = api.patch(
+        f"/time-entries/{draft_entry.pk}", {"note": "mine"}, headers={"If-Match": tag}
+    )
+    assert assert_error(response, 412)["error"] == "precondition_failed"
+    assert TimeEntry.objects.get().note == "the other writer"
+
+
+def test_ticket_if_match_is_compared_on_the_locked_row(engineer, ticket, monkeypatch):
+    from tallyhour.servicedesk import api as tickets_api
+
+    api = Api(engineer)
+    tag = api.get(f"/tickets/{ticket.pk}")["ETag"]
+
+    def other_writer(found: Ticket) -> None:
+        # A save bumps `updated_at`, which the ticket's tag is made of.
+        Ticket.objects.filter(pk=found.pk).update(
+            summary="renamed meanwhile", updated_at=F("updated_at") + dt.timedelta(seconds=1)
+        )
+
+    _read_then_overtaken(monkeypatch, tickets_api, "ticket_get", other_writer)
+    response = api.patch(f"/tickets/{ticket.pk}", {"summary": "mine"}, headers={"If-Match": tag})
+    assert_error(response, 412)
+    assert Ticket.objects.get().summary == "renamed meanwhile"

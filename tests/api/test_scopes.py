@@ -2,9 +2,9 @@
 
 import pytest
 
+from tallyhour.accounts.apiauth import required_scope
 from tallyhour.accounts.models import ApiToken
 from tallyhour.accounts.services import api_token_create
-from tallyhour.api.auth import required_scope
 from tallyhour.timetracking.models import TimeEntry
 from tests.api.conftest import Api, assert_error
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from tallyhour.accounts.models import Organisation
 from tallyhour.servicedesk.models import Ticket, TicketType
 from tallyhour.servicedesk.services import ticket_create
 from tests.conftest import MONDAY, at
@@ -21,16 +20,6 @@ def clock(time_machine):
         return instant
 
     return move
-
-
-@pytest.fixture
-def capture_mode(org):
-    def set_mode(mode: str) -> Organisation:
-        org.capture_mode = mode
-        org.save(update_fields=["capture_mode"])
-        return org
-
-    return set_mode
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from tallyhour.core import dates
-from tallyhour.servicedesk.services import ticket_open
+from tallyhour.timetracking.capture import ticket_open
 from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
 from tallyhour.timetracking.timers import timer_stop
 from tests.core.concurrency import run_in_parallel

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.accounts.lookups import agent_from
 from tallyhour.accounts.models import (
     Agent,
     ApiToken,
@@ -23,10 +25,9 @@ from tallyhour.accounts.services import (
     leave_create,
     leave_delete,
 )
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.examples import examples
-from tallyhour.api.lookups import agent_from
-from tallyhour.api.schemas import (
+from tallyhour.core import dates
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import (
     Day,
     Instant,
     ObjectId,
@@ -36,10 +37,8 @@ from tallyhour.api.schemas import (
     error_responses,
     paginate,
 )
-from tallyhour.core import dates
 from tallyhour.core.errors import Forbidden, InvalidInput, NotFound
-from tallyhour.core.idempotency import idempotent
-from tallyhour.timetracking.api import idempotency_header
+from tallyhour.core.idempotency import idempotency_header, idempotent
 
 router = Router(tags=["agents"])
 

@@ -5,18 +5,19 @@ from ninja import NinjaAPI
 from ninja.operation import Operation
 
 from tallyhour.accounts.api import router as accounts_router
-from tallyhour.api.auth import BearerToken, SessionAuth, install_rate_limit_handler
+from tallyhour.accounts.apiauth import BearerToken, SessionAuth, install_rate_limit_handler
 from tallyhour.api.docs import OfflineSwagger, docs_asset
-from tallyhour.api.errors import install_error_handlers
 from tallyhour.billing.api import router as billing_router
 from tallyhour.contracts.api import router as contracts_router
 from tallyhour.core.api import router as core_router
+from tallyhour.core.apikit.errors import install_error_handlers
 from tallyhour.crm.api import router as crm_router
 from tallyhour.halo.api import router as halo_router
 from tallyhour.reports.api import router as reports_router
 from tallyhour.servicedesk.api import router as servicedesk_router
 from tallyhour.timesheets.api import router as timesheets_router
 from tallyhour.timetracking.api import router as timetracking_router
+from tallyhour.timetracking.ticket_api import router as ticket_capture_router
 from tallyhour.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """\
@@ -54,6 +55,7 @@ install_rate_limit_handler(api)
 for router in (
     crm_router,
     servicedesk_router,
+    ticket_capture_router,
     accounts_router,
     timetracking_router,
     timesheets_router,

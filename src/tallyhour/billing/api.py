@@ -7,10 +7,7 @@ from typing import Annotated, Any
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.concurrency import check_if_match, set_entity_tag
-from tallyhour.api.examples import examples
-from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.billing import exports
 from tallyhour.billing.invoices import (
     invoice_credit,
@@ -24,10 +21,25 @@ from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
 from tallyhour.billing.pricing import ClientPlan as ClientPreview
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.billing.selectors import invoice_get, invoices_visible_to, runs_visible_to
+from tallyhour.core.apikit.concurrency import (
+    check_if_match,
+    if_match_locked,
+    lock_row,
+    set_entity_tag,
+)
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import (
+    Day,
+    ObjectId,
+    Page,
+    Paging,
+    Text,
+    error_responses,
+    paginate,
+)
 from tallyhour.core.errors import NotFound
-from tallyhour.core.idempotency import idempotent
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.core.money import hours
-from tallyhour.timetracking.api import idempotency_header
 
 router = Router(tags=["billing"])
 
@@ -268,7 +280,9 @@ def _tagged(request: AuthedRequest, response: HttpResponse, invoice_id: int) -> 
 def issue_invoice(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
     """Give a draft its gapless number and freeze it, with seller and buyer snapshots.
     Checks `If-Match`."""
-    invoice_issue(invoice=_invoice_to_change(request, invoice_id), actor=request.auth)
+    invoice = _invoice_to_change(request, invoice_id)
+    with if_match_locked(request, lambda: lock_row(invoice)):
+        invoice_issue(invoice=invoice, actor=request.auth)
     return _tagged(request, response, invoice_id)
 
 
@@ -284,7 +298,8 @@ def void_invoice(
     """Void a draft (a reason is required) and release its time for the next run. Issued
     invoices are corrected by credit notes instead (409). Checks `If-Match`."""
     invoice = _invoice_to_change(request, invoice_id)
-    invoice_void(invoice=invoice, actor=request.auth, reason=payload.reason)
+    with if_match_locked(request, lambda: lock_row(invoice)):
+        invoice_void(invoice=invoice, actor=request.auth, reason=payload.reason)
     return _tagged(request, response, invoice_id)
 
 
@@ -328,13 +343,14 @@ def add_line(
     invoice = _invoice_to_change(request, invoice_id)
 
     def add() -> Invoice:
-        invoice_line_add(
-            invoice=invoice,
-            description=payload.description,
-            quantity=payload.quantity,
-            unit_price=payload.unit_price,
-            actor=request.auth,
-        )
+        with if_match_locked(request, lambda: lock_row(invoice)):
+            invoice_line_add(
+                invoice=invoice,
+                description=payload.description,
+                quantity=payload.quantity,
+                unit_price=payload.unit_price,
+                actor=request.auth,
+            )
         return _tagged(request, response, invoice_id)
 
     return idempotent(
@@ -358,7 +374,8 @@ def remove_line(
     """Remove a draft's line and release its time (lines sharing its entries go too).
     Checks `If-Match` against the invoice's `ETag`."""
     invoice = _invoice_to_change(request, invoice_id)
-    invoice_line_remove(invoice=invoice, line_id=line_id, actor=request.auth)
+    with if_match_locked(request, lambda: lock_row(invoice)):
+        invoice_line_remove(invoice=invoice, line_id=line_id, actor=request.auth)
     return _tagged(request, response, invoice_id)
 
 
@@ -385,12 +402,13 @@ def credit_invoice(
     invoice = _invoice_to_change(request, invoice_id)
 
     def credit() -> Invoice:
-        note = invoice_credit(
-            invoice=invoice,
-            actor=request.auth,
-            reason=payload.reason,
-            release_time=payload.release_time,
-        )
+        with if_match_locked(request, lambda: lock_row(invoice)):
+            note = invoice_credit(
+                invoice=invoice,
+                actor=request.auth,
+                reason=payload.reason,
+                release_time=payload.release_time,
+            )
         return invoice_get(actor=request.auth, invoice_id=note.pk)
 
     return idempotent(
@@ -410,7 +428,9 @@ def credit_invoice(
 )
 def mark_paid(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
     """Record that an issued invoice has been paid. Checks `If-Match`."""
-    invoice_mark_paid(invoice=_invoice_to_change(request, invoice_id), actor=request.auth)
+    invoice = _invoice_to_change(request, invoice_id)
+    with if_match_locked(request, lambda: lock_row(invoice)):
+        invoice_mark_paid(invoice=invoice, actor=request.auth)
     return _tagged(request, response, invoice_id)
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.billing import exports, runs, selectors
 from tallyhour.billing import invoices as invoicing
 from tallyhour.billing.forms import ManualLineForm, RunForm, VoidForm
@@ -21,7 +22,7 @@ from tallyhour.billing.models import InvoiceState
 from tallyhour.billing.pricing import ClientPlan
 from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page, form_call
 from tallyhour.timetracking.models import TimeEntry
 

@@ -6,17 +6,24 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
+from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.models import User
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.examples import examples
-from tallyhour.api.schemas import Day, ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.models import ContractKind, PrepayEntry
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import (
+    Day,
+    ObjectId,
+    Page,
+    Paging,
+    Text,
+    error_responses,
+    paginate,
+)
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.idempotency import idempotent
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.core.money import hours
 from tallyhour.crm.models import Client
-from tallyhour.timetracking.api import idempotency_header
 from tallyhour.timetracking.models import ChargeType
 
 router = Router(tags=["contracts"])

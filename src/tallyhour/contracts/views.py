@@ -11,11 +11,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.forms import ContractFilterForm, ContractForm, PurchaseForm, RateForm
 from tallyhour.contracts.models import ContractKind
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, safe_next
+from tallyhour.core.htmx import done, safe_next
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm.selectors import org_today
 

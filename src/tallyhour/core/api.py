@@ -5,9 +5,9 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.examples import examples
-from tallyhour.api.schemas import ObjectId, Page, Paging, error_responses, paginate
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.requests import ApiRequest
+from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, error_responses, paginate
 from tallyhour.core.notices import notice_mark_read, notices_for
 
 router = Router(tags=["notices"])
@@ -36,7 +36,7 @@ class MarkReadOut(Schema):
 @router.get(
     "/notices", response={200: Page[NoticeOut], **error_responses(422)}, summary="List my notices"
 )
-def list_notices(request: AuthedRequest, filters: Query[NoticeFilters]) -> dict[str, Any]:
+def list_notices(request: ApiRequest, filters: Query[NoticeFilters]) -> dict[str, Any]:
     """The caller's notices, newest first (e.g. a forgotten timer that was capped)."""
     notices = notices_for(request.auth)
     if filters.unread is not None:
@@ -50,7 +50,7 @@ def list_notices(request: AuthedRequest, filters: Query[NoticeFilters]) -> dict[
     summary="Mark notices read",
     openapi_extra=examples(body={"one": {"notice_id": 42}, "all": {}}),
 )
-def mark_notices_read(request: AuthedRequest, payload: MarkReadIn | None = None) -> dict[str, int]:
+def mark_notices_read(request: ApiRequest, payload: MarkReadIn | None = None) -> dict[str, int]:
     """Mark one notice, or without `notice_id` all of them, read; marking twice is harmless."""
     notice_id = payload.notice_id if payload else None
     return {"marked": notice_mark_read(user=request.auth, notice_id=notice_id)}

@@ -10,21 +10,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
-from tallyhour.accounts.models import User
 from tallyhour.core.errors import DomainError
 
 MESSAGES_TARGET = "#messages"
 
 
-class PageRequest(HttpRequest):
-    """A signed-in request that went through the htmx middleware (for type checking only)."""
+class HtmxRequest(HttpRequest):
+    """A signed-in request that went through the htmx middleware (for type checking only).
+
+    Apps type their views with `accounts.requests.PageRequest`, whose user is a Tallyhour user.
+    """
 
     htmx: HtmxDetails
-    user: User
 
 
 def render_page(
-    request: PageRequest,
+    request: HtmxRequest,
     page: str,
     partial: str,
     context: dict[str, Any],
@@ -53,7 +54,7 @@ def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
 
 
 def error_response(
-    request: PageRequest, error: DomainError, *, back_to: str | None = None
+    request: HtmxRequest, error: DomainError, *, back_to: str | None = None
 ) -> HttpResponse:
     """Show a domain error where the person is looking.
 
@@ -72,7 +73,7 @@ def error_response(
     return error_page(request, error)
 
 
-def done(request: PageRequest, message: str, back_to: str) -> HttpResponse:
+def done(request: HtmxRequest, message: str, back_to: str) -> HttpResponse:
     """After a successful form post: a flash message and a redirect (post/redirect/get)."""
     messages.success(request, message)
     return redirect(back_to)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
-from ninja import Schema, Status
+from ninja import Header, Schema, Status
 
 from tallyhour.core.errors import InvalidInput
 from tallyhour.core.models import IdempotencyKey
@@ -93,3 +93,16 @@ def idempotent(
         claim.response_body = body
         claim.save(update_fields=["response_body"])
     return JsonResponse(body, status=status, safe=False)
+
+
+IDEMPOTENCY_HELP = (
+    "Send the same key again to get the first answer back instead of creating a second "
+    "object (scoped to the caller)."
+)
+
+
+def idempotency_header() -> Any:
+    """The optional `Idempotency-Key` header parameter of a creating route."""
+    return Header(  # type: ignore[type-arg]
+        None, alias="Idempotency-Key", max_length=MAX_KEY_LENGTH, description=IDEMPOTENCY_HELP
+    )

@@ -12,7 +12,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 
 from tallyhour.core.errors import DomainError
-from tallyhour.core.htmx import PageRequest, error_page, error_response
+from tallyhour.core.htmx import HtmxRequest, error_page, error_response
 
 API_PREFIXES = ("/api/", "/auth/")
 BACK_TO = "tallyhour_error_back_to"
@@ -50,7 +50,7 @@ class DomainErrorMiddleware:
         match = request.resolver_match
         if match is not None and getattr(match.func, AS_PAGE, False):
             return error_page(request, exc)
-        page_request = cast(PageRequest, request)  # past the htmx middleware
+        page_request = cast(HtmxRequest, request)  # past the htmx middleware
         return error_response(page_request, exc, back_to=getattr(request, BACK_TO, None))
 
 

@@ -7,15 +7,19 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.concurrency import check_if_match, set_entity_tag
-from tallyhour.api.examples import examples
-from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
-from tallyhour.core.idempotency import idempotent
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.core.apikit.concurrency import (
+    check_if_match,
+    if_match_locked,
+    lock_row,
+    set_entity_tag,
+)
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.crm.models import Client
 from tallyhour.crm.selectors import client_get, clients_visible_to
 from tallyhour.crm.services import client_create, client_update
-from tallyhour.timetracking.api import idempotency_header
 
 router = Router(tags=["clients"])
 
@@ -158,7 +162,8 @@ def update_client(
     (412) if it changed meanwhile."""
     client = client_get(actor=request.auth, client_id=client_id)
     check_if_match(request, client)
-    client_update(client=client, actor=request.auth, **payload.model_dump(exclude_unset=True))
+    with if_match_locked(request, lambda: lock_row(client)):
+        client_update(client=client, actor=request.auth, **payload.model_dump(exclude_unset=True))
     updated = client_get(actor=request.auth, client_id=client_id)
     set_entity_tag(response, updated)
     return updated

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tallyhour.accounts.permissions import can_bill, require_billing
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm import selectors, services
 from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm

@@ -9,11 +9,11 @@ import datetime as dt
 from django.db.models import QuerySet
 from ninja import Field, Router, Schema, Status
 
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.accounts.lookups import staff_user_from
 from tallyhour.accounts.permissions import can_admin
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.examples import examples
-from tallyhour.api.lookups import staff_user_from
-from tallyhour.api.schemas import ObjectId, Text, error_responses
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import ObjectId, Text, error_responses
 from tallyhour.core.errors import Forbidden, NotFound
 from tallyhour.halo.models import ApiApplication
 from tallyhour.halo.services import api_application_create, api_application_revoke

@@ -28,9 +28,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.billing import exports
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, error_page
+from tallyhour.core.htmx import error_page
 from tallyhour.core.money import hours
 from tallyhour.crm import services as crm_services
 from tallyhour.crm.models import Contact

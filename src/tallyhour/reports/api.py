@@ -6,9 +6,9 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.schemas import Day, ObjectId, error_responses
+from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.core import dates
+from tallyhour.core.apikit.schemas import Day, ObjectId, error_responses
 from tallyhour.core.money import hours
 from tallyhour.reports import selectors
 from tallyhour.reports.selectors import (

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from tallyhour.accounts.models import Organisation, Team
 from tallyhour.accounts.permissions import can_bill
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.htmx import PageRequest, error_page
+from tallyhour.core.htmx import error_page
 from tallyhour.core.money import hours as decimal_hours
 from tallyhour.reports import selectors, svg
 from tallyhour.reports.forms import CustomPeriodForm

@@ -4,26 +4,36 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.concurrency import check_if_match, set_entity_tag
-from tallyhour.api.examples import examples
-from tallyhour.api.lookups import charge_type_from, client_from, staff_user_from
-from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.accounts.lookups import staff_user_from
+from tallyhour.core.apikit.concurrency import (
+    check_if_match,
+    if_match_locked,
+    lock_row,
+    set_entity_tag,
+    tag_rule,
+)
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.idempotency import idempotent
-from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus, TicketType
-from tallyhour.servicedesk.selectors import actions_for, ticket_get, tickets_filtered
-from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update, ticket_work
-from tallyhour.timetracking.api import TimeEntryOut, TimerOut, idempotency_header
-from tallyhour.timetracking.models import Timer
-from tallyhour.timetracking.timers import timer_start_for_ticket
+from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.crm.lookups import client_from
+from tallyhour.servicedesk.lookups import ticket_charge_type_from
+from tallyhour.servicedesk.models import Ticket, TicketStatus, TicketType
+from tallyhour.servicedesk.selectors import ticket_get, tickets_filtered
+from tallyhour.servicedesk.services import ticket_create, ticket_update
 
 router = Router(tags=["tickets"])
+
+
+@tag_rule(Ticket)
+def _ticket_tag(ticket: Ticket) -> str:
+    # Every ticket write saves `updated_at`, which is all a tag needs.
+    return f"ticket-{ticket.pk}-{ticket.updated_at.timestamp():.6f}"
 
 
 class TicketOut(Schema):
@@ -83,38 +93,6 @@ class TicketFilters(Paging):
     status: TicketStatus | None = None
     assignee_id: ObjectId | None = None
     search: Text | None = Field(None, max_length=200, description="Summary, client or #id.")
-
-
-class ActionOut(Schema):
-    id: int
-    ticket_id: int
-    agent_id: int
-    kind: ActionKind
-    body: str
-    old_status: str
-    new_status: str
-    client_visible: bool
-    created_at: dt.datetime
-    time_entry: TimeEntryOut | None = Field(..., description="The time this action logged.")
-
-
-class ActionIn(Schema):
-    kind: ActionKind = ActionKind.NOTE
-    body: Text = Field("", max_length=20_000)
-    new_status: TicketStatus | None = Field(None, description="Required for a status change.")
-    time_minutes: int | None = Field(
-        None,
-        ge=0,
-        le=24 * 60,
-        description="Time to log; omit to log what your timer on this ticket counted, 0 for none.",
-    )
-    charge_type_id: ObjectId | None = Field(None, description="Defaults to the ticket's.")
-    is_billable: bool | None = Field(None, description="Override the charge type's default.")
-    client_visible: bool | None = Field(
-        None,
-        description="Shown in the client portal. Default from the kind: replies and status "
-        "changes true, notes false.",
-    )
 
 
 def _ticket_type_from(pk: int | None) -> TicketType | None:
@@ -182,7 +160,7 @@ def create_ticket(
             details=payload.details,
             status=payload.status,
             assignee=staff_user_from(payload.assignee_id, "assignee_id"),
-            charge_type=charge_type_from(payload.charge_type_id),
+            charge_type=ticket_charge_type_from(payload.charge_type_id),
             ticket_type=_ticket_type_from(payload.ticket_type_id),
             project=_project_from(request.auth, payload.project_id),
             budget_hours=payload.budget_hours,
@@ -232,102 +210,14 @@ def update_ticket(
     if "assignee_id" in sent:
         changes["assignee"] = staff_user_from(sent["assignee_id"], "assignee_id")
     if "charge_type_id" in sent:
-        changes["charge_type"] = charge_type_from(sent["charge_type_id"])
+        changes["charge_type"] = ticket_charge_type_from(sent["charge_type_id"])
     if "ticket_type_id" in sent:
         changes["ticket_type"] = _ticket_type_from(sent["ticket_type_id"])
     if "project_id" in sent:
         changes["project"] = _project_from(request.auth, sent["project_id"])
     ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
     check_if_match(request, ticket)
-    updated = ticket_update(ticket=ticket, actor=request.auth, changes=changes)
+    with if_match_locked(request, lambda: lock_row(ticket)):
+        updated = ticket_update(ticket=ticket, actor=request.auth, changes=changes)
     set_entity_tag(response, updated)
     return updated
-
-
-@router.get(
-    "/tickets/{ticket_id}/actions",
-    response={200: list[ActionOut], **error_responses(404)},
-    summary="List a ticket's actions",
-)
-def list_actions(request: AuthedRequest, ticket_id: ObjectId) -> QuerySet[Action]:
-    """The ticket's timeline, oldest first, with the time each action logged."""
-    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
-    return actions_for(actor=request.auth, ticket=ticket)
-
-
-@router.post(
-    "/tickets/{ticket_id}/actions",
-    response={201: ActionOut, **error_responses(403, 404, 409, 422)},
-    summary="Add an action to a ticket",
-    openapi_extra=examples(
-        body={
-            "note with timer time": {"kind": "note", "body": "Checked the spooler service."},
-            "reply, fixed time": {
-                "kind": "reply",
-                "body": "Your printer is back online.",
-                "time_minutes": 15,
-            },
-            "close": {"kind": "status", "new_status": "closed", "body": "Fixed."},
-        }
-    ),
-)
-def create_action(
-    request: AuthedRequest,
-    ticket_id: ObjectId,
-    payload: ActionIn,
-    idempotency_key: str | None = idempotency_header(),
-) -> Any:
-    """A note, client reply or status change. Unless `time_minutes` is given, the time your
-    timer on this ticket has counted is logged as the action's time entry, and the timer
-    starts again from zero (pauses on hold or resolved, stops when closed). Honours
-    `Idempotency-Key`."""
-    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
-    return idempotent(
-        request,
-        user=request.auth,
-        payload=payload,
-        schema=ActionOut,
-        status=201,
-        create=lambda: action_create(
-            ticket=ticket,
-            actor=request.auth,
-            kind=payload.kind,
-            body=payload.body,
-            new_status=payload.new_status,
-            time_seconds=None if payload.time_minutes is None else payload.time_minutes * 60,
-            charge_type=charge_type_from(payload.charge_type_id),
-            is_billable=payload.is_billable,
-            client_visible=payload.client_visible,
-        ),
-    )
-
-
-class WorkIn(Schema):
-    kind: ActionKind | None = Field(
-        None,
-        description="The action about to be written (note, reply, status); its timer runs "
-        "unless capture is off or the ticket is closed. Omit to start the timer regardless.",
-    )
-
-
-class WorkOut(Schema):
-    timer: TimerOut | None = Field(..., description="The ticket's timer; null when none runs.")
-
-
-@router.post(
-    "/tickets/{ticket_id}/work",
-    response={200: WorkOut, **error_responses(403, 404, 409, 422)},
-    summary="Work on a ticket (start its timer)",
-    openapi_extra=examples(body={"start": {}, "about to add a note": {"kind": "note"}}),
-)
-def work_on_ticket(
-    request: AuthedRequest, ticket_id: ObjectId, payload: WorkIn | None = None
-) -> dict[str, Timer | None]:
-    """Run the caller's timer for this ticket: the one it has is resumed, else one starts;
-    whatever else ran is paused. Calling it again changes nothing, so it needs no
-    `Idempotency-Key`. With `kind`, the capture rules decide (as on the ticket page)."""
-    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
-    if payload is not None and payload.kind is not None:
-        return {"timer": ticket_work(ticket=ticket, actor=request.auth)}
-    timer = timer_start_for_ticket(agent=request.auth, actor=request.auth, ticket=ticket)
-    return {"timer": timer}

@@ -1,16 +1,12 @@
 """Reads for tickets, actions and projects, restricted to what the actor may see."""
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Q, QuerySet, When
 
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core.errors import NotFound
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus, TicketType
-from tallyhour.timetracking.models import TimeEntry
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
 
@@ -90,89 +86,14 @@ def projects_open() -> QuerySet[Ticket]:
     )
 
 
-def time_on_ticket(ticket: Ticket) -> tuple[int, int]:
-    """Worked seconds on a ticket: (billable, non-billable)."""
-    totals = TimeEntry.objects.filter(ticket=ticket).aggregate(
-        billable=Coalesce(Sum("worked_seconds", filter=Q(is_billable=True)), 0),
-        other=Coalesce(Sum("worked_seconds", filter=Q(is_billable=False)), 0),
-    )
-    return totals["billable"], totals["other"]
+def ticket_charge_types() -> QuerySet[Any]:
+    """The active charge types a ticket, its type or an action on it may name.
 
-
-@dataclass
-class TaskLine:
-    """One row of a project's budget table."""
-
-    ticket: Ticket
-    budget_seconds: int | None
-    billable_seconds: int
-    non_billable_seconds: int
-
-    @property
-    def actual_seconds(self) -> int:
-        return self.billable_seconds + self.non_billable_seconds
-
-    @property
-    def remaining_seconds(self) -> int | None:
-        if self.budget_seconds is None:
-            return None
-        return self.budget_seconds - self.actual_seconds
-
-    @property
-    def over_budget(self) -> bool:
-        return self.budget_seconds is not None and self.actual_seconds > self.budget_seconds
-
-
-@dataclass
-class ProjectSummary:
-    """Budget against actual for a project: its own time, then each task's."""
-
-    project: Ticket
-    own: TaskLine
-    tasks: list[TaskLine] = field(default_factory=list)
-
-    @property
-    def total(self) -> TaskLine:
-        lines = [self.own, *self.tasks]
-        budgets = [line.budget_seconds for line in self.tasks if line.budget_seconds is not None]
-        own_budget = self.own.budget_seconds
-        return TaskLine(
-            ticket=self.project,
-            budget_seconds=own_budget if own_budget is not None else (sum(budgets) or None),
-            billable_seconds=sum(line.billable_seconds for line in lines),
-            non_billable_seconds=sum(line.non_billable_seconds for line in lines),
-        )
-
-
-def _budget_seconds(hours: Decimal | None) -> int | None:
-    return None if hours is None else int(hours * 3600)
-
-
-def project_summary(*, actor: User, project: Ticket) -> ProjectSummary:
-    """Time logged on a project and on each of its tasks (rolled up), in two queries."""
-    tasks = list(Ticket.objects.filter(project=project).select_related("assignee").order_by("id"))
-    ids = [project.pk, *(t.pk for t in tasks)]
-    sums = {
-        row["ticket_id"]: row
-        for row in TimeEntry.objects.filter(ticket_id__in=ids)
-        .values("ticket_id")
-        .annotate(
-            billable=Coalesce(Sum("worked_seconds", filter=Q(is_billable=True)), 0),
-            other=Coalesce(Sum("worked_seconds", filter=Q(is_billable=False)), 0),
-        )
-        .order_by()
-    }
-
-    def line(ticket: Ticket) -> TaskLine:
-        row: Any = sums.get(ticket.pk, {})
-        return TaskLine(
-            ticket=ticket,
-            budget_seconds=_budget_seconds(ticket.budget_hours),
-            billable_seconds=row.get("billable", 0),
-            non_billable_seconds=row.get("other", 0),
-        )
-
-    return ProjectSummary(project=project, own=line(project), tasks=[line(t) for t in tasks])
+    Read through the ticket's own foreign key: timetracking owns the table and sits above
+    servicedesk, which does not import it.
+    """
+    model = Ticket._meta.get_field("charge_type").related_model
+    return model._default_manager.filter(is_active=True)
 
 
 PICKER_LIMIT = 20

@@ -1,35 +1,26 @@
-"""Writes for tickets and actions, and the capture rules that tie timers to ticket work.
+"""Writes for tickets and actions.
 
-Capture rules (organisation settings, see Organisation.capture_mode):
-- on_open: opening a ticket's page starts (or resumes) the agent's timer for it;
-- on_action: pressing an action button on the ticket starts it; off: only by hand;
-- starting another ticket's timer pauses the running one (one running timer per agent);
-- on hold or resolved pauses the ticket's timers; closing stops the closer's timer and logs
-  what it counted on the closing action;
-- an action logs the timer's time (as offered, or as edited) and restarts it from zero.
+The capture rules that tie timers to ticket work live in `timetracking.capture`; ticket work
+reaches them through the signals in `servicedesk.signals`.
 """
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
-from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client
+from tallyhour.servicedesk import signals
 from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus, TicketType
-from tallyhour.timesheets.services import submissions_submit_closed_ticket
-from tallyhour.timetracking.models import ChargeType, EntrySource, Timer
-from tallyhour.timetracking.services import MAX_ENTRY_SECONDS, lock_agent, time_entry_create
-from tallyhour.timetracking.timers import (
-    timer_start_for_ticket,
-    timer_take_for_action,
-    timers_pause_on_ticket,
-)
+
+# A timetracking ChargeType (or None); servicedesk names it only through Ticket's foreign key.
+ChargeTypeRef = Any
 
 TICKET_FIELDS = [
     "client",
@@ -41,10 +32,6 @@ TICKET_FIELDS = [
     "project",
     "budget_hours",
 ]
-# Statuses in which nobody is working the ticket, so its timers stop counting.
-PAUSING_STATUSES = (TicketStatus.ON_HOLD, TicketStatus.RESOLVED)
-# Opening or acting on a ticket in these statuses starts capture.
-WORKABLE_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS)
 
 
 def _clock(now: dt.datetime | None) -> dt.datetime:
@@ -88,7 +75,7 @@ def ticket_create(
     details: str = "",
     status: str = TicketStatus.NEW,
     assignee: User | None = None,
-    charge_type: ChargeType | None = None,
+    charge_type: ChargeTypeRef = None,
     ticket_type: TicketType | None = None,
     project: Ticket | None = None,
     budget_hours: Decimal | None = None,
@@ -183,24 +170,21 @@ def ticket_update(
     return ticket
 
 
-def _capturing(mode: str) -> bool:
-    return Organisation.current().capture_mode == mode
+def ticket_open(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> None:
+    """The agent opened the ticket's page (the capture rules may start its timer).
+
+    Nothing of servicedesk's is written: the receivers run their own transactions.
+    """
+    signals.ticket_opened.send(sender=Ticket, ticket=ticket, actor=actor, now=_clock(now))
 
 
-@transaction.atomic
-def ticket_open(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Timer | None:
-    """The agent opened the ticket: with capture on_open, its timer runs from now."""
-    if not _capturing("on_open") or ticket.status not in WORKABLE_STATUSES:
-        return None
-    return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
-
-
-@transaction.atomic
-def ticket_work(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Timer | None:
-    """The agent pressed an action button: unless capture is off, the ticket's timer runs."""
-    if _capturing("off") or ticket.status == TicketStatus.CLOSED:
-        return None
-    return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
+def ticket_work(
+    *, ticket: Ticket, actor: User, kind: str = "", now: dt.datetime | None = None
+) -> None:
+    """The agent pressed Start (`kind` empty) or an action button for `kind` on the ticket."""
+    signals.ticket_worked.send(
+        sender=Ticket, ticket=ticket, actor=actor, kind=kind, now=_clock(now)
+    )
 
 
 # What the client portal shows unless the agent chooses otherwise: replies and status changes
@@ -217,14 +201,6 @@ def client_visible_default(kind: str) -> bool:
     return CLIENT_VISIBLE_BY_KIND.get(ActionKind(kind), False)
 
 
-def _next_for_timer(new_status: str | None) -> str:
-    if new_status == TicketStatus.CLOSED:
-        return "stop"
-    if new_status in PAUSING_STATUSES:
-        return "pause"
-    return "restart"
-
-
 @transaction.atomic
 def action_create(
     *,
@@ -234,7 +210,7 @@ def action_create(
     body: str = "",
     new_status: str | None = None,
     time_seconds: int | None = None,
-    charge_type: ChargeType | None = None,
+    charge_type: ChargeTypeRef = None,
     is_billable: bool | None = None,
     client_visible: bool | None = None,
     now: dt.datetime | None = None,
@@ -248,12 +224,9 @@ def action_create(
     now = _clock(now)
     if kind not in ActionKind.values:
         raise InvalidInput(f"Unknown action kind {kind!r}.", fields={"kind": "unknown"})
-    if time_seconds is not None and not 0 <= time_seconds <= MAX_ENTRY_SECONDS:
-        raise InvalidInput(
-            "Time on an action must be between 0 and 24 hours.",
-            fields={"time_minutes": "out of range"},
-        )
-    lock_agent(actor)
+    signals.action_preparing.send(
+        sender=Action, ticket=ticket, actor=actor, time_seconds=time_seconds
+    )
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("ticket_type")
@@ -270,27 +243,20 @@ def action_create(
             )
     elif not body.strip():
         raise InvalidInput("Write something.", fields={"body": "required"})
-    taken = timer_take_for_action(
-        agent=actor, actor=actor, ticket=ticket, then=_next_for_timer(new_status), now=now
-    )
-    seconds = taken.seconds if time_seconds is None else time_seconds
-    entry = None
-    if seconds >= 1:
-        # Captured time ends now, where the work it measured ended. It is not checked for
-        # overlaps: paused stretches cannot be placed on the clock, and the one running
-        # timer per agent already guarantees that no second is counted twice.
-        entry = time_entry_create(
-            agent=actor,
-            actor=actor,
-            started_at=now - dt.timedelta(seconds=seconds),
-            ended_at=now,
-            ticket=ticket,
-            charge_type=charge_type,
-            is_billable=is_billable,
-            note=body.strip()[:2000] or _status_note(old_status, new_status),
-            source=EntrySource.ACTION,
-            check_overlap=False,
-        )
+    seconds, entry = time_seconds or 0, None
+    for _receiver, logged in signals.action_time_logging.send(
+        sender=Action,
+        ticket=ticket,
+        actor=actor,
+        time_seconds=time_seconds,
+        new_status=new_status,
+        charge_type=charge_type,
+        is_billable=is_billable,
+        note=body.strip()[:2000] or _status_note(old_status, new_status),
+        now=now,
+    ):
+        if logged is not None:
+            seconds, entry = cast(tuple[int, Any], logged)
     action = Action(
         ticket=ticket,
         agent=actor,
@@ -307,11 +273,14 @@ def action_create(
     if new_status:
         ticket.status = new_status
         ticket.save(update_fields=["status", "updated_at"])
-        if new_status in (*PAUSING_STATUSES, TicketStatus.CLOSED):
-            timers_pause_on_ticket(ticket=ticket, actor=actor, now=now)
-        if new_status == TicketStatus.CLOSED:
-            # Per-ticket submission mode sends the ticket's time for approval on close.
-            submissions_submit_closed_ticket(ticket=ticket, actor=actor, now=now)
+        signals.ticket_status_changed.send(
+            sender=Ticket,
+            ticket=ticket,
+            actor=actor,
+            old_status=old_status,
+            new_status=new_status,
+            now=now,
+        )
     audit_record(
         actor=actor,
         action="action.create",
@@ -342,7 +311,7 @@ def ticket_type_create(
     name: str,
     actor: User,
     is_project: bool = False,
-    default_charge_type: ChargeType | None = None,
+    default_charge_type: ChargeTypeRef = None,
 ) -> TicketType:
     if not can_admin(actor):
         raise Forbidden("Only admins create ticket types.")

@@ -1,5 +1,9 @@
 """Service-desk pages: the ticket list, a ticket with its timer and timeline, new tickets and
-projects. Opening a ticket's page is "working" it: with capture on_open its timer starts."""
+projects. Opening a ticket's page is "working" it: with capture on_open its timer starts.
+
+The timer and time panels come from timetracking's `ticket_time` template tags; the buttons
+reach its capture rules through servicedesk's signals.
+"""
 
 import re
 from typing import Any
@@ -13,28 +17,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tallyhour.accounts.models import Organisation, Role, User
-from tallyhour.core import dates
+from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
-from tallyhour.core.htmx import PageRequest, done, render_page
+from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import selectors, services
 from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
-from tallyhour.timetracking.models import ChargeType
-from tallyhour.timetracking.selectors import active_charge_types, timer_for_ticket
-from tallyhour.timetracking.timers import timer_start_for_ticket
 
 TICKETS_PER_PAGE = 25
 SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]
 STATUS_FILTERS = [("", "Any status"), ("open", "Open (not resolved)"), *TicketStatus.choices]
-CAPTURE_HELP = {
-    "on_open": "Opening this page starts your timer for the ticket.",
-    "on_action": "Your timer starts when you press Note, Reply or Change status.",
-    "off": "Timers start only when you press Start.",
-}
 
 
 def _staff() -> Any:
@@ -77,7 +73,7 @@ class TicketForm(forms.Form):
         queryset=User.objects.none(), required=False, empty_label="Unassigned"
     )
     charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(),
+        queryset=selectors.ticket_charge_types().none(),
         required=False,
         empty_label="The type's default",
         help_text="Wins over each agent's default charge type.",
@@ -99,7 +95,7 @@ class TicketForm(forms.Form):
             "client": Client.objects.filter(is_active=True).order_by("name"),
             "ticket_type": selectors.ticket_types_active(),
             "assignee": _staff(),
-            "charge_type": active_charge_types(),
+            "charge_type": selectors.ticket_charge_types(),
             "project": selectors.projects_open(),
         }
         for name, queryset in querysets.items():
@@ -116,7 +112,9 @@ class TicketEditForm(forms.Form):
         queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
     )
     charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(), required=False, empty_label="Agent's default"
+        queryset=selectors.ticket_charge_types().none(),
+        required=False,
+        empty_label="Agent's default",
     )
     budget_hours = forms.DecimalField(
         required=False, min_value=0, max_digits=8, decimal_places=2, label="Budget (hours)"
@@ -129,7 +127,7 @@ class TicketEditForm(forms.Form):
         for name, queryset in {
             "assignee": _staff(),
             "ticket_type": selectors.ticket_types_active(),
-            "charge_type": active_charge_types(),
+            "charge_type": selectors.ticket_charge_types(),
         }.items():
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
@@ -160,7 +158,7 @@ class ActionForm(forms.Form):
     )
     offered = forms.CharField(required=False, widget=forms.HiddenInput)
     charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(),
+        queryset=selectors.ticket_charge_types().none(),
         required=False,
         empty_label="Ticket's default",
         label="Charge type",
@@ -180,7 +178,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["charge_type"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = active_charge_types()
+        field.queryset = selectors.ticket_charge_types()
 
     def clean_time(self) -> int | None:
         return parse_duration(self.cleaned_data.get("time", ""))
@@ -278,15 +276,8 @@ def ticket_new(request: PageRequest) -> HttpResponse:
 
 
 def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
-    timer = timer_for_ticket(request.user, ticket.pk)
-    offered = _minutes_text(timer.elapsed_seconds(dates.now())) if timer else ""
-    action_form = ActionForm(
-        initial={
-            "kind": request.GET.get("kind") or ActionKind.NOTE,
-            "time": offered,
-            "offered": offered,
-        }
-    )
+    # The time offered for the action comes with the timer (`ticket_capture` in the page).
+    action_form = ActionForm(initial={"kind": request.GET.get("kind") or ActionKind.NOTE})
     edit_form = TicketEditForm(
         initial={
             "assignee": ticket.assignee_id,
@@ -295,17 +286,12 @@ def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
             "budget_hours": ticket.budget_hours,
         }
     )
-    capture_mode = Organisation.current().capture_mode
     return {
         "ticket": ticket,
         "actions": selectors.actions_for(actor=request.user, ticket=ticket),
-        "timer": timer,
         "action_form": action_form,
         "edit_form": edit_form,
-        "capture_mode": capture_mode,
-        "capture_help": CAPTURE_HELP.get(capture_mode, ""),
         "statuses": TicketStatus.choices,
-        "logged": selectors.time_on_ticket(ticket),
     }
 
 
@@ -338,10 +324,7 @@ def ticket_work(request: PageRequest, ticket_id: int) -> HttpResponse:
     back = _back(ticket_id, f"?kind={kind}#compose" if kind in ActionKind.values else "")
     back_on_error(request, back)
     ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    if kind:
-        services.ticket_work(ticket=ticket, actor=request.user)
-    else:
-        timer_start_for_ticket(agent=request.user, actor=request.user, ticket=ticket)
+    services.ticket_work(ticket=ticket, actor=request.user, kind=kind)
     return redirect(back)
 
 
@@ -392,12 +375,9 @@ def ticket_edit(request: PageRequest, ticket_id: int) -> HttpResponse:
 @errors_as_page
 def project_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
     project = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    summary = selectors.project_summary(actor=request.user, project=project)
+    # The time against the budget comes from timetracking (`project_time` in the page).
     return render_page(
-        request,
-        "servicedesk/project.html",
-        "servicedesk/project.html",
-        {"project": project, "summary": summary},
+        request, "servicedesk/project.html", "servicedesk/project.html", {"project": project}
     )
 
 

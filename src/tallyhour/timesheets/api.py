@@ -8,14 +8,25 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Path, Query, Router
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.concurrency import check_if_match, set_entity_tag
-from tallyhour.api.examples import examples
-from tallyhour.api.lookups import visible_agent
-from tallyhour.api.schemas import ObjectId, Page, check_day, error_responses, paginate
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.accounts.lookups import visible_agent
 from tallyhour.core import dates
+from tallyhour.core.apikit.concurrency import (
+    check_if_match,
+    if_match_locked,
+    lock_row,
+    set_entity_tag,
+)
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import (
+    ObjectId,
+    Page,
+    check_day,
+    error_responses,
+    paginate,
+)
 from tallyhour.core.errors import NotFound
-from tallyhour.core.idempotency import idempotent
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.core.models import AuditEntry
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission
@@ -58,7 +69,7 @@ from tallyhour.timesheets.services import (
     time_entry_write_off,
     week_copy_previous_activities,
 )
-from tallyhour.timetracking.api import TimeEntryOut, idempotency_header
+from tallyhour.timetracking.api import TimeEntryOut, time_entry_lock
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.selectors import time_entry_get
 
@@ -178,7 +189,8 @@ def approve_submission(
     """Approve and lock the week's entries. Nobody approves their own time (403). Checks
     `If-Match` against the submission's `ETag`."""
     submission = _submission_to_change(request, submission_id)
-    submission_approve(submission=submission, actor=request.auth)
+    with if_match_locked(request, lambda: lock_row(submission)):
+        submission_approve(submission=submission, actor=request.auth)
     return _tagged(request, response, submission_id)
 
 
@@ -196,7 +208,8 @@ def reject_submission(
     """Return the week to the agent with a reason (required); its entries become editable.
     Checks `If-Match`."""
     submission = _submission_to_change(request, submission_id)
-    submission_reject(submission=submission, actor=request.auth, reason=payload.reason)
+    with if_match_locked(request, lambda: lock_row(submission)):
+        submission_reject(submission=submission, actor=request.auth, reason=payload.reason)
     return _tagged(request, response, submission_id)
 
 
@@ -211,7 +224,8 @@ def recall_submission(
     """The agent takes back an undecided submission; its entries become drafts again.
     Checks `If-Match`."""
     submission = _submission_to_change(request, submission_id)
-    submission_recall(submission=submission, actor=request.auth)
+    with if_match_locked(request, lambda: lock_row(submission)):
+        submission_recall(submission=submission, actor=request.auth)
     return _tagged(request, response, submission_id)
 
 
@@ -325,9 +339,10 @@ def reject_entries(
     entries = list(submission.entries.filter(pk__in=payload.entry_ids))
     if len(entries) != len(set(payload.entry_ids)):
         raise NotFound("Some of these entries are not in this submission.")
-    submission_reject_entries(
-        submission=submission, entries=entries, actor=request.auth, reason=payload.reason
-    )
+    with if_match_locked(request, lambda: lock_row(submission)):
+        submission_reject_entries(
+            submission=submission, entries=entries, actor=request.auth, reason=payload.reason
+        )
     return _tagged(request, response, submission_id)
 
 
@@ -345,7 +360,8 @@ def reopen_submission(
     """Undo an approval with a reason while none of its time is invoiced: the submission
     waits for a new decision and its entries are submitted again. Checks `If-Match`."""
     submission = _submission_to_change(request, submission_id)
-    submission_reopen(submission=submission, actor=request.auth, reason=payload.reason)
+    with if_match_locked(request, lambda: lock_row(submission)):
+        submission_reopen(submission=submission, actor=request.auth, reason=payload.reason)
     return _tagged(request, response, submission_id)
 
 
@@ -378,12 +394,13 @@ def write_off(
     Checks `If-Match` against the entry's `ETag`."""
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
     check_if_match(request, entry)
-    written_off = time_entry_write_off(
-        entry=entry,
-        actor=request.auth,
-        billable_seconds=payload.billable_minutes * 60,
-        reason=payload.reason,
-    )
+    with if_match_locked(request, lambda: time_entry_lock(entry)):
+        written_off = time_entry_write_off(
+            entry=entry,
+            actor=request.auth,
+            billable_seconds=payload.billable_minutes * 60,
+            reason=payload.reason,
+        )
     set_entity_tag(response, written_off)
     return written_off
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.permissions import can_admin, can_approve
+from tallyhour.accounts.models import User
+from tallyhour.accounts.permissions import can_approve
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
@@ -26,6 +26,7 @@ from tallyhour.timesheets.common import (
     submission_totals_refresh,
 )
 from tallyhour.timesheets.models import Submission, SubmissionState
+from tallyhour.timetracking.locks import lock_date_check
 from tallyhour.timetracking.models import EntryState, TimeEntry
 from tallyhour.timetracking.services import agent_profile, lock_agent
 from tallyhour.timetracking.transitions import (
@@ -66,16 +67,13 @@ def _decide(submission: Submission, actor: User) -> Submission:
 
 def _check_lock_date(actor: User, agent: User, entries: Iterable[TimeEntry], reason: str) -> None:
     """Decisions that change time (reopen, write-off, returns) respect the lock date."""
-    lock_date = Organisation.current().lock_date
-    if lock_date is None or (can_admin(actor) and reason):
-        return
-    tz = dates.zone(agent_profile(agent).timezone)
-    if any(dates.local_date(e.started_at, tz) <= lock_date for e in entries):
-        raise Conflict(
-            f"The period up to {lock_date:%Y-%m-%d} is locked; only an admin giving a reason "
-            "may change it.",
-            code="locked_period",
-        )
+    lock_date_check(
+        actor=actor,
+        zone=lambda: dates.zone(agent_profile(agent).timezone),
+        started_at=[entry.started_at for entry in entries],
+        reason=reason,
+        field=None,
+    )
 
 
 def _waiting_entries(submission: Submission) -> list[TimeEntry]:

@@ -6,6 +6,11 @@ class TimesheetsConfig(AppConfig):
     label = "timesheets"
 
     def ready(self) -> None:
-        from tallyhour.timesheets import tasks
+        from tallyhour.timesheets import receivers, tasks
+        from tallyhour.timesheets.selectors import closed_week_of
+        from tallyhour.timetracking.locks import closed_week_finder_register
 
         tasks.register()
+        receivers.connect()
+        # Time may not be written into a submitted or approved week.
+        closed_week_finder_register(closed_week_of)

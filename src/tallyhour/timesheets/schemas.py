@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
-from tallyhour.api.schemas import ObjectId, Paging, Text
 from tallyhour.core import dates
+from tallyhour.core.apikit.schemas import ObjectId, Paging, Text
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import hours
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState

@@ -413,3 +413,25 @@ def time_entry_history(*, actor: User, entry_id: int) -> tuple[TimeEntry, list[A
     """An entry the actor may see, with every recorded change to it, oldest first."""
     entry = time_entry_get(actor=actor, entry_id=entry_id)
     return entry, list(history_for(entry).order_by("created_at", "id"))
+
+
+def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
+    # Two columns, not a model: this runs on every entry written.
+    return (
+        Submission.objects.filter(
+            agent_id=agent_id,
+            kind=SubmissionKind.WEEK,
+            week_start=monday,
+            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
+        )
+        .values_list("week_start", "state")
+        .order_by("pk")[:1]
+    )
+
+
+def closed_week_of(agent_id: int, monday: dt.date) -> tuple[dt.date, str] | None:
+    """The agent's week from `monday` as (week start, state) when submitted or approved
+    (registered with timetracking's lock module, which every time write asks)."""
+    for week_start, state in _closed_week_query(agent_id, monday):
+        return week_start, state
+    return None

@@ -6,14 +6,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.concurrency import check_if_match, set_entity_tag
-from tallyhour.api.examples import examples
-from tallyhour.api.lookups import agent_from, charge_type_from, ticket_from, zone_name_of
-from tallyhour.api.schemas import (
+from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.accounts.lookups import agent_from, zone_name_of
+from tallyhour.core import dates
+from tallyhour.core.apikit.concurrency import (
+    check_if_match,
+    if_match_locked,
+    set_entity_tag,
+    state_digest,
+    tag_rule,
+)
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import (
     Day,
     Instant,
     ObjectId,
@@ -23,10 +30,11 @@ from tallyhour.api.schemas import (
     error_responses,
     paginate,
 )
-from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.idempotency import MAX_KEY_LENGTH, idempotent
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.core.money import hours
+from tallyhour.servicedesk.lookups import ticket_from
+from tallyhour.timetracking.lookups import charge_type_from
 from tallyhour.timetracking.models import (
     ChargeType,
     EntrySource,
@@ -44,6 +52,7 @@ from tallyhour.timetracking.selectors import (
 )
 from tallyhour.timetracking.services import (
     charge_type_create,
+    lock_agent,
     time_entry_confirm,
     time_entry_create,
     time_entry_delete,
@@ -53,17 +62,27 @@ from tallyhour.timetracking.timers import timer_pause, timer_resume, timer_start
 
 router = Router()
 
+
+@tag_rule(TimeEntry)
+def _entry_tag(entry: TimeEntry) -> str:
+    # The version names the change for people; the digest also catches bulk updates.
+    return f"time-entry-{entry.pk}-v{entry.version}-{state_digest(entry)[:12]}"
+
+
+def time_entry_lock(entry: TimeEntry) -> TimeEntry | None:
+    """The entry read again under its row lock, taken after the agent's as every time
+    writer does (for comparing `If-Match` in the write's transaction)."""
+    lock_agent(entry.agent)
+    return TimeEntry.objects.select_for_update(of=("self",)).filter(pk=entry.pk).first()
+
+
+def timer_lock(timer: Timer) -> Timer | None:
+    """The timer read again under its row lock, after the agent's (see time_entry_lock)."""
+    lock_agent(timer.agent)
+    return Timer.objects.select_for_update(of=("self",)).filter(pk=timer.pk).first()
+
+
 MAX_MINUTES = 24 * 60  # the longest entry the services accept
-IDEMPOTENCY_HELP = (
-    "Send the same key again to get the first answer back instead of creating a second "
-    "object (scoped to the caller)."
-)
-
-
-def idempotency_header() -> Any:
-    return Header(
-        None, alias="Idempotency-Key", max_length=MAX_KEY_LENGTH, description=IDEMPOTENCY_HELP
-    )
 
 
 # --- charge types -------------------------------------------------------------------------------
@@ -329,9 +348,10 @@ def update_time_entry(
         changes["charge_type"] = charge_type_from(sent["charge_type_id"])
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
     check_if_match(request, entry)
-    updated = time_entry_update(
-        entry=entry, actor=request.auth, changes=changes, reason=payload.reason
-    )
+    with if_match_locked(request, lambda: time_entry_lock(entry)):
+        updated = time_entry_update(
+            entry=entry, actor=request.auth, changes=changes, reason=payload.reason
+        )
     set_entity_tag(response, updated)
     return updated
 
@@ -350,7 +370,8 @@ def delete_time_entry(
     """Delete an editable (draft or rejected) entry of your own."""
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
     check_if_match(request, entry)
-    time_entry_delete(entry=entry, actor=request.auth, reason=params.reason)
+    with if_match_locked(request, lambda: time_entry_lock(entry)):
+        time_entry_delete(entry=entry, actor=request.auth, reason=params.reason)
     return Status(204, None)
 
 
@@ -379,9 +400,12 @@ def confirm_time_entry(
     entry = time_entry_get(actor=request.auth, entry_id=entry_id)
     check_if_match(request, entry)
     minutes = payload.worked_minutes if payload else None
-    confirmed = time_entry_confirm(
-        entry=entry, actor=request.auth, worked_seconds=None if minutes is None else minutes * 60
-    )
+    with if_match_locked(request, lambda: time_entry_lock(entry)):
+        confirmed = time_entry_confirm(
+            entry=entry,
+            actor=request.auth,
+            worked_seconds=None if minutes is None else minutes * 60,
+        )
     set_entity_tag(response, confirmed)
     return confirmed
 
@@ -516,7 +540,9 @@ def _tagged(request: AuthedRequest, response: HttpResponse, timer_id: int) -> Ti
 )
 def pause_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
     """Bank the running time; pausing a paused timer changes nothing. Checks `If-Match`."""
-    timer_pause(timer=_changed_timer(request, timer_id), actor=request.auth)
+    timer = _changed_timer(request, timer_id)
+    with if_match_locked(request, lambda: timer_lock(timer)):
+        timer_pause(timer=timer, actor=request.auth)
     return _tagged(request, response, timer_id)
 
 
@@ -528,7 +554,9 @@ def pause_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpRespon
 )
 def resume_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse) -> Timer:
     """Run a paused timer again; whichever timer was running is paused. Checks `If-Match`."""
-    timer_resume(timer=_changed_timer(request, timer_id), actor=request.auth)
+    timer = _changed_timer(request, timer_id)
+    with if_match_locked(request, lambda: timer_lock(timer)):
+        timer_resume(timer=timer, actor=request.auth)
     return _tagged(request, response, timer_id)
 
 
@@ -558,12 +586,14 @@ def stop_timer(
 
     def stop() -> dict[str, Any]:
         timer = _changed_timer(request, timer_id)
-        entry = timer_stop(
-            timer=timer,
-            actor=request.auth,
-            ticket=ticket_from(payload.ticket_id if payload else None),
-            note=payload.note if payload else None,
-        )
+        ticket = ticket_from(payload.ticket_id if payload else None)
+        with if_match_locked(request, lambda: timer_lock(timer)):
+            entry = timer_stop(
+                timer=timer,
+                actor=request.auth,
+                ticket=ticket,
+                note=payload.note if payload else None,
+            )
         return {"entry": entry}
 
     return idempotent(

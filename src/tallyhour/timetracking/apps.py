@@ -6,6 +6,7 @@ class TimetrackingConfig(AppConfig):
     label = "timetracking"
 
     def ready(self) -> None:
-        from tallyhour.timetracking import tasks
+        from tallyhour.timetracking import capture, tasks
 
         tasks.register()
+        capture.connect()

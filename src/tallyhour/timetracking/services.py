@@ -7,9 +7,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import QuerySet
 
-from tallyhour.accounts.models import Agent, Organisation, User
+from tallyhour.accounts.models import Agent, User
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import (
@@ -20,6 +19,7 @@ from tallyhour.core.errors import (
 )
 from tallyhour.core.events import event_emit
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking.locks import closed_week, lock_date_check
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
     ChargeType,
@@ -92,38 +92,6 @@ def check_may_log_for(actor: User, agent: User) -> None:
         raise Forbidden("You can only log and change your own time.")
 
 
-def _check_lock_date(actor: User, agent: User, started_at: dt.datetime, reason: str) -> None:
-    lock_date = Organisation.current().lock_date
-    if lock_date is None:
-        return
-    local = dates.local_date(started_at, dates.zone(agent_profile(agent).timezone))
-    if local <= lock_date:
-        if actor.is_admin_role and reason:
-            return
-        raise Conflict(
-            f"The period up to {lock_date:%Y-%m-%d} is locked; only an admin giving a reason "
-            "may change it.",
-            fields={"started_at": "locked period"},
-            code="locked_period",
-        )
-
-
-def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
-    from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
-
-    # Two columns, not a model: this runs on every entry written.
-    return (
-        Submission.objects.filter(
-            agent_id=agent_id,
-            kind=SubmissionKind.WEEK,
-            week_start=monday,
-            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
-        )
-        .values_list("week_start", "state")
-        .order_by("pk")[:1]
-    )
-
-
 def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | None = None) -> None:
     """New or moved time may not land in a week that is already submitted or approved.
 
@@ -137,7 +105,9 @@ def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | N
         and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
     ):
         return
-    for week_start, state in _closed_week_query(agent.pk, monday):
+    closed = closed_week(agent.pk, monday)
+    if closed is not None:
+        week_start, state = closed
         raise Conflict(
             f"The week of {week_start:%Y-%m-%d} is {state}; recall or reopen it first.",
             fields={"started_at": f"week {state}"},
@@ -277,7 +247,12 @@ def time_entry_insert(
 ) -> TimeEntry:
     """Check and write a new entry; the caller holds the agent's lock in its transaction."""
     start, end, seconds = span
-    _check_lock_date(actor, agent, start, reason)
+    lock_date_check(
+        actor=actor,
+        zone=lambda: dates.zone(agent_profile(agent).timezone),
+        started_at=[start],
+        reason=reason,
+    )
     _check_week_open(agent, start)
     if check_overlap:
         _check_overlap(agent, start, end)
@@ -363,7 +338,12 @@ def time_entry_update(
     check_may_log_for(actor, entry.agent)
     _check_editable(entry)
     before = snapshot(entry, ENTRY_FIELDS)
-    _check_lock_date(actor, entry.agent, entry.started_at, reason)
+    lock_date_check(
+        actor=actor,
+        zone=lambda: dates.zone(agent_profile(entry.agent).timezone),
+        started_at=[entry.started_at],
+        reason=reason,
+    )
 
     started = changes.get("started_at", entry.started_at)
     if "duration_minutes" in changes:
@@ -380,7 +360,12 @@ def time_entry_update(
     if "note" in changes:
         entry.note = changes["note"]
     if start != entry.started_at or end != entry.ended_at:
-        _check_lock_date(actor, entry.agent, start, reason)
+        lock_date_check(
+            actor=actor,
+            zone=lambda: dates.zone(agent_profile(entry.agent).timezone),
+            started_at=[start],
+            reason=reason,
+        )
         _check_week_open(entry.agent, start, moving=entry)
         _check_overlap(entry.agent, start, end, exclude_id=entry.pk)
     entry.started_at, entry.ended_at, entry.worked_seconds = start, end, seconds
@@ -410,7 +395,12 @@ def time_entry_delete(*, entry: TimeEntry, actor: User, reason: str = "") -> Non
     entry = _lock_entry(entry)
     check_may_log_for(actor, entry.agent)
     _check_editable(entry)
-    _check_lock_date(actor, entry.agent, entry.started_at, reason)
+    lock_date_check(
+        actor=actor,
+        zone=lambda: dates.zone(agent_profile(entry.agent).timezone),
+        started_at=[entry.started_at],
+        reason=reason,
+    )
     before = snapshot(entry, ENTRY_FIELDS)
     audit_record(actor=actor, action="time_entry.delete", obj=entry, before=before, reason=reason)
     entry.delete()

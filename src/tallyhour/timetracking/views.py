@@ -7,8 +7,9 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.htmx import PageRequest, done, safe_next
+from tallyhour.core.htmx import done, safe_next
 from tallyhour.core.pageerrors import back_on_error
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.timetracking import timers

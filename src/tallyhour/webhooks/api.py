@@ -6,13 +6,12 @@ from typing import Any
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
+from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.permissions import can_admin
-from tallyhour.api.auth import AuthedRequest
-from tallyhour.api.examples import examples
-from tallyhour.api.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
+from tallyhour.core.apikit.examples import examples
+from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import Forbidden, NotFound
-from tallyhour.core.idempotency import idempotent
-from tallyhour.timetracking.api import idempotency_header
+from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.webhooks.models import Delivery, DeliveryState, Event, Subscription
 from tallyhour.webhooks.services import delivery_replay, subscription_create, subscription_delete
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -10,9 +10,15 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from tallyhour.core import dates
 from tallyhour.core.money import hours as decimal_hours
 from tallyhour.core.money import round_money
-from tallyhour.timetracking.models import Timer
 
 register = template.Library()
+
+
+class Counting(Protocol):
+    """Anything that counts seconds up to a moment, like a timer."""
+
+    def elapsed_seconds(self, now: dt.datetime) -> int: ...
+
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 MINUS = "\u2212"
@@ -45,7 +51,7 @@ def plus_days(day: dt.date | None, count: int) -> dt.date | None:
 
 
 @register.filter
-def elapsed(timer: Timer | None) -> int:
+def elapsed(timer: Counting | None) -> int:
     """Seconds a timer has counted so far (running time up to now included)."""
     return timer.elapsed_seconds(dates.now()) if timer is not None else 0
 

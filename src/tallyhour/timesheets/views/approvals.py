@@ -12,9 +12,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_use_approvals
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import Forbidden, InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, safe_next
+from tallyhour.core.htmx import done, safe_next
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.timesheets import selectors, services

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from tallyhour.accounts.permissions import can_approve, can_log_for
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import Conflict, Forbidden
-from tallyhour.core.htmx import PageRequest, render_page
+from tallyhour.core.htmx import render_page
 from tallyhour.core.pageerrors import back_on_error, form_call
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.timesheets import selectors

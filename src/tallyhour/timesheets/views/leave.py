@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tallyhour.accounts import services as account_services
 from tallyhour.accounts.calendars import calendar_for
 from tallyhour.accounts.models import Leave
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
-from tallyhour.core.htmx import PageRequest, done
+from tallyhour.core.htmx import done
 from tallyhour.core.pageerrors import back_on_error, form_call
 from tallyhour.timesheets.forms import LeaveForm
 from tallyhour.timetracking import services as tracking

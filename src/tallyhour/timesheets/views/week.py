@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_log_for, can_pick_agent
+from tallyhour.accounts.requests import PageRequest
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput, NotFound
-from tallyhour.core.htmx import PageRequest, done, render_page, safe_next
+from tallyhour.core.htmx import done, render_page, safe_next
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket

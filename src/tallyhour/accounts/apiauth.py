@@ -18,7 +18,8 @@ from ninja.utils import check_csrf
 
 from tallyhour.accounts.models import User, scopes_for_role
 from tallyhour.accounts.services import api_token_resolve
-from tallyhour.api.errors import error_body
+from tallyhour.core.apikit.errors import error_body
+from tallyhour.core.apikit.requests import ApiRequest
 from tallyhour.core.errors import DomainError, Forbidden
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -135,7 +136,7 @@ class SessionAuth(APIKeyCookie):
         return request.user
 
 
-class AuthedRequest(HttpRequest):
-    """A request that passed authentication: `auth` is the calling user."""
+class AuthedRequest(ApiRequest):
+    """A request that passed authentication: `auth` is the calling Tallyhour user."""
 
     auth: User

@@ -1,4 +1,5 @@
-"""The capture rules, driven through the services with the clock passed in."""
+"""The capture rules, driven through the services with the clock passed in (servicedesk's
+services reach them through its signals)."""
 
 import datetime as dt
 
@@ -7,13 +8,8 @@ import pytest
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import InvalidInput
 from tallyhour.servicedesk.models import Action, ActionKind, TicketStatus, TicketType
-from tallyhour.servicedesk.services import (
-    action_create,
-    ticket_create,
-    ticket_open,
-    ticket_update,
-    ticket_work,
-)
+from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update
+from tallyhour.timetracking.capture import ticket_open, ticket_work
 from tallyhour.timetracking.models import EntrySource, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.timers import timer_start, timer_stop
 from tests.conftest import MONDAY, at

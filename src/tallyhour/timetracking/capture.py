@@ -1,0 +1,160 @@
+"""Capture rules: timers that run while a ticket is worked, and an action's time logged.
+
+Organisation settings (see Organisation.capture_mode):
+- on_open: opening a ticket's page starts (or resumes) the agent's timer for it;
+- on_action: pressing an action button on the ticket starts it; off: only by hand;
+- starting another ticket's timer pauses the running one (one running timer per agent);
+- on hold or resolved pauses the ticket's timers; closing stops the closer's timer and logs
+  what it counted on the closing action;
+- an action logs the timer's time (as offered, or as edited) and restarts it from zero.
+
+Servicedesk sends its signals (`servicedesk.signals`) from inside its services; `connect()`
+(called from this app's `ready()`) hooks these rules to them.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from tallyhour.accounts.models import Organisation, User
+from tallyhour.core import dates
+from tallyhour.core.errors import InvalidInput
+from tallyhour.servicedesk import signals
+from tallyhour.servicedesk.models import Ticket, TicketStatus
+from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry, Timer
+from tallyhour.timetracking.services import MAX_ENTRY_SECONDS, lock_agent, time_entry_create
+from tallyhour.timetracking.timers import (
+    timer_start_for_ticket,
+    timer_take_for_action,
+    timers_pause_on_ticket,
+)
+
+# Statuses in which nobody is working the ticket, so its timers stop counting.
+PAUSING_STATUSES = (TicketStatus.ON_HOLD, TicketStatus.RESOLVED)
+# Opening or acting on a ticket in these statuses starts capture.
+WORKABLE_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS)
+
+
+def _clock(now: dt.datetime | None) -> dt.datetime:
+    return (now or dates.now()).replace(microsecond=0)
+
+
+def _capturing(mode: str) -> bool:
+    return Organisation.current().capture_mode == mode
+
+
+@transaction.atomic
+def ticket_open(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Timer | None:
+    """The agent opened the ticket: with capture on_open, its timer runs from now."""
+    if not _capturing("on_open") or ticket.status not in WORKABLE_STATUSES:
+        return None
+    return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
+
+
+@transaction.atomic
+def ticket_work(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Timer | None:
+    """The agent pressed an action button: unless capture is off, the ticket's timer runs."""
+    if _capturing("off") or ticket.status == TicketStatus.CLOSED:
+        return None
+    return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
+
+
+def _next_for_timer(new_status: str | None) -> str:
+    if new_status == TicketStatus.CLOSED:
+        return "stop"
+    if new_status in PAUSING_STATUSES:
+        return "pause"
+    return "restart"
+
+
+def action_prepare(*, actor: User, time_seconds: int | None) -> None:
+    """Check an action's time and take the agent's lock before the ticket's."""
+    if time_seconds is not None and not 0 <= time_seconds <= MAX_ENTRY_SECONDS:
+        raise InvalidInput(
+            "Time on an action must be between 0 and 24 hours.",
+            fields={"time_minutes": "out of range"},
+        )
+    lock_agent(actor)
+
+
+def action_time_log(
+    *,
+    ticket: Ticket,
+    actor: User,
+    time_seconds: int | None,
+    new_status: str | None,
+    charge_type: ChargeType | None,
+    is_billable: bool | None,
+    note: str,
+    now: dt.datetime,
+) -> tuple[int, TimeEntry | None]:
+    """Log an action's time: what the timer counted (`time_seconds` None) or the time given.
+
+    Either way the timer starts again from zero, pauses (on hold, resolved) or stops (closed).
+    """
+    taken = timer_take_for_action(
+        agent=actor, actor=actor, ticket=ticket, then=_next_for_timer(new_status), now=now
+    )
+    seconds = taken.seconds if time_seconds is None else time_seconds
+    if seconds < 1:
+        return seconds, None
+    # Captured time ends now, where the work it measured ended. It is not checked for
+    # overlaps: paused stretches cannot be placed on the clock, and the one running timer
+    # per agent already guarantees that no second is counted twice.
+    entry = time_entry_create(
+        agent=actor,
+        actor=actor,
+        started_at=now - dt.timedelta(seconds=seconds),
+        ended_at=now,
+        ticket=ticket,
+        charge_type=charge_type,
+        is_billable=is_billable,
+        note=note,
+        source=EntrySource.ACTION,
+        check_overlap=False,
+    )
+    return seconds, entry
+
+
+# --- receivers of servicedesk's signals ---------------------------------------------------------
+
+
+def _on_ticket_opened(*, ticket: Ticket, actor: User, now: dt.datetime, **_: Any) -> None:
+    ticket_open(ticket=ticket, actor=actor, now=now)
+
+
+def _on_ticket_worked(
+    *, ticket: Ticket, actor: User, kind: str, now: dt.datetime, **_: Any
+) -> None:
+    if kind:
+        ticket_work(ticket=ticket, actor=actor, now=now)
+    else:
+        timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket)
+
+
+def _on_action_preparing(*, actor: User, time_seconds: int | None, **_: Any) -> None:
+    action_prepare(actor=actor, time_seconds=time_seconds)
+
+
+def _on_action_time_logging(**kwargs: Any) -> tuple[int, TimeEntry | None]:
+    kwargs.pop("signal")
+    kwargs.pop("sender")
+    return action_time_log(**kwargs)
+
+
+def _on_status_changed(
+    *, ticket: Ticket, actor: User, new_status: str, now: dt.datetime, **_: Any
+) -> None:
+    if new_status in (*PAUSING_STATUSES, TicketStatus.CLOSED):
+        timers_pause_on_ticket(ticket=ticket, actor=actor, now=now)
+
+
+def connect() -> None:
+    """Hook the capture rules to ticket work (from TimetrackingConfig.ready)."""
+    uid = "timetracking.capture"
+    signals.ticket_opened.connect(_on_ticket_opened, dispatch_uid=uid)
+    signals.ticket_worked.connect(_on_ticket_worked, dispatch_uid=uid)
+    signals.action_preparing.connect(_on_action_preparing, dispatch_uid=uid)
+    signals.action_time_logging.connect(_on_action_time_logging, dispatch_uid=uid)
+    signals.ticket_status_changed.connect(_on_status_changed, dispatch_uid=uid)
