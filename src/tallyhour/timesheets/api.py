@@ -69,8 +69,9 @@ from tallyhour.timesheets.services import (
     time_entry_write_off,
     week_copy_previous_activities,
 )
-from tallyhour.timetracking.api import TimeEntryOut, time_entry_lock
+from tallyhour.timetracking.api import time_entry_lock
 from tallyhour.timetracking.models import TimeEntry
+from tallyhour.timetracking.schemas import TimeEntryOut
 from tallyhour.timetracking.selectors import time_entry_get
 
 router = Router(tags=["timesheets"])

@@ -13,8 +13,8 @@ from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import hours
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
 from tallyhour.timesheets.selectors import Day, GridRow, QueueItem, Week, submission_entries
-from tallyhour.timetracking.api import TimeEntryOut, TimerOut
 from tallyhour.timetracking.models import TimeEntry
+from tallyhour.timetracking.schemas import TimeEntryOut, TimerOut
 
 WEEK_DESCRIPTION = "ISO week, e.g. 2026-W45 (Monday to Sunday in the agent's time zone)."
 

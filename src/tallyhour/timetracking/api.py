@@ -1,13 +1,11 @@
-"""API: charge types, time entries and timers."""
+"""API: charge types, time entries and timers. The schemas live in `timetracking.schemas`."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema, Status
-from pydantic import field_validator
+from ninja import Query, Router, Status
 
 from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.lookups import agent_from, zone_name_of
@@ -20,28 +18,25 @@ from tallyhour.core.apikit.concurrency import (
     tag_rule,
 )
 from tallyhour.core.apikit.examples import examples
-from tallyhour.core.apikit.schemas import (
-    Day,
-    Instant,
-    ObjectId,
-    Page,
-    Paging,
-    Text,
-    error_responses,
-    paginate,
-)
+from tallyhour.core.apikit.schemas import ObjectId, Page, error_responses, paginate
 from tallyhour.core.errors import InvalidInput
 from tallyhour.core.idempotency import idempotency_header, idempotent
-from tallyhour.core.money import hours
 from tallyhour.servicedesk.lookups import ticket_from
 from tallyhour.timetracking.lookups import charge_type_from
-from tallyhour.timetracking.models import (
-    ChargeType,
-    EntrySource,
-    EntryState,
-    TimeEntry,
-    Timer,
-    TimerState,
+from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.schemas import (
+    ChargeTypeIn,
+    ChargeTypeOut,
+    ConfirmIn,
+    DeleteParams,
+    TimeEntryFilters,
+    TimeEntryIn,
+    TimeEntryOut,
+    TimeEntryPatch,
+    TimerOut,
+    TimerStartIn,
+    TimerStopIn,
+    TimerStopOut,
 )
 from tallyhour.timetracking.selectors import (
     charge_types_visible_to,
@@ -82,24 +77,7 @@ def timer_lock(timer: Timer) -> Timer | None:
     return Timer.objects.select_for_update(of=("self",)).filter(pk=timer.pk).first()
 
 
-MAX_MINUTES = 24 * 60  # the longest entry the services accept
-
-
 # --- charge types -------------------------------------------------------------------------------
-
-
-class ChargeTypeOut(Schema):
-    id: int
-    name: str
-    is_billable: bool = Field(..., description="Whether time of this type is billable by default.")
-    hourly_rate: Decimal = Field(..., description="Default sell rate per hour.")
-    is_active: bool
-
-
-class ChargeTypeIn(Schema):
-    name: Text = Field(..., min_length=1, max_length=100)
-    is_billable: bool = True
-    hourly_rate: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
 
 
 @router.get(
@@ -154,79 +132,6 @@ def create_charge_type(
 
 
 # --- time entries -------------------------------------------------------------------------------
-
-
-class TimeEntryOut(Schema):
-    id: int
-    agent_id: int
-    ticket_id: int | None
-    charge_type_id: int
-    started_at: dt.datetime
-    ended_at: dt.datetime
-    worked_seconds: int = Field(..., description="Raw worked time; never changed by billing.")
-    billable_seconds: int = Field(..., description="Worked time that may be billed.")
-    hours: Decimal = Field(..., description="Worked time in hours, 2 places (display only).")
-    billable_hours: Decimal
-    is_billable: bool
-    note: str
-    source: EntrySource
-    state: EntryState
-    submission_id: int | None
-    invoice_line_id: int | None = Field(..., description="Set once the entry is invoiced.")
-    rejection_reason: str
-    needs_review: bool
-    version: int
-
-    @staticmethod
-    def resolve_hours(entry: TimeEntry) -> Decimal:
-        return hours(entry.worked_seconds)
-
-    @staticmethod
-    def resolve_billable_hours(entry: TimeEntry) -> Decimal:
-        return hours(entry.billable_seconds)
-
-
-class TimeEntryIn(Schema):
-    started_at: Instant = Field(..., description="ISO 8601 with a zone offset.")
-    ended_at: Instant | None = Field(None, description="Give this or duration_minutes.")
-    duration_minutes: int | None = Field(None, gt=0, le=MAX_MINUTES)
-    ticket_id: ObjectId | None = None
-    charge_type_id: ObjectId | None = Field(
-        None, description="Defaults to the ticket's, else the agent's default charge type."
-    )
-    note: Text = Field("", max_length=10_000)
-    is_billable: bool | None = Field(None, description="Defaults to the charge type's setting.")
-    agent_id: ObjectId | None = Field(None, description="Defaults to the caller; admins only.")
-
-
-class TimeEntryPatch(Schema):
-    started_at: Instant | None = None
-    ended_at: Instant | None = None
-    duration_minutes: int | None = Field(None, gt=0, le=MAX_MINUTES)
-    ticket_id: ObjectId | None = Field(None, description="null detaches the ticket.")
-    charge_type_id: ObjectId | None = None
-    note: Text | None = Field(None, max_length=10_000)
-    is_billable: bool | None = Field(None, description="null: back to the charge type's default.")
-    reason: Text = Field("", max_length=2_000, description="Why; needed in a locked period.")
-
-    @field_validator("started_at", "ended_at", "duration_minutes", "charge_type_id", "note")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Validators only run on values the caller sent, so this refuses an explicit null.
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-
-class DeleteParams(Schema):
-    reason: Text = Field("", max_length=2_000, description="Why; needed in a locked period.")
-
-
-class TimeEntryFilters(Paging):
-    agent_id: ObjectId | None = None
-    start: Day | None = Field(None, description="First local day (the caller's time zone).")
-    end: Day | None = Field(None, description="Last local day, inclusive.")
-    state: EntryState | None = None
 
 
 @router.get(
@@ -375,12 +280,6 @@ def delete_time_entry(
     return Status(204, None)
 
 
-class ConfirmIn(Schema):
-    worked_minutes: int | None = Field(
-        None, gt=0, le=MAX_MINUTES, description="The time really worked; omit to keep it."
-    )
-
-
 @router.post(
     "/time-entries/{entry_id}/confirm",
     response={200: TimeEntryOut, **error_responses(403, 404, 409, 412, 422)},
@@ -411,42 +310,6 @@ def confirm_time_entry(
 
 
 # --- timers -------------------------------------------------------------------------------------
-
-
-class TimerOut(Schema):
-    id: int
-    agent_id: int
-    state: TimerState
-    ticket_id: int | None
-    charge_type_id: int | None
-    note: str
-    accumulated_seconds: int = Field(..., description="Time banked before the current run.")
-    running_since: dt.datetime | None
-    elapsed_seconds: int = Field(..., description="Total so far, including the current run.")
-    first_started_at: dt.datetime
-
-    @staticmethod
-    def resolve_elapsed_seconds(timer: Timer) -> int:
-        return timer.elapsed_seconds(dates.now())
-
-
-class TimerStartIn(Schema):
-    ticket_id: ObjectId | None = None
-    charge_type_id: ObjectId | None = Field(
-        None, description="Defaults to the ticket's, else the agent's default charge type."
-    )
-    note: Text = Field("", max_length=10_000)
-
-
-class TimerStopIn(Schema):
-    ticket_id: ObjectId | None = Field(None, description="Log the time on this ticket instead.")
-    note: Text | None = Field(None, max_length=10_000, description="Replaces the timer's note.")
-
-
-class TimerStopOut(Schema):
-    entry: TimeEntryOut | None = Field(
-        ..., description="The logged entry; null when the timer ran for under a second."
-    )
 
 
 @router.get(

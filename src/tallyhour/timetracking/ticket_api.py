@@ -17,9 +17,9 @@ from tallyhour.servicedesk.models import Action, ActionKind, TicketStatus
 from tallyhour.servicedesk.selectors import actions_for, ticket_get
 from tallyhour.servicedesk.services import action_create
 from tallyhour.timetracking import capture
-from tallyhour.timetracking.api import TimeEntryOut, TimerOut
 from tallyhour.timetracking.lookups import charge_type_from
 from tallyhour.timetracking.models import Timer
+from tallyhour.timetracking.schemas import TimeEntryOut, TimerOut
 from tallyhour.timetracking.timers import timer_start_for_ticket
 
 router = Router(tags=["tickets"])
