@@ -6,10 +6,11 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.permissions import require_billing
+from tallyhour.accounts.permissions import can_bill, require_billing
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
+from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import EntryState, TimeEntry
 
 
@@ -101,3 +102,14 @@ def runs_visible_to(actor: User) -> QuerySet[InvoiceRun]:
 
 def line_entries(line: InvoiceLine) -> QuerySet[TimeEntry]:
     return line.entries.select_related("agent").order_by("started_at")
+
+
+RECENT_INVOICES = 10
+
+
+def client_page_invoices(actor: User, client: Client, today: dt.date) -> dict[str, Any]:
+    """The client page's recent invoices: amounts, so billing and admin users only."""
+    if not can_bill(actor):
+        return {"invoices": []}
+    invoices = Invoice.objects.filter(client=client).order_by("-created_at", "-pk")
+    return {"invoices": list(invoices[:RECENT_INVOICES])}

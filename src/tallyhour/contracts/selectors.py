@@ -2,11 +2,12 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.accounts.permissions import require_billing
+from tallyhour.accounts.permissions import can_bill, require_billing
 from tallyhour.contracts.models import (
     Contract,
     ContractKind,
@@ -157,3 +158,63 @@ def retainer_usage(contract: Contract, today: dt.date) -> RetainerUsage:
         used_seconds=used,
         invoiced_seconds=invoiced,
     )
+
+
+# The client pages (crm) show these through crm/panels.py; registered in apps.py.
+
+
+def default_contracts_on(clients: list[Client], day: dt.date) -> dict[int, Contract]:
+    """Each client's default contract active on `day` (one query for the whole page)."""
+    found: dict[int, Contract] = {}
+    contracts = Contract.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+        client__in=clients,
+        is_default=True,
+        starts_on__lte=day,
+    ).order_by("client_id", "-starts_on", "-pk")
+    for contract in contracts:
+        found.setdefault(contract.client_id, contract)
+    return found
+
+
+def client_prepay_balances(clients: list[Client]) -> dict[int, int]:
+    """Prepay balance in seconds per client, over all its prepay contracts (one query)."""
+    rows = (
+        PrepayEntry.objects.filter(contract__client__in=clients, contract__kind=ContractKind.PREPAY)
+        .values("contract__client_id")
+        .annotate(seconds=Sum("seconds"))
+        .order_by()
+    )
+    return {row["contract__client_id"]: row["seconds"] or 0 for row in rows}
+
+
+def client_rows_contracts(actor: User, clients: list[Client], today: dt.date) -> None:
+    """The client list's contract column, and prepaid hours left for billing and admin users."""
+    defaults = default_contracts_on(clients, today)
+    balances = client_prepay_balances(clients) if can_bill(actor) else {}
+    for client in clients:
+        client.default_contract = defaults.get(client.pk)  # type: ignore[attr-defined]
+        client.prepay_seconds = balances.get(client.pk)  # type: ignore[attr-defined]
+
+
+def _active_on(contract: Contract, day: dt.date) -> bool:
+    return contract.starts_on <= day and (contract.ends_on is None or contract.ends_on >= day)
+
+
+def client_page_contracts(actor: User, client: Client, today: dt.date) -> dict[str, Any]:
+    """The client page's contracts, prepay ledgers and this month's retainer usage."""
+    contracts = list(contracts_of_client(client))
+    for contract in contracts:
+        contract.active_today = _active_on(contract, today)  # type: ignore[attr-defined]
+    prepay = [prepay_ledger(c) for c in contracts if c.kind == ContractKind.PREPAY]
+    retainers = [
+        retainer_usage(c, today)
+        for c in contracts
+        if c.kind == ContractKind.RETAINER and _active_on(c, today)
+    ]
+    return {
+        "contracts": contracts,
+        "prepay": prepay,
+        "retainers": retainers,
+        "prepay_balance_seconds": sum(ledger.balance_seconds for ledger in prepay),
+    }

@@ -16,6 +16,7 @@ from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm import selectors, services
 from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm
+from tallyhour.crm.panels import client_rows_decorate
 
 CLIENTS_PER_PAGE = 50
 ACTIVE_FILTER: dict[str, bool | None] = {"yes": True, "no": False, "all": None}
@@ -52,13 +53,9 @@ def client_list(request: PageRequest) -> HttpResponse:
     )
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    today = selectors.org_today()
-    defaults = selectors.default_contracts_on(rows, today)
+    # Contract and prepay columns come from the apps above crm (see crm/panels.py).
+    client_rows_decorate(actor=request.user, clients=rows, today=selectors.org_today())
     show_money = can_bill(request.user)
-    balances = selectors.client_prepay_balances(rows) if show_money else {}
-    for client in rows:
-        client.default_contract = defaults.get(client.pk)  # type: ignore[attr-defined]
-        client.prepay_seconds = balances.get(client.pk)  # type: ignore[attr-defined]
     query = "&".join(
         f"{key}={value}"
         for key, value in (("q", data.get("q")), ("active", data.get("active")))
@@ -82,7 +79,7 @@ def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
     overview = selectors.client_overview(actor=request.user, client_id=client_id)
     context = {
         "o": overview,
-        "client": overview.client,
+        "client": overview["client"],
         "can_edit": can_bill(request.user),
         "invite_form": ContactInviteForm(),
     }

@@ -1,11 +1,13 @@
 """Reads for tickets, actions and projects, restricted to what the actor may see."""
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Count, Q, QuerySet, When
 
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core.errors import NotFound
+from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus, TicketType
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -114,3 +116,26 @@ def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIM
             text |= Q(pk=int(search.lstrip("#")))
         tickets = tickets.filter(text)
     return list(tickets.order_by("theirs", "-id")[:limit])
+
+
+OPEN_TICKETS_SHOWN = 20
+
+
+def clients_with_open_tickets(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """The client list's open-ticket count, as a column of its own query."""
+    return clients.annotate(
+        open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES))
+    )
+
+
+def client_page_tickets(actor: User, client: Client, today: dt.date) -> dict[str, Any]:
+    """The client page's most recently updated open tickets and how many are open."""
+    tickets = (
+        Ticket.objects.filter(client=client, status__in=OPEN_STATUSES)
+        .select_related("assignee")
+        .order_by("-updated_at", "-pk")
+    )
+    return {
+        "open_tickets": list(tickets[:OPEN_TICKETS_SHOWN]),
+        "open_ticket_count": tickets.count(),
+    }
