@@ -3,8 +3,10 @@ same invoices as one client at a time."""
 
 import datetime as dt
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 
 from tallyhour.billing.invoices import invoice_credit, invoice_issue, invoice_void
 from tallyhour.billing.models import Invoice, InvoiceLine, LineTime
@@ -80,6 +82,21 @@ def test_credit_without_release_keeps_the_shares_but_bills_nothing(three_clients
     assert set(billed()) == {(0, 0, "")}
     # The record of what the invoice billed stays with it.
     assert dict(LineTime.objects.filter(line__invoice=first).values_list("pk", "micros")) == shares
+
+
+def test_migration_backfill_records_what_issuing_records(three_clients, billing):
+    """The data migration that moved the figures off the entries gives line times the same
+    shares and counts the same ones as issuing and crediting do."""
+    backfill = import_module("tallyhour.billing.migrations.0004_line_time_billed_figures").backfill
+    invoices = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True).invoices
+    for invoice in invoices:
+        invoice_issue(invoice=invoice, actor=billing)
+    invoice_credit(invoice=invoices[0], actor=billing, reason="Disputed", release_time=False)
+    recorded = list(LineTime.objects.order_by("pk").values_list("pk", "micros", "billed"))
+    assert any(billed for *_, billed in recorded) and not all(b for *_, b in recorded)
+    LineTime.objects.update(micros=0, billed=False)
+    backfill(django_apps, None)
+    assert list(LineTime.objects.order_by("pk").values_list("pk", "micros", "billed")) == recorded
 
 
 def test_batched_run_writes_what_single_client_runs_write(three_clients, billing):
