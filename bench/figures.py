@@ -106,14 +106,22 @@ def utilisation(period: str) -> None:
     rows = utilisation_for(actor=actor, start=start, end=end, now=now)
     lo = dt.datetime.combine(start, dt.time(0), tzinfo=dt.UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    lt, ln, inv = LineTime._meta.db_table, InvoiceLine._meta.db_table, Invoice._meta.db_table
+    # The same figures the same way as the app: worked and billable time from the entries,
+    # billed time and revenue per currency joined from billing's line times, one statement.
     sql = (
-        f"SELECT agent_id, SUM(worked_seconds), SUM(CASE WHEN is_billable THEN worked_seconds "  # noqa: S608
-        f'ELSE 0 END) FROM "{T}" WHERE started_at >= %s AND started_at < %s GROUP BY agent_id'
+        f"SELECT agent_id, '', SUM(worked_seconds), SUM(CASE WHEN is_billable THEN "  # noqa: S608
+        f'worked_seconds ELSE 0 END), 0, 0 FROM "{T}" WHERE started_at >= %s AND '
+        f"started_at < %s GROUP BY agent_id UNION ALL SELECT e.agent_id, i.currency, 0, 0, "
+        f'SUM(lt.seconds), SUM(lt.micros) FROM "{lt}" lt JOIN "{T}" e ON e.id = lt.entry_id '
+        f'JOIN "{ln}" l ON l.id = lt.line_id JOIN "{inv}" i ON i.id = l.invoice_id '
+        f"WHERE lt.billed AND e.started_at >= %s AND e.started_at < %s "
+        f"GROUP BY e.agent_id, i.currency"
     )
 
     def baseline() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [lo, hi])
+            cursor.execute(sql, [lo, hi, lo, hi])
             cursor.fetchall()
 
     project, limit = best_pair(

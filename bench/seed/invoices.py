@@ -11,9 +11,6 @@ from bench.seed.state import (
     E_AGENT,
     E_BILL_SECONDS,
     E_BILLABLE,
-    E_BILLED,
-    E_BILLED_CURRENCY,
-    E_BILLED_MICROS,
     E_CHARGE,
     E_END,
     E_ID,
@@ -50,7 +47,11 @@ class Invoices(Clients):
             self.invoice_month(month, bucket)
         self.w.insert(TimeEntry, ENTRY_COLUMNS, (entry for entry, *_ in bucket))
         if self.pending_times:
-            self.w.insert(LineTime, ["id", "line_id", "entry_id", "seconds"], self.pending_times)
+            self.w.insert(
+                LineTime,
+                ["id", "line_id", "entry_id", "seconds", "micros", "billed"],
+                self.pending_times,
+            )
             self.pending_times = []
         kinds = [ActionKind.NOTE, ActionKind.REPLY]
         self.w.insert(
@@ -97,7 +98,7 @@ class Invoices(Clients):
         run_id = self.w.ids(InvoiceRun)
         invoices: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
-        times: list[tuple[int, int, int, int]] = []
+        times: list[tuple[int, int, int, int, int, bool]] = []
         ledger: list[tuple[Any, ...]] = []
         charges: list[tuple[Any, ...]] = []
         rates = {ct.pk: ct.hourly_rate for ct in self.charge.values()}
@@ -188,12 +189,11 @@ class Invoices(Clients):
                 subtotal += amount
                 for e in members:
                     e[E_LINE] = line_id
-                    # Seeded invoices are all issued or paid: each entry keeps what it billed.
-                    e[E_BILLED] = e[E_BILL_SECONDS]
-                    e[E_BILLED_CURRENCY] = info.currency
-                    if seconds:
-                        e[E_BILLED_MICROS] = micros_share(e[E_BILL_SECONDS], seconds, amount)
-                    times.append((self.w.ids(LineTime), line_id, e[E_ID], e[E_BILL_SECONDS]))
+                    # Seeded invoices are all issued or paid: each line time counts as billed.
+                    share = micros_share(e[E_BILL_SECONDS], seconds, amount) if seconds else 0
+                    times.append(
+                        (self.w.ids(LineTime), line_id, e[E_ID], e[E_BILL_SECONDS], share, True)
+                    )
                 entry_count += len(members)
                 if kind == LineKind.PREPAY:
                     ledger.extend(self.draws(info, line_id, seconds, last_day, issued_at))

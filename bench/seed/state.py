@@ -66,14 +66,10 @@ ENTRY_COLUMNS = [
     "version",
     "created_at",
     "updated_at",
-    "billed_seconds",
-    "billed_micros",
-    "billed_currency",
 ]
 E_ID, E_AGENT, E_TICKET, E_CHARGE, E_START, E_END, E_WORKED = range(7)
 E_BILLABLE, E_BILL_SECONDS, E_STATE, E_SUBMISSION, E_REJECTION, E_WRITE_OFF = 7, 8, 11, 12, 13, 14
 E_LINE = 16
-E_BILLED, E_BILLED_MICROS, E_BILLED_CURRENCY = 20, 21, 22
 
 
 class SeedState:
@@ -96,7 +92,8 @@ class SeedState:
         self.number_sequences: dict[int, int] = {}
         self.admin_id = self.billing_id = 0
         self.client_weights: list[float] = []
-        self.pending_times: list[tuple[int, int, int, int]] = []
+        # Line times: (id, line, entry, seconds, share of the line's amount in micros, billed).
+        self.pending_times: list[tuple[int, int, int, int, int, bool]] = []
         # Weighted pickers over the reference rows, set once those exist (`Seeder.reference`).
         never: Callable[[], Any] = lambda: 0  # noqa: E731
         self.pick_ticket_charge = self.pick_activity = never

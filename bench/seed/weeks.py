@@ -233,9 +233,6 @@ class Weeks(SeedState):
                 1,
                 ended,
                 ended,
-                0,
-                0,
-                "",
             ]
             action = self.w.ids(Action) if source == EntrySource.ACTION else 0
             out.append((entry, client_id, day, action))

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -93,6 +94,10 @@ def test_invoices_add_up_and_every_billed_entry_sits_on_one_line(tiny):
     assert len(times) == billed.count()
     for line in InvoiceLine.objects.exclude(kind="fee"):
         assert line.billed_seconds == sum(t.seconds for t in line.times.all())
+        # Seeded invoices are issued or paid: every line time counts, with its money share.
+        assert all(t.billed for t in line.times.all())
+        shares = sum(t.micros for t in line.times.all())
+        assert abs(Decimal(shares) / 1_000_000 - line.amount) < Decimal("0.00001")
     for invoice in Invoice.objects.all():
         subtotal = invoice.lines.aggregate(s=Sum("amount"))["s"]
         assert invoice.subtotal == subtotal

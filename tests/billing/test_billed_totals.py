@@ -1,14 +1,17 @@
-"""Billed figures kept on each entry (what utilisation sums), and batched runs writing the
+"""Billed figures kept on billing's line times (what utilisation sums), and batched runs writing the
 same invoices as one client at a time."""
 
 import datetime as dt
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 
 from tallyhour.billing.invoices import invoice_credit, invoice_issue, invoice_void
 from tallyhour.billing.models import Invoice, InvoiceLine, LineTime
 from tallyhour.billing.runs import invoice_run_execute
+from tallyhour.billing.selectors import billed_line_times
 from tallyhour.timetracking.models import TimeEntry
 from tests.billing.entries import approved
 from tests.conftest import MONDAY, at
@@ -32,12 +35,20 @@ def three_clients(engineer, remote_support):
     return tickets
 
 
+def figures() -> dict[int, tuple[int, int, str]]:
+    """Per entry id: the billed seconds, money share and currency reports read (billing's
+    line times of issued invoices no credit note has taken back), or (0, 0, "")."""
+    result = dict.fromkeys(TimeEntry.objects.values_list("pk", flat=True), (0, 0, ""))
+    for entry_id, seconds, micros, currency in billed_line_times().values_list(
+        "entry_id", "seconds", "micros", "line__invoice__currency"
+    ):
+        before = result[entry_id]
+        result[entry_id] = (before[0] + seconds, before[1] + micros, currency)
+    return result
+
+
 def billed() -> list[tuple[int, int, str]]:
-    return list(
-        TimeEntry.objects.order_by("pk").values_list(
-            "billed_seconds", "billed_micros", "billed_currency"
-        )
-    )
+    return [row for _, row in sorted(figures().items())]
 
 
 def test_issue_records_each_entrys_share_and_credit_clears_it(three_clients, billing):
@@ -47,21 +58,45 @@ def test_issue_records_each_entrys_share_and_credit_clears_it(three_clients, bil
     assert {row[0] for row in billed()} == {0}
     first = result.invoices[0]
     invoice_issue(invoice=first, actor=billing)
+    now_billed = figures()
     on_first = TimeEntry.objects.filter(invoice_line__invoice=first)
     for entry in on_first:
-        assert entry.billed_seconds == entry.billable_seconds
-        assert entry.billed_currency == first.currency
+        assert now_billed[entry.pk][0] == entry.billable_seconds
+        assert now_billed[entry.pk][2] == first.currency
     for line in InvoiceLine.objects.filter(invoice=first):
-        shares = sum(e.billed_micros for e in on_first.filter(invoice_line=line))
+        shares = sum(now_billed[e.pk][1] for e in on_first.filter(invoice_line=line))
         assert abs(Decimal(shares) / 1_000_000 - line.amount) < Decimal("0.00001")
-    assert (
-        not TimeEntry.objects.exclude(invoice_line__invoice=first)
-        .filter(billed_seconds__gt=0)
-        .exists()
-    )
+    others = TimeEntry.objects.exclude(invoice_line__invoice=first).values_list("pk", flat=True)
+    assert others.exists()
+    assert not any(now_billed[pk][0] > 0 for pk in others)
 
     invoice_credit(invoice=first, actor=billing, reason="Disputed")
     assert set(billed()) == {(0, 0, "")}
+
+
+def test_credit_without_release_keeps_the_shares_but_bills_nothing(three_clients, billing):
+    first = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True).invoices[0]
+    invoice_issue(invoice=first, actor=billing)
+    shares = dict(LineTime.objects.filter(line__invoice=first).values_list("pk", "micros"))
+    invoice_credit(invoice=first, actor=billing, reason="Disputed", release_time=False)
+    assert set(billed()) == {(0, 0, "")}
+    # The record of what the invoice billed stays with it.
+    assert dict(LineTime.objects.filter(line__invoice=first).values_list("pk", "micros")) == shares
+
+
+def test_migration_backfill_records_what_issuing_records(three_clients, billing):
+    """The data migration that moved the figures off the entries gives line times the same
+    shares and counts the same ones as issuing and crediting do."""
+    backfill = import_module("tallyhour.billing.migrations.0004_line_time_billed_figures").backfill
+    invoices = invoice_run_execute(cut_off=SUNDAY, actor=billing, commit=True).invoices
+    for invoice in invoices:
+        invoice_issue(invoice=invoice, actor=billing)
+    invoice_credit(invoice=invoices[0], actor=billing, reason="Disputed", release_time=False)
+    recorded = list(LineTime.objects.order_by("pk").values_list("pk", "micros", "billed"))
+    assert any(billed for *_, billed in recorded) and not all(b for *_, b in recorded)
+    LineTime.objects.update(micros=0, billed=False)
+    backfill(django_apps, None)
+    assert list(LineTime.objects.order_by("pk").values_list("pk", "micros", "billed")) == recorded
 
 
 def test_batched_run_writes_what_single_client_runs_write(three_clients, billing):

@@ -27,12 +27,10 @@ from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.core.events import event_emit
 from tallyhour.core.money import round_money
-from tallyhour.timetracking.claims import (
-    time_entries_clear_billed,
-    time_entries_record_billed,
-    time_entries_release,
-)
+from tallyhour.timetracking.claims import time_entries_release
 
+# Ids per `IN (…)` list: well within SQLite's and PostgreSQL's parameter limits.
+IN_CHUNK = 5_000
 INVOICE_FIELDS = ["client", "state", "number", "subtotal", "tax_amount", "total", "issue_date"]
 
 
@@ -99,7 +97,7 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     invoice.issued_by = actor
     invoice.save()
     if not invoice.is_credit_note:
-        _mark_billed(invoice, actor=actor)
+        _mark_billed(invoice)
     audit_record(
         actor=actor,
         action="invoice.issue",
@@ -111,23 +109,21 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     return invoice
 
 
-def _mark_billed(invoice: Invoice, *, actor: User) -> None:
-    """Have timetracking record on each entry of an issued invoice its billed seconds and its
-    share of the lines' amounts (what reports sum)."""
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+def _mark_billed(invoice: Invoice) -> None:
+    """Record on each line time of an issued invoice the entry's share of the line's amount
+    and count it as billed (what reports sum). Rows sharing a share (most do: same rate,
+    same length) are updated together."""
+    groups: dict[int, list[int]] = defaultdict(list)
     times = LineTime.objects.filter(line__invoice=invoice).values_list(
-        "entry_id", "seconds", "line__billed_seconds", "line__amount"
+        "pk", "seconds", "line__billed_seconds", "line__amount"
     )
-    for entry_id, seconds, line_seconds, amount in times.iterator(chunk_size=5_000):
-        total = totals[entry_id]
-        total[0] += seconds
-        if line_seconds:
-            total[1] += micros_share(seconds, line_seconds, amount)
-    time_entries_record_billed(
-        figures={entry_id: (seconds, micros) for entry_id, (seconds, micros) in totals.items()},
-        currency=invoice.currency,
-        actor=actor,
-    )
+    for pk, seconds, line_seconds, amount in times.iterator(chunk_size=IN_CHUNK):
+        groups[micros_share(seconds, line_seconds, amount) if line_seconds else 0].append(pk)
+    for micros, pks in groups.items():
+        for first in range(0, len(pks), IN_CHUNK):
+            LineTime.objects.filter(pk__in=pks[first : first + IN_CHUNK]).update(
+                micros=micros, billed=True
+            )
 
 
 def invoice_event(invoice: Invoice) -> dict[str, Any]:
@@ -329,9 +325,8 @@ def invoice_credit(
     credit.tax_amount = -original.tax_amount
     credit.total = -original.total
     credit.save(update_fields=["subtotal", "tax_amount", "total"])
-    time_entries_clear_billed(
-        entry_ids=LineTime.objects.filter(line__invoice=original).values("entry_id"), actor=actor
-    )
+    # A credited invoice bills nothing any more.
+    LineTime.objects.filter(line__invoice=original).update(billed=False)
     released = 0
     if release_time:
         released = _release(original, list(original.lines.all()), actor=actor, why="credited")

@@ -182,6 +182,11 @@ class LineTime(models.Model):
         "timetracking.TimeEntry", on_delete=models.CASCADE, related_name="line_times"
     )
     seconds = models.IntegerField()
+    # What reports sum with the worked time: set when the invoice is issued (the entry's share
+    # of the line's amount, in millionths of the invoice's currency, so shares add up exactly),
+    # and `billed` cleared again when a credit note takes the invoice back.
+    micros = models.BigIntegerField(default=0)
+    billed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

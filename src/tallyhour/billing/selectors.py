@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill, require_billing
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun
+from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, LineTime
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
 from tallyhour.crm.models import Client
@@ -22,6 +22,13 @@ def cut_off_instant(cut_off: dt.date, org: Organisation | None = None) -> dt.dat
     """Work up to and including `cut_off` in the organisation's zone."""
     org = org or Organisation.current()
     return dates.local_midnight(cut_off + dt.timedelta(days=1), dates.zone(org.timezone))
+
+
+def billed_line_times() -> QuerySet[LineTime]:
+    """Entries' time on issued or paid invoices that no credit note has taken back, with
+    each one's share of its line's amount (`micros`, in the invoice's currency): billed hours
+    and revenue, for reports to join to the work."""
+    return LineTime.objects.filter(billed=True)
 
 
 def billable_entries(

@@ -1,12 +1,10 @@
 """Billing's writes to time entries, kept here so that timetracking alone writes its table:
-claiming approved time for invoice lines, releasing it again, and the billed figures."""
+claiming approved time for invoice lines and releasing it again."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
 from tallyhour.accounts.models import User
 from tallyhour.core.errors import Conflict, Forbidden
@@ -72,32 +70,3 @@ def time_entries_release(*, line_ids: list[int], actor: User) -> int:
     credit note) for the next run; the number released."""
     _check_billing(actor)
     return TimeEntry.objects.filter(invoice_line__in=line_ids).update(invoice_line=None)
-
-
-@transaction.atomic
-def time_entries_record_billed(
-    *, figures: dict[int, tuple[int, int]], currency: str, actor: User
-) -> int:
-    """Store on each entry (key) the seconds and money (millionths of `currency`) an issued
-    invoice bills for it, which reports sum with the worked time. Entries sharing figures
-    (most do: same rate, same length) are updated together."""
-    _check_billing(actor)
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for entry_id, billed in figures.items():
-        groups[billed].append(entry_id)
-    updated = 0
-    for (seconds, micros), entry_ids in groups.items():
-        for chunk in _chunks(entry_ids):
-            updated += TimeEntry.objects.filter(pk__in=chunk).update(
-                billed_seconds=seconds, billed_micros=micros, billed_currency=currency
-            )
-    return updated
-
-
-@transaction.atomic
-def time_entries_clear_billed(*, entry_ids: QuerySet[Any, Any] | list[int], actor: User) -> int:
-    """A credited invoice bills nothing any more: its entries' billed figures go back to 0."""
-    _check_billing(actor)
-    return TimeEntry.objects.filter(pk__in=entry_ids).update(
-        billed_seconds=0, billed_micros=0, billed_currency=""
-    )

@@ -137,13 +137,6 @@ class TimeEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="entries",
     )
-    # Kept by billing: this entry's seconds on an issued (or paid) invoice no credit note has
-    # taken back, and its share of those lines' amounts in millionths of the invoice's
-    # currency (integers sum exactly and fast). Set when the invoice is issued, cleared when
-    # it is credited; reports sum them with the worked time in one pass over the entries.
-    billed_seconds = models.PositiveIntegerField(default=0)
-    billed_micros = models.BigIntegerField(default=0)
-    billed_currency = models.CharField(max_length=3, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -26,7 +26,7 @@ from tallyhour.reports.selectors.common import (
     entries_in,
     rounded,
 )
-from tallyhour.reports.selectors.totals import billed_on_entries
+from tallyhour.reports.selectors.totals import billed_by_agent_and_client
 
 
 @dataclass
@@ -110,7 +110,7 @@ def profitability(*, actor: User, start: dt.date, end: dt.date) -> Profitability
         .annotate(seconds=Sum("worked_seconds"))
         .order_by()
     )
-    billed = billed_on_entries(entries)
+    billed = billed_by_agent_and_client(agents, start, end)
     clients = Client.objects.in_bulk(
         {row["ticket__client_id"] for row in worked if row["ticket__client_id"]}
     )
