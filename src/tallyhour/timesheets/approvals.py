@@ -126,23 +126,10 @@ def _reason_or_invalid(reason: str, what: str = "the rejection") -> str:
     return reason
 
 
-@transaction.atomic
-def submission_reject(
-    *, submission: Submission, actor: User, reason: str, now: dt.datetime | None = None
-) -> Submission:
-    """Return the whole submission to the agent with a reason; its entries become editable."""
-    reason = _reason_or_invalid(reason)
-    submission = _decide(submission, actor)
-    now = now or dates.now()
+def _mark_rejected(submission: Submission, *, actor: User, reason: str, now: dt.datetime) -> None:
+    """The submission as a whole goes back to the agent: state, audit row, event."""
     before = snapshot(submission, SUBMISSION_FIELDS)
-    time_entries_reject(
-        entries=_waiting_entries(submission),
-        submission_id=submission.pk,
-        actor=actor,
-        reason=reason,
-    )
-    submission.state = SubmissionState.REJECTED
-    submission.reason = reason
+    submission.state, submission.reason = SubmissionState.REJECTED, reason
     submission.decided_by, submission.decided_at = actor, now
     submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
     audit_record(
@@ -154,6 +141,23 @@ def submission_reject(
         reason=reason,
     )
     submission_event_emit("submission.rejected", submission)
+
+
+@transaction.atomic
+def submission_reject(
+    *, submission: Submission, actor: User, reason: str, now: dt.datetime | None = None
+) -> Submission:
+    """Return the whole submission to the agent with a reason; its entries become editable."""
+    reason = _reason_or_invalid(reason)
+    submission = _decide(submission, actor)
+    now = now or dates.now()
+    time_entries_reject(
+        entries=_waiting_entries(submission),
+        submission_id=submission.pk,
+        actor=actor,
+        reason=reason,
+    )
+    _mark_rejected(submission, actor=actor, reason=reason, now=now)
     _notify_rejected(submission, actor, reason, now, 0)
     return submission
 
@@ -196,19 +200,7 @@ def submission_reject_entries(
         reason=reason,
     )
     if not submission.entries.filter(state=EntryState.SUBMITTED).exists():
-        before = snapshot(submission, SUBMISSION_FIELDS)
-        submission.state, submission.reason = SubmissionState.REJECTED, reason
-        submission.decided_by, submission.decided_at = actor, now
-        submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-        audit_record(
-            actor=actor,
-            action="submission.reject",
-            obj=submission,
-            before=before,
-            after=snapshot(submission, SUBMISSION_FIELDS),
-            reason=reason,
-        )
-        submission_event_emit("submission.rejected", submission)
+        _mark_rejected(submission, actor=actor, reason=reason, now=now)
     _notify_rejected(submission, actor, reason, now, len(ids))
     return submission
 
