@@ -110,7 +110,14 @@ TEMPLATES = [
                 "tallyhour.timetracking.context_processors.header",
             ],
         },
-    }
+    },
+    {
+        # Only for partials repeated hundreds of times a page (core/jinja.py).
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "tallyhour.core.jinja.environment"},
+    },
 ]
 
 

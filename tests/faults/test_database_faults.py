@@ -159,7 +159,7 @@ FULL_DISK = """
         content_type="application/json",
         headers={"Authorization": "Bearer " + os.environ["TOKEN"], "Idempotency-Key": "nas-1"},
     )
-    form = page.post("/entries/new/", {"week": "2026-W47", "date": "2026-11-17",
+    form = page.post("/entries/", {"week": "2026-W47", "date": "2026-11-17",
                                        "start": "09:00", "duration": "1:00",
                                        "ticket": os.environ["TICKET"], "note": note})
     print(json.dumps({"api": [api.status_code, api.json(), api.get("Retry-After")],

@@ -409,9 +409,7 @@ PAGES: dict[str, Entry] = {
     "POST /week/<str:week>/submit/": E(ANY_STAFF, ids={"week": "draft_week"}),
     "POST /week/<str:week>/copy-last-week/": E(ANY_STAFF, ids={"week": "draft_week"}),
     "GET /day/<str:day>/": E(ANY_STAFF),
-    "POST /entries/new/": E(
-        ANY_STAFF, body={"day": "2026-11-24", "start": "14:00", "minutes": "30"}
-    ),
+    "POST /entries/": E(ANY_STAFF, body={"day": "2026-11-24", "start": "14:00", "minutes": "30"}),
     "GET /entries/<int:entry_id>/": E(TEAM),
     "GET /entries/<int:entry_id>/edit/": E(OWN_TIME),
     "POST /entries/<int:entry_id>/edit/": E(OWN_TIME, body={"note": "Edited"}),

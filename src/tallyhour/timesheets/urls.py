@@ -14,7 +14,9 @@ urlpatterns = [
         name="submission_recall",
     ),
     path("tickets/<int:ticket_id>/submit-time/", week.submit_ticket, name="ticket_submit"),
-    path("entries/new/", entries.entry_create, name="time_entry_create"),
+    # POST creates. An entry's pages sit under it (<id>/, <id>/edit/, <id>/delete/): a week's
+    # rows compose them from this one address instead of reversing three per row.
+    path("entries/", entries.entry_create, name="time_entry_create"),
     path("entries/<int:entry_id>/", entries.entry_row, name="time_entry_row"),
     path("entries/<int:entry_id>/edit/", entries.entry_edit, name="time_entry_edit"),
     path("entries/<int:entry_id>/delete/", entries.entry_delete, name="time_entry_delete"),

@@ -6,6 +6,8 @@ from typing import Any, Protocol
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import engines
+from django.utils.safestring import mark_safe
 
 from tallyhour.core import dates
 from tallyhour.core.money import hours as decimal_hours
@@ -87,6 +89,15 @@ def money(amount: Decimal | None, currency: str = "") -> str:
     if symbol:
         return f"{sign}{symbol}{text}"
     return f"{sign}{text} {code}".strip()
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context: template.Context, template_name: str, **extra: Any) -> str:
+    """A Jinja2 partial (see core/jinja.py) rendered with this template's context."""
+    partial = engines["jinja2"].get_template(template_name)
+    values = {str(name): value for name, value in context.flatten().items()} | extra
+    html = partial.render(values, request=context.get("request"))
+    return mark_safe(html)  # noqa: S308 (rendered by an autoescaping engine)
 
 
 @register.inclusion_tag("partials/bar.html")

@@ -89,7 +89,7 @@ def entry_row(request: PageRequest, entry_id: int) -> HttpResponse:
     if not request.htmx:
         return entry_history_page(request, entry, tz)
     context = {"entry": entry, "tz": str(tz), "can_edit": can_log_for(request.user, entry.agent)}
-    return render(request, "timesheets/partials/entry_row.html", context)
+    return render(request, "timesheets/week/entry.html", context)
 
 
 def entry_history_page(request: PageRequest, entry: TimeEntry, tz: Any) -> HttpResponse:

@@ -158,7 +158,7 @@ def week_page(request: PageRequest, week: str | None = None) -> HttpResponse:
         except ValueError:
             day = None
     context = week_context(request, agent, monday, day=day)
-    return render_page(request, "timesheets/week.html", "timesheets/partials/week.html", context)
+    return render_page(request, "timesheets/week.html", "timesheets/week/region.html", context)
 
 
 @login_required
