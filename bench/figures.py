@@ -330,23 +330,29 @@ def _serve(settings: str, port: int, tokens: list[str], user: int = 0) -> subpro
         ],
         env=env,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    # Warm up until the workers answer briskly (on a busy machine a worker can take several
-    # seconds to get there), with every connection: gthread workers take connections
-    # unevenly, and with a few only, one worker could start the measurement cold (its first
-    # request imports the URLconf while its queue waits: the old 1.2-1.5 s timer p99). The
-    # last warm-up run must itself be brisk, so no backlog of it is left when measuring.
-    mode = "bare" if settings.startswith("bench.") else "warmup"
-    for attempt in range(20):
-        warm = _wrk(port, mode, tokens, 3, user=user, days_back=200 + 3 * attempt)
-        if warm["requests"] >= 50 and warm["p99_ms"] < 1000:
-            break
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm up until the workers answer briskly (on a busy machine a worker can take several
+        # seconds to get there), with every connection: gthread workers take connections
+        # unevenly, and with a few only, one worker could start the measurement cold (its first
+        # request imports the URLconf while its queue waits: the old 1.2-1.5 s timer p99). The
+        # last warm-up run must itself be brisk, so no backlog of it is left when measuring.
+        mode = "bare" if settings.startswith("bench.") else "warmup"
+        for attempt in range(20):
+            warm = _wrk(port, mode, tokens, 3, user=user, days_back=200 + 3 * attempt)
+            if warm["requests"] >= 50 and warm["p99_ms"] < 1000:
+                break
+    except BaseException:
+        # A failed start must not leave a server holding the run's output pipe open.
+        server.terminate()
+        server.wait(timeout=30)
+        raise
     time.sleep(1)
     return server
 
@@ -365,15 +371,15 @@ def api(seconds: str, clients: str) -> None:
     # Both servers up at once (an idle one costs nothing), and the bare endpoint measured
     # before and after the app: this machine's speed drifts over minutes, and the ratio
     # should compare like with like.
-    app = _serve("tallyhour.settings", 8931, entry_tokens)
-    bare = _serve("bench.bare_settings", 8932, timer_tokens, user=timer_users[0].pk)
+    servers = [_serve("tallyhour.settings", 8931, entry_tokens)]
     try:
+        servers.append(_serve("bench.bare_settings", 8932, timer_tokens, user=timer_users[0].pk))
         before = _wrk(8932, "bare", timer_tokens, int(seconds), user=timer_users[0].pk)
         results["api_timer"] = _wrk(8931, "timer", timer_tokens, int(seconds))
         results["api_time_entry"] = _wrk(8931, "entry", entry_tokens, int(seconds))
         after = _wrk(8932, "bare", timer_tokens, int(seconds), user=timer_users[0].pk)
     finally:
-        for server in (app, bare):
+        for server in servers:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
     results["bare"] = {
