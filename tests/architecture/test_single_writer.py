@@ -41,12 +41,6 @@ ALLOWED = {
     ("billing/invoices.py", "RetainerCharge"),
     # Assigning a ticket's contract: servicedesk owns tickets.
     ("contracts/services.py", "Ticket"),
-    # A contact's portal sign-in is a user: accounts owns users.
-    ("crm/services.py", "User"),
-    # Revoking a Halo application revokes its tokens: accounts owns tokens.
-    ("halo/services.py", "ApiToken"),
-    # An agent profile made on first use: accounts owns profiles.
-    ("timetracking/services.py", "Agent"),
 }
 # Composition roots write through every app (the demo loader becomes its own package).
 ROOTS = ("demo/",)  # the demo loader, a composition root

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.db import transaction
 
 from tallyhour.accounts.models import Agent, User
+from tallyhour.accounts.services import agent_get_or_create
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import (
@@ -60,7 +61,7 @@ def agent_profile(user: User) -> Agent:
     if agent is None:
         agent = unique_row(Agent.objects.select_related("default_charge_type").filter(user=user))
         if agent is None:
-            agent, _ = Agent.objects.get_or_create(user=user)
+            agent = agent_get_or_create(user=user)
         user.agent = agent
     return agent
 
