@@ -13,6 +13,7 @@ from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.servicedesk.services import ticket_contract_update
 from tallyhour.timetracking.models import ChargeType
 
 CONTRACT_FIELDS = [
@@ -90,17 +91,7 @@ def ticket_contract_set(*, ticket: Ticket, contract: Contract | None, actor: Use
         raise InvalidInput(
             "That contract belongs to another client.", fields={"contract": "client"}
         )
-    before = snapshot(ticket, ["contract"])
-    ticket.contract = contract
-    ticket.save(update_fields=["contract"])
-    audit_record(
-        actor=actor,
-        action="ticket.contract",
-        obj=ticket,
-        before=before,
-        after=snapshot(ticket, ["contract"]),
-    )
-    return ticket
+    return ticket_contract_update(ticket=ticket, contract=contract, actor=actor)
 
 
 @transaction.atomic

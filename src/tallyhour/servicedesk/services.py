@@ -21,6 +21,8 @@ from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatu
 
 # A timetracking ChargeType (or None); servicedesk names it only through Ticket's foreign key.
 ChargeTypeRef = Any
+# A contracts Contract (or None), named the same way.
+ContractRef = Any
 
 TICKET_FIELDS = [
     "client",
@@ -167,6 +169,23 @@ def ticket_update(
             now=now,
         )
         ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_contract_update(*, ticket: Ticket, contract: ContractRef, actor: User) -> Ticket:
+    """Point a ticket at a contract (None: the client's default). Which contract may be
+    chosen, and by whom, is contracts' rule (`contracts.services.ticket_contract_set`)."""
+    before = snapshot(ticket, ["contract"])
+    ticket.contract = contract
+    ticket.save(update_fields=["contract"])
+    audit_record(
+        actor=actor,
+        action="ticket.contract",
+        obj=ticket,
+        before=before,
+        after=snapshot(ticket, ["contract"]),
+    )
     return ticket
 
 
