@@ -21,7 +21,7 @@ from tallyhour.billing.models import (
 )
 from tallyhour.billing.pricing import micros_share
 from tallyhour.billing.selectors import check_billing
-from tallyhour.contracts.models import PrepayEntry, PrepayKind, RetainerCharge
+from tallyhour.contracts.services import prepay_drawdowns_reverse, retainer_charges_release
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
@@ -149,21 +149,8 @@ def _release(invoice: Invoice, lines: list[InvoiceLine], *, actor: User, why: st
     now = dates.now()
     line_ids = [line.pk for line in lines]
     released = time_entries_release(line_ids=line_ids, actor=actor)
-    reversals = [
-        PrepayEntry(
-            contract_id=draw.contract_id,
-            kind=PrepayKind.REVERSAL,
-            seconds=-draw.seconds,
-            block_id=draw.block_id,
-            invoice_line_id=draw.invoice_line_id,
-            note=f"{why}: {draw.note}"[:300],
-            created_by=actor,
-            created_at=now,
-        )
-        for draw in PrepayEntry.objects.filter(invoice_line__in=line_ids, kind=PrepayKind.DRAWDOWN)
-    ]
-    PrepayEntry.objects.bulk_create(reversals)
-    RetainerCharge.objects.filter(invoice_line__in=line_ids, released=False).update(released=True)
+    prepay_drawdowns_reverse(line_ids=line_ids, why=why, actor=actor, now=now)
+    retainer_charges_release(line_ids=line_ids)
     return released
 
 

@@ -23,12 +23,12 @@ from tallyhour.billing.pricing import (
     plan_client,
 )
 from tallyhour.billing.selectors import billable_entries, check_billing, waiting_review
-from tallyhour.contracts.models import (
-    Contract,
-    ContractKind,
-    PrepayEntry,
-    PrepayKind,
-    RetainerCharge,
+from tallyhour.contracts.models import Contract, ContractKind
+from tallyhour.contracts.services import (
+    Drawdown,
+    RetainerFee,
+    prepay_drawdowns_create,
+    retainer_charges_create,
 )
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, audit_record_many, snapshot
@@ -247,8 +247,8 @@ def _bill_batch(
             for (_, planned_line), line in zip(all_planned, lines, strict=True)
         }
         times: list[tuple[int, int, int]] = []
-        ledger: list[PrepayEntry] = []
-        charges: list[RetainerCharge] = []
+        drawdowns: list[Drawdown] = []
+        fees: list[RetainerFee] = []
         # entry id → (seconds, line id) of the line carrying most of it; lines come in plan
         # order with rising ids, so on a tie the earliest line keeps the entry.
         main: dict[int, tuple[int, int]] = {}
@@ -261,26 +261,21 @@ def _bill_batch(
                         main[entry_id] = (seconds, line.pk)
                 for block_id, seconds in planned_line.draws:
                     assert planned_line.contract_id is not None
-                    ledger.append(
-                        PrepayEntry(
+                    drawdowns.append(
+                        Drawdown(
                             contract_id=planned_line.contract_id,
-                            kind=PrepayKind.DRAWDOWN,
-                            seconds=-seconds,
                             block_id=block_id,
-                            invoice_line=line,
-                            note=f"{line.description} (draft {invoice.pk})"[:300],
-                            created_by=run.started_by,
-                            created_at=now,
+                            seconds=seconds,
+                            invoice_line_id=line.pk,
+                            note=f"{line.description} (draft {invoice.pk})",
                         )
                     )
-            charges += [
-                RetainerCharge(
+            fees += [
+                RetainerFee(
                     contract=fee.contract,
                     period_start=fee.period_start,
-                    fee=fee.contract.retainer_fee,
-                    included_seconds=fee.contract.retainer_included_minutes * 60,
                     rollover_seconds=fee.rollover_seconds,
-                    invoice_line=written[id(fee.line)],
+                    invoice_line_id=written[id(fee.line)].pk,
                 )
                 for fee in plan.fees
             ]
@@ -288,8 +283,8 @@ def _bill_batch(
             sql.copy_line_times(times)
         else:
             sql.insert_line_times_orm(times)
-        PrepayEntry.objects.bulk_create(ledger, batch_size=BULK_ROWS)
-        RetainerCharge.objects.bulk_create(charges)
+        prepay_drawdowns_create(drawdowns=drawdowns, actor=run.started_by, now=now)
+        retainer_charges_create(fees=fees)
         try:
             time_entries_claim(
                 claims={entry: line for entry, (_, line) in main.items()}, actor=actor
