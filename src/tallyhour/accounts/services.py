@@ -24,7 +24,7 @@ from tallyhour.accounts.models import (
 )
 from tallyhour.accounts.permissions import can_admin, can_approve
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
     Forbidden,
@@ -273,15 +273,8 @@ def organisation_set_lock_date(
     if not can_admin(actor):
         raise Forbidden("Only admins set the lock date.")
     org = Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
-    before = snapshot(org, ["lock_date"])
+    change = Audited(org, ["lock_date"])
     org.lock_date = lock_date
     org.save(update_fields=["lock_date"])
-    audit_record(
-        actor=actor,
-        action="organisation.lock_date",
-        obj=org,
-        before=before,
-        after=snapshot(org, ["lock_date"]),
-        reason=reason,
-    )
+    change.record(actor=actor, action="organisation.lock_date", reason=reason)
     return org

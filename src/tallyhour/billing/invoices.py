@@ -23,7 +23,7 @@ from tallyhour.billing.pricing import micros_share
 from tallyhour.billing.selectors import check_billing
 from tallyhour.contracts.services import prepay_drawdowns_reverse, retainer_charges_release
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.core.events import event_emit
 from tallyhour.core.money import round_money
@@ -74,7 +74,7 @@ def invoice_issue(*, invoice: Invoice, actor: User, now: dt.datetime | None = No
 def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> Invoice:
     org = Organisation.current()
     today = dates.local_date(now or dates.now(), dates.zone(org.timezone))
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     number = _next_number(today.year)
     client = invoice.client
     invoice.number_year, invoice.number_sequence = today.year, number
@@ -98,13 +98,7 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     invoice.save()
     if not invoice.is_credit_note:
         _mark_billed(invoice)
-    audit_record(
-        actor=actor,
-        action="invoice.issue",
-        obj=invoice,
-        before=before,
-        after=snapshot(invoice, INVOICE_FIELDS),
-    )
+    change.record(actor=actor, action="invoice.issue")
     event_emit("invoice.issued", invoice_event(invoice))
     return invoice
 
@@ -163,17 +157,15 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     invoice = _lock_invoice(invoice)
     if invoice.state != InvoiceState.DRAFT:
         raise Conflict("Only drafts can be voided; issued invoices are corrected by a credit note.")
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     released = _release(invoice, list(invoice.lines.all()), actor=actor, why="voided")
     invoice.state = InvoiceState.VOID
     invoice.save(update_fields=["state"])
-    audit_record(
+    change.record(
         actor=actor,
         action="invoice.void",
-        obj=invoice,
-        before=before,
-        after={**snapshot(invoice, INVOICE_FIELDS), "released_entries": released},
         reason=reason.strip(),
+        extra={"released_entries": released},
     )
     return invoice
 
@@ -201,21 +193,15 @@ def invoice_line_remove(*, invoice: Invoice, line_id: int, actor: User) -> Invoi
         )
     )
     lines = list(invoice.lines.filter(pk__in=sibling_ids | {line.pk}))
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     released = _release(invoice, lines, actor=actor, why="line removed")
     descriptions = [removed.description for removed in lines]
     InvoiceLine.objects.filter(pk__in=[removed.pk for removed in lines]).delete()
     _recalculate(invoice)
-    audit_record(
+    change.record(
         actor=actor,
         action="invoice.line_remove",
-        obj=invoice,
-        before=before,
-        after={
-            **snapshot(invoice, INVOICE_FIELDS),
-            "removed": descriptions,
-            "released_entries": released,
-        },
+        extra={"removed": descriptions, "released_entries": released},
     )
     return invoice
 
@@ -342,14 +328,8 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User, now: dt.datetime | None 
     invoice = _lock_invoice(invoice)
     if invoice.state != InvoiceState.ISSUED or invoice.is_credit_note:
         raise Conflict("Only issued invoices can be marked paid.")
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     invoice.state, invoice.paid_at = InvoiceState.PAID, now or dates.now()
     invoice.save(update_fields=["state", "paid_at"])
-    audit_record(
-        actor=actor,
-        action="invoice.paid",
-        obj=invoice,
-        before=before,
-        after=snapshot(invoice, INVOICE_FIELDS),
-    )
+    change.record(actor=actor, action="invoice.paid")
     return invoice

@@ -13,7 +13,7 @@ from django.db import transaction
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import signals
@@ -176,16 +176,10 @@ def ticket_update(
 def ticket_contract_update(*, ticket: Ticket, contract: ContractRef, actor: User) -> Ticket:
     """Point a ticket at a contract (None: the client's default). Which contract may be
     chosen, and by whom, is contracts' rule (`contracts.services.ticket_contract_set`)."""
-    before = snapshot(ticket, ["contract"])
+    change = Audited(ticket, ["contract"])
     ticket.contract = contract
     ticket.save(update_fields=["contract"])
-    audit_record(
-        actor=actor,
-        action="ticket.contract",
-        obj=ticket,
-        before=before,
-        after=snapshot(ticket, ["contract"]),
-    )
+    change.record(actor=actor, action="ticket.contract")
     return ticket
 
 

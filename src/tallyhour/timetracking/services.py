@@ -11,7 +11,7 @@ from django.db import transaction
 from tallyhour.accounts.models import Agent, User
 from tallyhour.accounts.services import agent_get_or_create
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
     Forbidden,
@@ -338,7 +338,7 @@ def time_entry_update(
     entry = _lock_entry(entry)
     check_may_log_for(actor, entry.agent)
     _check_editable(entry)
-    before = snapshot(entry, ENTRY_FIELDS)
+    change = Audited(entry, ENTRY_FIELDS)
     lock_date_check(
         actor=actor,
         zone=lambda: dates.zone(agent_profile(entry.agent).timezone),
@@ -379,14 +379,7 @@ def time_entry_update(
     entry.version += 1
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(
-        actor=actor,
-        action="time_entry.update",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, ENTRY_FIELDS),
-        reason=reason,
-    )
+    change.record(actor=actor, action="time_entry.update", reason=reason)
     return entry
 
 
@@ -426,7 +419,7 @@ def time_entry_confirm(
         raise Conflict(f"Time entry {entry.pk} does not need review.", code="not_flagged")
     if entry.invoice_line_id is not None:
         raise Conflict(f"Time entry {entry.pk} is invoiced and cannot change.", code="invoiced")
-    before = snapshot(entry, [*ENTRY_FIELDS, "needs_review"])
+    change = Audited(entry, [*ENTRY_FIELDS, "needs_review"])
     if worked_seconds is not None and worked_seconds != entry.worked_seconds:
         if not 1 <= worked_seconds <= MAX_ENTRY_SECONDS:
             raise InvalidInput(
@@ -443,13 +436,7 @@ def time_entry_confirm(
     entry.needs_review = False
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(
-        actor=actor,
-        action="time_entry.confirm",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, [*ENTRY_FIELDS, "needs_review"]),
-    )
+    change.record(actor=actor, action="time_entry.confirm")
     return entry
 
 

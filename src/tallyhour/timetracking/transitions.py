@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from tallyhour.accounts.models import User
-from tallyhour.core.audit import audit_record, audit_record_many, snapshot
+from tallyhour.core.audit import Audited, audit_record_many
 from tallyhour.core.errors import Conflict
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry
 
@@ -31,22 +31,27 @@ def _move(
     *,
     entries: Sequence[TimeEntry],
     guard: Q,
-    changes: dict[str, Any],
+    state: str,
+    submission_id: int | None,
     action: str,
-    after: dict[str, Any],
     actor: User,
+    also: dict[str, Any] | None = None,
     reason: str = "",
     conflict: Conflict | None = None,
 ) -> int:
-    """Move every entry or none: one guarded UPDATE, then one audit row per entry."""
+    """Move every entry or none to `state` in submission `submission_id` (with the columns in
+    `also`): one guarded UPDATE, then one audit row per entry."""
     if not entries:
         return 0
-    moved = TimeEntry.objects.filter(guard, pk__in=[e.pk for e in entries]).update(**changes)
+    moved = TimeEntry.objects.filter(guard, pk__in=[e.pk for e in entries]).update(
+        state=state, **(also or {})
+    )
     if moved != len(entries):
         # The caller holds the rows locked, so only a changed rule or a missing lock gets here.
         raise conflict or Conflict(
             "Some of this time changed meanwhile; reload and try again.", code="entry_changed"
         )
+    after = {"state": state, "submission": submission_id}
     # `before` comes from the caller's copies, which still hold the state they were read in.
     audit_record_many(
         actor=actor,
@@ -66,13 +71,10 @@ def time_entries_submit(*, entries: Sequence[TimeEntry], submission_id: int, act
     return _move(
         entries=entries,
         guard=_OPEN,
-        changes={
-            "state": EntryState.SUBMITTED,
-            "submission_id": submission_id,
-            "rejection_reason": "",
-        },
+        state=EntryState.SUBMITTED,
+        submission_id=submission_id,
+        also={"submission_id": submission_id, "rejection_reason": ""},
         action="time_entry.submit",
-        after={"state": EntryState.SUBMITTED, "submission": submission_id},
         actor=actor,
     )
 
@@ -83,9 +85,10 @@ def time_entries_recall(*, entries: Sequence[TimeEntry], actor: User) -> int:
     return _move(
         entries=entries,
         guard=_WAITING,
-        changes={"state": EntryState.DRAFT, "submission_id": None},
+        state=EntryState.DRAFT,
+        submission_id=None,
+        also={"submission_id": None},
         action="time_entry.recall",
-        after={"state": EntryState.DRAFT, "submission": None},
         actor=actor,
     )
 
@@ -96,9 +99,9 @@ def time_entries_approve(*, entries: Sequence[TimeEntry], submission_id: int, ac
     return _move(
         entries=entries,
         guard=_WAITING,
-        changes={"state": EntryState.APPROVED},
+        state=EntryState.APPROVED,
+        submission_id=submission_id,
         action="time_entry.approve",
-        after={"state": EntryState.APPROVED, "submission": submission_id},
         actor=actor,
     )
 
@@ -111,9 +114,10 @@ def time_entries_reject(
     return _move(
         entries=entries,
         guard=_WAITING,
-        changes={"state": EntryState.REJECTED, "rejection_reason": reason},
+        state=EntryState.REJECTED,
+        submission_id=submission_id,
+        also={"rejection_reason": reason},
         action="time_entry.reject",
-        after={"state": EntryState.REJECTED, "submission": submission_id},
         actor=actor,
         reason=reason,
     )
@@ -131,9 +135,9 @@ def time_entries_reopen(
     return _move(
         entries=entries,
         guard=_APPROVED_UNBILLED,
-        changes={"state": EntryState.SUBMITTED},
+        state=EntryState.SUBMITTED,
+        submission_id=submission_id,
         action="time_entry.reopen",
-        after={"state": EntryState.SUBMITTED, "submission": submission_id},
         actor=actor,
         reason=reason,
         conflict=Conflict("Some of this time was just invoiced.", code="invoiced"),
@@ -154,16 +158,9 @@ def time_entry_write_down(
             "Only time waiting for approval can be written off; reopen approved time first.",
             code=f"entry_{entry.state}",
         )
-    before = snapshot(entry, WRITE_OFF_FIELDS)
+    change = Audited(entry, WRITE_OFF_FIELDS)
     entry.billable_seconds, entry.write_off_reason = billable_seconds, reason
     entry.version += 1
     entry.save(update_fields=["billable_seconds", "write_off_reason", "version", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="time_entry.write_off",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, WRITE_OFF_FIELDS),
-        reason=reason,
-    )
+    change.record(actor=actor, action="time_entry.write_off", reason=reason)
     return entry
