@@ -19,7 +19,7 @@ from tallyhour.billing.models import (
     LineKind,
     LineTime,
 )
-from tallyhour.billing.pricing import micros_share
+from tallyhour.billing.pricing import PlannedLine, micros_share
 from tallyhour.billing.selectors import check_billing
 from tallyhour.contracts.services import prepay_drawdowns_reverse, retainer_charges_release
 from tallyhour.core import dates
@@ -45,6 +45,33 @@ def apply_totals(invoice: Invoice, subtotal: Decimal) -> None:
     invoice.subtotal = subtotal
     invoice.tax_amount = round_money(subtotal * invoice.tax_rate / 100, invoice.currency)
     invoice.total = invoice.subtotal + invoice.tax_amount
+
+
+def line_on_terms(
+    terms: PlannedLine | InvoiceLine,
+    *,
+    invoice: Invoice,
+    billed_seconds: int,
+    quantity: Decimal,
+    amount: Decimal,
+) -> InvoiceLine:
+    """A new line on `invoice` for what `terms` bills (its ticket, charge type, contract and
+    month) at the same rates: a planned line being written, or a line being credited."""
+    return InvoiceLine(
+        invoice=invoice,
+        kind=terms.kind,
+        ticket_id=terms.ticket_id,
+        charge_type_id=terms.charge_type_id,
+        contract_id=terms.contract_id,
+        period_start=terms.period_start,
+        description=terms.description,
+        billed_seconds=billed_seconds,
+        quantity=quantity,
+        base_rate=terms.base_rate,
+        multiplier=terms.multiplier,
+        rate=terms.rate,
+        amount=amount,
+    )
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
@@ -277,19 +304,11 @@ def invoice_credit(
         period_end=original.period_end,
     )
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
+        line_on_terms(
+            line,
             invoice=credit,
-            kind=line.kind,
-            ticket_id=line.ticket_id,
-            charge_type_id=line.charge_type_id,
-            contract_id=line.contract_id,
-            period_start=line.period_start,
-            description=line.description,
             billed_seconds=-line.billed_seconds,
             quantity=-line.quantity,
-            base_rate=line.base_rate,
-            multiplier=line.multiplier,
-            rate=line.rate,
             amount=-line.amount,
         )
         for line in original.lines.all()

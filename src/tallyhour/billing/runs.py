@@ -1,6 +1,7 @@
 """Invoice runs: approved, unbilled time turned into draft invoices, client batch by batch."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db.models import Count
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing import sql
-from tallyhour.billing.invoices import INVOICE_FIELDS, apply_totals
+from tallyhour.billing.invoices import INVOICE_FIELDS, apply_totals, line_on_terms
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, RunState
 from tallyhour.billing.pricing import (
     BillableEntry,
@@ -170,19 +171,11 @@ def _line_for(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
         quantity = planned.quantity_units
     else:
         quantity = (Decimal(planned.seconds) / HOURS).quantize(Decimal("0.0001"))
-    return InvoiceLine(
+    return line_on_terms(
+        planned,
         invoice=invoice,
-        kind=planned.kind,
-        ticket_id=planned.ticket_id,
-        charge_type_id=planned.charge_type_id,
-        contract_id=planned.contract_id,
-        period_start=planned.period_start,
-        description=planned.description,
         billed_seconds=planned.seconds,
         quantity=quantity,
-        base_rate=planned.base_rate,
-        multiplier=planned.multiplier,
-        rate=planned.rate,
         amount=planned.amount,
     )
 
@@ -386,18 +379,13 @@ def invoice_run_execute(
     cache = EntryCache()
     # Held-back entries only feed a warning: counted once for the run, not per batch.
     waiting = _waiting_by_client(cut_off, client_ids, org)
+    bill = functools.partial(
+        _bill_batch, run=run, actor=actor, cut_off=cut_off, org=org, cache=cache, waiting=waiting
+    )
     done = 0
     for batch in _batches(loads, max_clients=clients_per_batch):
         try:
-            billed = _bill_batch(
-                batch,
-                run=run,
-                actor=actor,
-                cut_off=cut_off,
-                org=org,
-                cache=cache,
-                waiting=waiting,
-            )
+            billed = bill(batch)
         except ClaimLost:
             # Someone else moved entries of the batch: redo its clients one at a time so only
             # the contended client is retried (once) and, failing again, reported.
@@ -405,15 +393,7 @@ def invoice_run_execute(
             for client_id in batch:
                 for attempt in range(2):
                     try:
-                        billed += _bill_batch(
-                            [client_id],
-                            run=run,
-                            actor=actor,
-                            cut_off=cut_off,
-                            org=org,
-                            cache=cache,
-                            waiting=waiting,
-                        )
+                        billed += bill([client_id])
                         break
                     except ClaimLost as exc:
                         if attempt:

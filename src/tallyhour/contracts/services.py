@@ -215,13 +215,13 @@ LEDGER_ROWS = 2_000
 
 @dataclass(frozen=True)
 class Drawdown:
-    """Prepaid time an invoice line uses: `seconds` (positive) from `block_id`, or overdrawn
-    (no block)."""
+    """Prepaid time an invoice line uses (or gives back): `seconds` (positive) of `block_id`,
+    or overdrawn (no block)."""
 
     contract_id: int
     block_id: int | None
     seconds: int
-    invoice_line_id: int
+    invoice_line_id: int | None
     note: str
 
 
@@ -235,26 +235,35 @@ class RetainerFee:
     invoice_line_id: int
 
 
-def prepay_drawdowns_create(
-    *, drawdowns: Iterable[Drawdown], actor: User | None, now: dt.datetime
+def _ledger_add(
+    kind: str, draws: Iterable[Drawdown], *, actor: User | None, now: dt.datetime
 ) -> None:
-    """Ledger rows for prepaid time being billed, all in a few multi-row INSERTs."""
+    """Ledger rows moving prepaid time out of its blocks (drawdowns, negative) or back into
+    them (reversals, positive), in a few multi-row INSERTs."""
+    sign = -1 if kind == PrepayKind.DRAWDOWN else 1
     PrepayEntry.objects.bulk_create(
         (
             PrepayEntry(
                 contract_id=draw.contract_id,
-                kind=PrepayKind.DRAWDOWN,
-                seconds=-draw.seconds,
+                kind=kind,
+                seconds=sign * draw.seconds,
                 block_id=draw.block_id,
                 invoice_line_id=draw.invoice_line_id,
                 note=draw.note[:300],
                 created_by=actor,
                 created_at=now,
             )
-            for draw in drawdowns
+            for draw in draws
         ),
         batch_size=LEDGER_ROWS,
     )
+
+
+def prepay_drawdowns_create(
+    *, drawdowns: Iterable[Drawdown], actor: User | None, now: dt.datetime
+) -> None:
+    """Ledger rows for prepaid time being billed."""
+    _ledger_add(PrepayKind.DRAWDOWN, drawdowns, actor=actor, now=now)
 
 
 def prepay_drawdowns_reverse(
@@ -263,21 +272,17 @@ def prepay_drawdowns_reverse(
     """Give back the prepaid time drawn by invoice lines no longer billed: a reversal row for
     each of their drawdowns (ledger rows are never edited)."""
     drawdowns = PrepayEntry.objects.filter(invoice_line__in=line_ids, kind=PrepayKind.DRAWDOWN)
-    PrepayEntry.objects.bulk_create(
-        [
-            PrepayEntry(
-                contract_id=draw.contract_id,
-                kind=PrepayKind.REVERSAL,
-                seconds=-draw.seconds,
-                block_id=draw.block_id,
-                invoice_line_id=draw.invoice_line_id,
-                note=f"{why}: {draw.note}"[:300],
-                created_by=actor,
-                created_at=now,
-            )
-            for draw in drawdowns
-        ]
-    )
+    reversals = [
+        Drawdown(
+            contract_id=draw.contract_id,
+            block_id=draw.block_id,
+            seconds=-draw.seconds,
+            invoice_line_id=draw.invoice_line_id,
+            note=f"{why}: {draw.note}",
+        )
+        for draw in drawdowns
+    ]
+    _ledger_add(PrepayKind.REVERSAL, reversals, actor=actor, now=now)
 
 
 def retainer_charges_create(*, fees: Iterable[RetainerFee]) -> None:
