@@ -196,6 +196,37 @@ def _billable_defaults(
     return billable, (seconds if billable else 0)
 
 
+def draft_entry(
+    *,
+    agent: User,
+    span: tuple[dt.datetime, dt.datetime, int],
+    ticket: Ticket | None,
+    charge: ChargeType,
+    note: str,
+    source: str,
+    is_billable: bool | None = None,
+    needs_review: bool = False,
+) -> TimeEntry:
+    """A new draft entry over `span` (start, end, seconds), not saved yet: billable as the
+    charge type says unless `is_billable` decides, for all of its time or none."""
+    start, end, seconds = span
+    billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
+    return TimeEntry(
+        agent=agent,
+        ticket=ticket,
+        charge_type=charge,
+        started_at=start,
+        ended_at=end,
+        worked_seconds=seconds,
+        is_billable=billable,
+        billable_seconds=billable_seconds,
+        note=note,
+        source=source,
+        state=EntryState.DRAFT,
+        needs_review=needs_review,
+    )
+
+
 @transaction.atomic
 def time_entry_create(
     *,
@@ -247,7 +278,7 @@ def time_entry_insert(
     needs_review: bool = False,
 ) -> TimeEntry:
     """Check and write a new entry; the caller holds the agent's lock in its transaction."""
-    start, end, seconds = span
+    start, end, _ = span
     lock_date_check(
         actor=actor,
         zone=lambda: dates.zone(agent_profile(agent).timezone),
@@ -257,19 +288,14 @@ def time_entry_insert(
     _check_week_open(agent, start)
     if check_overlap:
         _check_overlap(agent, start, end)
-    billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
-    entry = TimeEntry(
+    entry = draft_entry(
         agent=agent,
+        span=span,
         ticket=ticket,
-        charge_type=charge,
-        started_at=start,
-        ended_at=end,
-        worked_seconds=seconds,
-        is_billable=billable,
-        billable_seconds=billable_seconds,
+        charge=charge,
         note=note,
         source=source,
-        state=EntryState.DRAFT,
+        is_billable=is_billable,
         needs_review=needs_review,
     )
     # The check constraints (span, seconds, state) hold by construction (`entry_span`,
