@@ -14,9 +14,10 @@ from django.db.models import (
 )
 
 from tallyhour.accounts.models import Agent, Organisation, User
-from tallyhour.billing.pricing import RateBook, rates_for_clients
+from tallyhour.billing.pricing import RateBook
 from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract
+from tallyhour.contracts.selectors import rates_for_clients
 from tallyhour.core import dates
 from tallyhour.core.money import SECONDS_PER_HOUR
 from tallyhour.crm.models import Client
