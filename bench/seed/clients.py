@@ -14,6 +14,7 @@ from bench.seed.options import (
     weighted,
 )
 from bench.seed.state import ClientInfo, SeedState
+from bench.seed.writer import columns
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind, Rate
 from tallyhour.crm.models import Client
 
@@ -92,24 +93,7 @@ class Clients(SeedState):
             ],
             clients,
         )
-        self.w.insert(
-            Contract,
-            [
-                "id",
-                "client_id",
-                "name",
-                "kind",
-                "starts_on",
-                "ends_on",
-                "is_default",
-                "prepay_fallback_to_payg",
-                "retainer_fee",
-                "retainer_included_minutes",
-                "overage_multiplier",
-                "rollover",
-            ],
-            contracts,
-        )
+        self.w.insert(Contract, columns(Contract), contracts)
         first_rate = self.w.ids(Rate, len(rates))
         self.w.insert(
             Rate,

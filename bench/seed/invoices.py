@@ -20,6 +20,7 @@ from bench.seed.state import (
     ENTRY_COLUMNS,
     ClientInfo,
 )
+from bench.seed.writer import columns
 from tallyhour.accounts.models import Organisation
 from tallyhour.billing.models import (
     Invoice,
@@ -264,34 +265,9 @@ class Invoices(Clients):
                 )
             ],
         )
-        self.w.insert(
-            Invoice,
-            [
-                "id",
-                "client_id",
-                "run_id",
-                "state",
-                "kind",
-                "number",
-                "number_year",
-                "number_sequence",
-                "currency",
-                "tax_rate",
-                "subtotal",
-                "tax_amount",
-                "total",
-                "period_end",
-                "issue_date",
-                "due_date",
-                "buyer_name",
-                "buyer_address",
-                "tax_note",
-                "issued_by_id",
-                "paid_at",
-                "created_at",
-            ],
-            invoices,
-        )
+        # Seeded invoices credit nothing and leave the tax ids and seller empty.
+        unset = ["credits", "buyer_tax_id", "seller_name", "seller_address", "seller_tax_id"]
+        self.w.insert(Invoice, columns(Invoice, leave_out=unset), invoices)
         self.w.insert(
             InvoiceLine,
             [

@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.seed.options import UTC, SeedOptions
-from bench.seed.writer import Writer
-from tallyhour.timetracking.models import ChargeType
+from bench.seed.writer import Writer, columns
+from tallyhour.timetracking.models import ChargeType, TimeEntry
 
 
 @dataclass
@@ -44,29 +44,9 @@ class ClientInfo:
     blocks: list[list[int]] = field(default_factory=list)  # [prepay purchase id, seconds left]
 
 
-# Entry row layout (a list, so the month flush can fill in the invoice line).
-ENTRY_COLUMNS = [
-    "id",
-    "agent_id",
-    "ticket_id",
-    "charge_type_id",
-    "started_at",
-    "ended_at",
-    "worked_seconds",
-    "is_billable",
-    "billable_seconds",
-    "note",
-    "source",
-    "state",
-    "submission_id",
-    "rejection_reason",
-    "write_off_reason",
-    "needs_review",
-    "invoice_line_id",
-    "version",
-    "created_at",
-    "updated_at",
-]
+# Entry row layout: every column, in the model's order (a list, so the month flush can fill
+# in the invoice line).
+ENTRY_COLUMNS = columns(TimeEntry)
 E_ID, E_AGENT, E_TICKET, E_CHARGE, E_START, E_END, E_WORKED = range(7)
 E_BILLABLE, E_BILL_SECONDS, E_STATE, E_SUBMISSION, E_REJECTION, E_WRITE_OFF = 7, 8, 11, 12, 13, 14
 E_LINE = 16

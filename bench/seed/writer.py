@@ -19,6 +19,13 @@ from django.db import connection, models
 UTC = dt.UTC
 
 
+def columns(model: type[models.Model], *, leave_out: Iterable[str] = ()) -> list[str]:
+    """The table's columns by attribute name, in the model's order, but for the fields named
+    in `leave_out` (those get their defaults)."""
+    skip = set(leave_out)
+    return [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+
+
 class Writer:
     """Raw batched inserts with explicit ids; counts the rows written per table."""
 

@@ -30,24 +30,9 @@ WRITE_METHODS = {
 # Calls whose result is one model instance of the queryset's model.
 INSTANCE_METHODS = {"get", "first", "last", "create", "latest", "earliest"}
 
-# Known writes to another app's table, each to be removed when its owner takes it over.
-# (file under src/tallyhour, model)
-ALLOWED = {
-    # billing draws prepay blocks down and charges retainers when it bills them, and reverses
-    # both when an invoice is voided or credited; contracts owns the ledger and the charges.
-    ("billing/runs.py", "PrepayEntry"),
-    ("billing/runs.py", "RetainerCharge"),
-    ("billing/invoices.py", "PrepayEntry"),
-    ("billing/invoices.py", "RetainerCharge"),
-    # Assigning a ticket's contract: servicedesk owns tickets.
-    ("contracts/services.py", "Ticket"),
-    # A contact's portal sign-in is a user: accounts owns users.
-    ("crm/services.py", "User"),
-    # Revoking a Halo application revokes its tokens: accounts owns tokens.
-    ("halo/services.py", "ApiToken"),
-    # An agent profile made on first use: accounts owns profiles.
-    ("timetracking/services.py", "Agent"),
-}
+# Known writes to another app's table, each to be removed when its owner takes it over:
+# none left. (file under src/tallyhour, model)
+ALLOWED: set[tuple[str, str]] = set()
 # Composition roots write through every app (the demo loader becomes its own package).
 ROOTS = ("demo/",)  # the demo loader, a composition root
 

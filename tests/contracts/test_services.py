@@ -7,7 +7,12 @@ import pytest
 
 from tallyhour.contracts.models import ContractKind, PrepayEntry, PrepayKind, Rate
 from tallyhour.contracts.selectors import prepay_ledger
-from tallyhour.contracts.services import contract_create, prepay_purchase, rate_create
+from tallyhour.contracts.services import (
+    contract_create,
+    prepay_purchase,
+    rate_create,
+    ticket_contract_set,
+)
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 
@@ -110,3 +115,19 @@ def test_rate_scopes(billing, engineer, client_acme, remote_support):
             actor=billing,
         )
     assert Rate.objects.count() == 1
+
+
+def test_a_ticket_bills_under_one_of_its_clients_contracts(
+    billing, engineer, ticket, client_acme, client_globex
+):
+    mine = make(client_acme, billing)
+    theirs = make(client_globex, billing)
+    with pytest.raises(Forbidden):
+        ticket_contract_set(ticket=ticket, contract=mine, actor=engineer)
+    with pytest.raises(InvalidInput):
+        ticket_contract_set(ticket=ticket, contract=theirs, actor=billing)
+    ticket_contract_set(ticket=ticket, contract=mine, actor=billing)
+    ticket.refresh_from_db()
+    assert ticket.contract == mine
+    (entry,) = history_for(ticket).filter(action="ticket.contract")
+    assert entry.before == {"contract": None} and entry.after == {"contract": mine.pk}

@@ -26,6 +26,7 @@ from tallyhour.accounts.services import (
     leave_delete,
 )
 from tallyhour.core import dates
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import (
     Day,
@@ -38,7 +39,7 @@ from tallyhour.core.apikit.schemas import (
     paginate,
 )
 from tallyhour.core.errors import Forbidden, InvalidInput, NotFound
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 
 router = Router(tags=["agents"])
 
@@ -188,9 +189,7 @@ def create_leave(
         # As stored (hours with two places), the same as a later read answers.
         return Leave.objects.get(pk=leave.pk)
 
-    return idempotent(
-        request, user=request.auth, payload=payload, schema=LeaveOut, status=201, create=create
-    )
+    return created(request, payload=payload, schema=LeaveOut, create=create)
 
 
 @router.delete(

@@ -1,10 +1,13 @@
-"""Writes for accounts: API tokens, leave, closure days and the lock date."""
+"""Writes for accounts: agent profiles, portal sign-ins, API tokens, leave, closure days and
+the lock date."""
 
 import datetime as dt
 import hashlib
 import secrets
 from decimal import Decimal
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tallyhour.accounts.models import (
@@ -14,13 +17,14 @@ from tallyhour.accounts.models import (
     Leave,
     LeaveKind,
     Organisation,
+    Role,
     Scope,
     User,
     scopes_for_role,
 )
 from tallyhour.accounts.permissions import can_admin, can_approve
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
     Forbidden,
@@ -30,6 +34,48 @@ from tallyhour.core.errors import (
 )
 
 TOKEN_PREFIX = "th_"  # noqa: S105 — a public marker on every token, not a secret
+
+
+def agent_get_or_create(*, user: User) -> Agent:
+    """The user's agent profile, made with the defaults the first time the user logs time.
+    Not audited: the profile holds only defaults until someone edits it."""
+    agent, _ = Agent.objects.get_or_create(user=user)
+    return agent
+
+
+# --- portal sign-ins --------------------------------------------------------------------------
+
+
+def contact_user_create(*, email: str, name: str, password: str) -> User:
+    """A sign-in for a client contact (role contact, no staff rights) with the password they
+    chose. The contact's own service (crm) checks the invitation and audits the acceptance."""
+    first, _, last = name.partition(" ")
+    user = User(
+        username=email,
+        email=email,
+        first_name=first[:150],
+        last_name=last[:150],
+        role=Role.CONTACT,
+        is_staff=False,
+        is_superuser=False,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), fields={"password": exc.messages}) from exc
+    if User.objects.filter(username__iexact=email).exists():
+        raise Conflict(
+            "Someone with this email address already has a sign-in.", fields={"email": "used"}
+        )
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def user_active_set(*, user_id: int, is_active: bool) -> None:
+    """Switch a sign-in on or off; switched off, its sessions stop at the next request.
+    The caller's service (a contact's update) audits it."""
+    User.objects.filter(pk=user_id).update(is_active=is_active)
 
 
 def _digest(raw: str) -> str:
@@ -102,6 +148,14 @@ def api_token_revoke(*, token: ApiToken, actor: User, now: dt.datetime | None = 
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="api_token.revoke", obj=token, after={"name": token.name})
     return token
+
+
+def api_tokens_revoke_named(*, name: str, actor: User, now: dt.datetime | None = None) -> int:
+    """Stop every live token called `name` (those an application handed out); admins only.
+    The caller audits the revocation it is part of. Returns how many were live."""
+    if not can_admin(actor):
+        raise Forbidden("Only admins revoke tokens by name.")
+    return ApiToken.objects.filter(name=name, revoked_at=None).update(revoked_at=now or dates.now())
 
 
 def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None:
@@ -219,15 +273,8 @@ def organisation_set_lock_date(
     if not can_admin(actor):
         raise Forbidden("Only admins set the lock date.")
     org = Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
-    before = snapshot(org, ["lock_date"])
+    change = Audited(org, ["lock_date"])
     org.lock_date = lock_date
     org.save(update_fields=["lock_date"])
-    audit_record(
-        actor=actor,
-        action="organisation.lock_date",
-        obj=org,
-        before=before,
-        after=snapshot(org, ["lock_date"]),
-        reason=reason,
-    )
+    change.record(actor=actor, action="organisation.lock_date", reason=reason)
     return org

@@ -27,6 +27,7 @@ from tallyhour.core.apikit.concurrency import (
     lock_row,
     set_entity_tag,
 )
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import (
     Day,
@@ -38,7 +39,7 @@ from tallyhour.core.apikit.schemas import (
     paginate,
 )
 from tallyhour.core.errors import NotFound
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.core.money import hours
 
 router = Router(tags=["billing"])
@@ -353,12 +354,10 @@ def add_line(
             )
         return _tagged(request, response, invoice_id)
 
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=InvoiceDetailOut,
-        status=201,
         create=add,
     )
 
@@ -411,12 +410,10 @@ def credit_invoice(
             )
         return invoice_get(actor=request.auth, invoice_id=note.pk)
 
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=InvoiceDetailOut,
-        status=201,
         create=credit,
     )
 

@@ -19,11 +19,11 @@ from tallyhour.billing.models import (
     LineKind,
     LineTime,
 )
-from tallyhour.billing.pricing import micros_share
+from tallyhour.billing.pricing import PlannedLine, micros_share
 from tallyhour.billing.selectors import check_billing
-from tallyhour.contracts.models import PrepayEntry, PrepayKind, RetainerCharge
+from tallyhour.contracts.services import prepay_drawdowns_reverse, retainer_charges_release
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.core.events import event_emit
 from tallyhour.core.money import round_money
@@ -45,6 +45,33 @@ def apply_totals(invoice: Invoice, subtotal: Decimal) -> None:
     invoice.subtotal = subtotal
     invoice.tax_amount = round_money(subtotal * invoice.tax_rate / 100, invoice.currency)
     invoice.total = invoice.subtotal + invoice.tax_amount
+
+
+def line_on_terms(
+    terms: PlannedLine | InvoiceLine,
+    *,
+    invoice: Invoice,
+    billed_seconds: int,
+    quantity: Decimal,
+    amount: Decimal,
+) -> InvoiceLine:
+    """A new line on `invoice` for what `terms` bills (its ticket, charge type, contract and
+    month) at the same rates: a planned line being written, or a line being credited."""
+    return InvoiceLine(
+        invoice=invoice,
+        kind=terms.kind,
+        ticket_id=terms.ticket_id,
+        charge_type_id=terms.charge_type_id,
+        contract_id=terms.contract_id,
+        period_start=terms.period_start,
+        description=terms.description,
+        billed_seconds=billed_seconds,
+        quantity=quantity,
+        base_rate=terms.base_rate,
+        multiplier=terms.multiplier,
+        rate=terms.rate,
+        amount=amount,
+    )
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
@@ -74,7 +101,7 @@ def invoice_issue(*, invoice: Invoice, actor: User, now: dt.datetime | None = No
 def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> Invoice:
     org = Organisation.current()
     today = dates.local_date(now or dates.now(), dates.zone(org.timezone))
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     number = _next_number(today.year)
     client = invoice.client
     invoice.number_year, invoice.number_sequence = today.year, number
@@ -98,13 +125,7 @@ def _issue_locked(invoice: Invoice, *, actor: User, now: dt.datetime | None) -> 
     invoice.save()
     if not invoice.is_credit_note:
         _mark_billed(invoice)
-    audit_record(
-        actor=actor,
-        action="invoice.issue",
-        obj=invoice,
-        before=before,
-        after=snapshot(invoice, INVOICE_FIELDS),
-    )
+    change.record(actor=actor, action="invoice.issue")
     event_emit("invoice.issued", invoice_event(invoice))
     return invoice
 
@@ -149,21 +170,8 @@ def _release(invoice: Invoice, lines: list[InvoiceLine], *, actor: User, why: st
     now = dates.now()
     line_ids = [line.pk for line in lines]
     released = time_entries_release(line_ids=line_ids, actor=actor)
-    reversals = [
-        PrepayEntry(
-            contract_id=draw.contract_id,
-            kind=PrepayKind.REVERSAL,
-            seconds=-draw.seconds,
-            block_id=draw.block_id,
-            invoice_line_id=draw.invoice_line_id,
-            note=f"{why}: {draw.note}"[:300],
-            created_by=actor,
-            created_at=now,
-        )
-        for draw in PrepayEntry.objects.filter(invoice_line__in=line_ids, kind=PrepayKind.DRAWDOWN)
-    ]
-    PrepayEntry.objects.bulk_create(reversals)
-    RetainerCharge.objects.filter(invoice_line__in=line_ids, released=False).update(released=True)
+    prepay_drawdowns_reverse(line_ids=line_ids, why=why, actor=actor, now=now)
+    retainer_charges_release(line_ids=line_ids)
     return released
 
 
@@ -176,17 +184,15 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     invoice = _lock_invoice(invoice)
     if invoice.state != InvoiceState.DRAFT:
         raise Conflict("Only drafts can be voided; issued invoices are corrected by a credit note.")
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     released = _release(invoice, list(invoice.lines.all()), actor=actor, why="voided")
     invoice.state = InvoiceState.VOID
     invoice.save(update_fields=["state"])
-    audit_record(
+    change.record(
         actor=actor,
         action="invoice.void",
-        obj=invoice,
-        before=before,
-        after={**snapshot(invoice, INVOICE_FIELDS), "released_entries": released},
         reason=reason.strip(),
+        extra={"released_entries": released},
     )
     return invoice
 
@@ -214,21 +220,15 @@ def invoice_line_remove(*, invoice: Invoice, line_id: int, actor: User) -> Invoi
         )
     )
     lines = list(invoice.lines.filter(pk__in=sibling_ids | {line.pk}))
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     released = _release(invoice, lines, actor=actor, why="line removed")
     descriptions = [removed.description for removed in lines]
     InvoiceLine.objects.filter(pk__in=[removed.pk for removed in lines]).delete()
     _recalculate(invoice)
-    audit_record(
+    change.record(
         actor=actor,
         action="invoice.line_remove",
-        obj=invoice,
-        before=before,
-        after={
-            **snapshot(invoice, INVOICE_FIELDS),
-            "removed": descriptions,
-            "released_entries": released,
-        },
+        extra={"removed": descriptions, "released_entries": released},
     )
     return invoice
 
@@ -304,19 +304,11 @@ def invoice_credit(
         period_end=original.period_end,
     )
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
+        line_on_terms(
+            line,
             invoice=credit,
-            kind=line.kind,
-            ticket_id=line.ticket_id,
-            charge_type_id=line.charge_type_id,
-            contract_id=line.contract_id,
-            period_start=line.period_start,
-            description=line.description,
             billed_seconds=-line.billed_seconds,
             quantity=-line.quantity,
-            base_rate=line.base_rate,
-            multiplier=line.multiplier,
-            rate=line.rate,
             amount=-line.amount,
         )
         for line in original.lines.all()
@@ -355,14 +347,8 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User, now: dt.datetime | None 
     invoice = _lock_invoice(invoice)
     if invoice.state != InvoiceState.ISSUED or invoice.is_credit_note:
         raise Conflict("Only issued invoices can be marked paid.")
-    before = snapshot(invoice, INVOICE_FIELDS)
+    change = Audited(invoice, INVOICE_FIELDS)
     invoice.state, invoice.paid_at = InvoiceState.PAID, now or dates.now()
     invoice.save(update_fields=["state", "paid_at"])
-    audit_record(
-        actor=actor,
-        action="invoice.paid",
-        obj=invoice,
-        before=before,
-        after=snapshot(invoice, INVOICE_FIELDS),
-    )
+    change.record(actor=actor, action="invoice.paid")
     return invoice

@@ -1,6 +1,7 @@
 """Invoice runs: approved, unbilled time turned into draft invoices, client batch by batch."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db.models import Count
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing import sql
-from tallyhour.billing.invoices import INVOICE_FIELDS, apply_totals
+from tallyhour.billing.invoices import INVOICE_FIELDS, apply_totals, line_on_terms
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, RunState
 from tallyhour.billing.pricing import (
     BillableEntry,
@@ -23,12 +24,12 @@ from tallyhour.billing.pricing import (
     plan_client,
 )
 from tallyhour.billing.selectors import billable_entries, check_billing, waiting_review
-from tallyhour.contracts.models import (
-    Contract,
-    ContractKind,
-    PrepayEntry,
-    PrepayKind,
-    RetainerCharge,
+from tallyhour.contracts.models import Contract, ContractKind
+from tallyhour.contracts.services import (
+    Drawdown,
+    RetainerFee,
+    prepay_drawdowns_create,
+    retainer_charges_create,
 )
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, audit_record_many, snapshot
@@ -170,19 +171,11 @@ def _line_for(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
         quantity = planned.quantity_units
     else:
         quantity = (Decimal(planned.seconds) / HOURS).quantize(Decimal("0.0001"))
-    return InvoiceLine(
+    return line_on_terms(
+        planned,
         invoice=invoice,
-        kind=planned.kind,
-        ticket_id=planned.ticket_id,
-        charge_type_id=planned.charge_type_id,
-        contract_id=planned.contract_id,
-        period_start=planned.period_start,
-        description=planned.description,
         billed_seconds=planned.seconds,
         quantity=quantity,
-        base_rate=planned.base_rate,
-        multiplier=planned.multiplier,
-        rate=planned.rate,
         amount=planned.amount,
     )
 
@@ -247,8 +240,8 @@ def _bill_batch(
             for (_, planned_line), line in zip(all_planned, lines, strict=True)
         }
         times: list[tuple[int, int, int]] = []
-        ledger: list[PrepayEntry] = []
-        charges: list[RetainerCharge] = []
+        drawdowns: list[Drawdown] = []
+        fees: list[RetainerFee] = []
         # entry id → (seconds, line id) of the line carrying most of it; lines come in plan
         # order with rising ids, so on a tie the earliest line keeps the entry.
         main: dict[int, tuple[int, int]] = {}
@@ -261,26 +254,21 @@ def _bill_batch(
                         main[entry_id] = (seconds, line.pk)
                 for block_id, seconds in planned_line.draws:
                     assert planned_line.contract_id is not None
-                    ledger.append(
-                        PrepayEntry(
+                    drawdowns.append(
+                        Drawdown(
                             contract_id=planned_line.contract_id,
-                            kind=PrepayKind.DRAWDOWN,
-                            seconds=-seconds,
                             block_id=block_id,
-                            invoice_line=line,
-                            note=f"{line.description} (draft {invoice.pk})"[:300],
-                            created_by=run.started_by,
-                            created_at=now,
+                            seconds=seconds,
+                            invoice_line_id=line.pk,
+                            note=f"{line.description} (draft {invoice.pk})",
                         )
                     )
-            charges += [
-                RetainerCharge(
+            fees += [
+                RetainerFee(
                     contract=fee.contract,
                     period_start=fee.period_start,
-                    fee=fee.contract.retainer_fee,
-                    included_seconds=fee.contract.retainer_included_minutes * 60,
                     rollover_seconds=fee.rollover_seconds,
-                    invoice_line=written[id(fee.line)],
+                    invoice_line_id=written[id(fee.line)].pk,
                 )
                 for fee in plan.fees
             ]
@@ -288,8 +276,8 @@ def _bill_batch(
             sql.copy_line_times(times)
         else:
             sql.insert_line_times_orm(times)
-        PrepayEntry.objects.bulk_create(ledger, batch_size=BULK_ROWS)
-        RetainerCharge.objects.bulk_create(charges)
+        prepay_drawdowns_create(drawdowns=drawdowns, actor=run.started_by, now=now)
+        retainer_charges_create(fees=fees)
         try:
             time_entries_claim(
                 claims={entry: line for entry, (_, line) in main.items()}, actor=actor
@@ -391,18 +379,13 @@ def invoice_run_execute(
     cache = EntryCache()
     # Held-back entries only feed a warning: counted once for the run, not per batch.
     waiting = _waiting_by_client(cut_off, client_ids, org)
+    bill = functools.partial(
+        _bill_batch, run=run, actor=actor, cut_off=cut_off, org=org, cache=cache, waiting=waiting
+    )
     done = 0
     for batch in _batches(loads, max_clients=clients_per_batch):
         try:
-            billed = _bill_batch(
-                batch,
-                run=run,
-                actor=actor,
-                cut_off=cut_off,
-                org=org,
-                cache=cache,
-                waiting=waiting,
-            )
+            billed = bill(batch)
         except ClaimLost:
             # Someone else moved entries of the batch: redo its clients one at a time so only
             # the contended client is retried (once) and, failing again, reported.
@@ -410,15 +393,7 @@ def invoice_run_execute(
             for client_id in batch:
                 for attempt in range(2):
                     try:
-                        billed += _bill_batch(
-                            [client_id],
-                            run=run,
-                            actor=actor,
-                            cut_off=cut_off,
-                            org=org,
-                            cache=cache,
-                            waiting=waiting,
-                        )
+                        billed += bill([client_id])
                         break
                     except ClaimLost as exc:
                         if attempt:

@@ -10,6 +10,7 @@ from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.models import User
 from tallyhour.contracts import selectors, services
 from tallyhour.contracts.models import ContractKind, PrepayEntry
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import (
     Day,
@@ -21,7 +22,7 @@ from tallyhour.core.apikit.schemas import (
     paginate,
 )
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.core.money import hours
 from tallyhour.crm.models import Client
 from tallyhour.timetracking.models import ChargeType
@@ -171,12 +172,10 @@ def create_contract(
     Honours `Idempotency-Key`."""
     data = payload.model_dump()
     client = _get(Client, data.pop("client_id"), "client_id")
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=ContractOut,
-        status=201,
         create=lambda: services.contract_create(client=client, actor=request.auth, **data),
     )
 
@@ -224,12 +223,10 @@ def purchase(
     """A block of prepaid hours (amount paid, optional expiry) added to the ledger. Honours
     `Idempotency-Key`: a retried purchase is never booked twice."""
     contract = selectors.contract_get(actor=request.auth, contract_id=contract_id)
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=LedgerRowOut,
-        status=201,
         create=lambda: services.prepay_purchase(
             contract=contract, actor=request.auth, **payload.model_dump()
         ),
@@ -266,12 +263,10 @@ def create_rate(
     """A rate from `valid_from` on. Most specific scope wins: contract+agent > contract >
     client+agent > client > agent > charge type. Invoiced time keeps its old rate. Honours
     `Idempotency-Key`."""
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=RateOut,
-        status=201,
         create=lambda: services.rate_create(
             hourly_rate=payload.hourly_rate,
             valid_from=payload.valid_from,

@@ -39,6 +39,20 @@ class ContractFilterForm(_Form):
     kind = forms.ChoiceField(choices=[("", "All kinds"), *ContractKind.choices], required=False)
 
 
+def _retainer_term(
+    max_digits: int, label: str, minimum: Decimal = Decimal("0"), **kwargs: Any
+) -> forms.DecimalField:
+    """An optional two-place figure of a retainer's terms (other kinds leave it empty)."""
+    return forms.DecimalField(
+        max_digits=max_digits,
+        decimal_places=2,
+        min_value=minimum,
+        required=False,
+        label=label,
+        **kwargs,
+    )
+
+
 class ContractForm(_Form):
     client = forms.ModelChoiceField(queryset=Client.objects.filter(is_active=True).order_by("name"))
     name = forms.CharField(max_length=200)
@@ -58,27 +72,13 @@ class ContractForm(_Form):
         label="When the hours run out, bill pay-as-you-go",
         help_text="Unticked: the balance goes negative instead.",
     )
-    retainer_fee = forms.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        required=False,
-        label="Monthly fee",
-    )
-    included_hours = forms.DecimalField(
-        max_digits=7,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        required=False,
-        label="Included hours a month",
-    )
-    overage_multiplier = forms.DecimalField(
-        max_digits=4,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        required=False,
+    retainer_fee = _retainer_term(12, "Monthly fee")
+    included_hours = _retainer_term(7, "Included hours a month")
+    overage_multiplier = _retainer_term(
+        4,
+        "Overage multiplier",
+        Decimal("0.01"),
         initial=Decimal("1.00"),
-        label="Overage multiplier",
         help_text="Hours beyond the included ones cost the rate times this.",
     )
     rollover = forms.BooleanField(

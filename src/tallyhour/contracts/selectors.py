@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill, require_billing
@@ -87,6 +87,60 @@ def prepay_balances(client_ids: list[int]) -> dict[int, int]:
         .annotate(s=Sum("seconds"))
     )
     return {row["contract_id"]: row["s"] or 0 for row in rows}
+
+
+# --- what billing's planning reads, for a batch of clients at once ----------------------------
+
+# A prepay contract's purchase blocks in drawing order, and the seconds left on each.
+PrepayBlocks = tuple[list[PrepayEntry], dict[int, int]]
+
+
+def rates_for_clients(client_ids: list[int]) -> list[Rate]:
+    """Every rate that could apply to any of the clients, in one query."""
+    return list(
+        Rate.objects.filter(
+            Q(contract__client_id__in=client_ids)
+            | Q(client_id__in=client_ids)
+            | Q(contract__isnull=True, client__isnull=True)
+        )
+    )
+
+
+def prepay_blocks(contract_ids: list[int]) -> dict[int, PrepayBlocks]:
+    """Per prepay contract: its purchase blocks in drawing order (soonest expiry first) and
+    the seconds left on each (expired blocks included; callers filter). Two queries for
+    all the contracts."""
+    ledgers: dict[int, PrepayBlocks] = {pk: ([], {}) for pk in contract_ids}
+    if not contract_ids:
+        return ledgers
+    purchases = PrepayEntry.objects.filter(
+        contract_id__in=contract_ids, kind=PrepayKind.PURCHASE
+    ).order_by("contract_id", F("expires_on").asc(nulls_last=True), "purchased_on", "pk")
+    for block in purchases:
+        blocks, remaining = ledgers[block.contract_id]
+        blocks.append(block)
+        remaining[block.pk] = remaining.get(block.pk, 0) + block.seconds
+    used = (
+        PrepayEntry.objects.filter(contract_id__in=contract_ids, block__isnull=False)
+        .values_list("contract_id", "block_id")
+        .annotate(s=Sum("seconds"))
+        .order_by()
+    )
+    for contract_id, block_id, seconds in used:
+        remaining = ledgers[contract_id][1]
+        remaining[block_id] = remaining.get(block_id, 0) + seconds
+    return ledgers
+
+
+def unreleased_charges(contract_ids: list[int]) -> dict[int, list[RetainerCharge]]:
+    """Unreleased retainer charges per contract, in period order (one query)."""
+    charges: dict[int, list[RetainerCharge]] = {pk: [] for pk in contract_ids}
+    if contract_ids:
+        for charge in RetainerCharge.objects.filter(
+            contract_id__in=contract_ids, released=False
+        ).order_by("contract_id", "period_start", "pk"):
+            charges[charge.contract_id].append(charge)
+    return charges
 
 
 def contracts_of_client(client: Client) -> QuerySet[Contract]:

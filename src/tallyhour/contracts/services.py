@@ -1,18 +1,24 @@
-"""Writes for contracts, rates and prepay purchases: one transaction and audit row each."""
+"""Writes for contracts, rates and prepay purchases: one transaction and audit row each.
+
+Billing's side of the ledger (drawdowns and retainer charges made when time is billed, and
+their reversal) is written here too, inside billing's transaction and under its audit row."""
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from tallyhour.accounts.models import User
-from tallyhour.contracts.models import Contract, PrepayEntry, PrepayKind, Rate
+from tallyhour.contracts.models import Contract, PrepayEntry, PrepayKind, Rate, RetainerCharge
 from tallyhour.contracts.selectors import _check
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.servicedesk.services import ticket_contract_update
 from tallyhour.timetracking.models import ChargeType
 
 CONTRACT_FIELDS = [
@@ -90,17 +96,7 @@ def ticket_contract_set(*, ticket: Ticket, contract: Contract | None, actor: Use
         raise InvalidInput(
             "That contract belongs to another client.", fields={"contract": "client"}
         )
-    before = snapshot(ticket, ["contract"])
-    ticket.contract = contract
-    ticket.save(update_fields=["contract"])
-    audit_record(
-        actor=actor,
-        action="ticket.contract",
-        obj=ticket,
-        before=before,
-        after=snapshot(ticket, ["contract"]),
-    )
-    return ticket
+    return ticket_contract_update(ticket=ticket, contract=contract, actor=actor)
 
 
 @transaction.atomic
@@ -206,3 +202,107 @@ def prepay_purchase(
         after={"seconds": entry.seconds, "amount": str(amount), "expires_on": str(expires_on)},
     )
     return entry
+
+
+# --- billing's side of the ledger ------------------------------------------------------------
+# An invoice run or an invoice edit calls these inside its own transaction; its audit row
+# (invoice.create, invoice.void, ...) covers them, so they write none of their own.
+
+# Rows per multi-row INSERT: within the 65,535 parameters a statement bound on the server
+# (PostgreSQL) may carry.
+LEDGER_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """Prepaid time an invoice line uses (or gives back): `seconds` (positive) of `block_id`,
+    or overdrawn (no block)."""
+
+    contract_id: int
+    block_id: int | None
+    seconds: int
+    invoice_line_id: int | None
+    note: str
+
+
+@dataclass(frozen=True)
+class RetainerFee:
+    """A retainer's fee for the month from `period_start`, billed on `invoice_line_id`."""
+
+    contract: Contract
+    period_start: dt.date
+    rollover_seconds: int
+    invoice_line_id: int
+
+
+def _ledger_add(
+    kind: str, draws: Iterable[Drawdown], *, actor: User | None, now: dt.datetime
+) -> None:
+    """Ledger rows moving prepaid time out of its blocks (drawdowns, negative) or back into
+    them (reversals, positive), in a few multi-row INSERTs."""
+    sign = -1 if kind == PrepayKind.DRAWDOWN else 1
+    PrepayEntry.objects.bulk_create(
+        (
+            PrepayEntry(
+                contract_id=draw.contract_id,
+                kind=kind,
+                seconds=sign * draw.seconds,
+                block_id=draw.block_id,
+                invoice_line_id=draw.invoice_line_id,
+                note=draw.note[:300],
+                created_by=actor,
+                created_at=now,
+            )
+            for draw in draws
+        ),
+        batch_size=LEDGER_ROWS,
+    )
+
+
+def prepay_drawdowns_create(
+    *, drawdowns: Iterable[Drawdown], actor: User | None, now: dt.datetime
+) -> None:
+    """Ledger rows for prepaid time being billed."""
+    _ledger_add(PrepayKind.DRAWDOWN, drawdowns, actor=actor, now=now)
+
+
+def prepay_drawdowns_reverse(
+    *, line_ids: list[int], why: str, actor: User, now: dt.datetime
+) -> None:
+    """Give back the prepaid time drawn by invoice lines no longer billed: a reversal row for
+    each of their drawdowns (ledger rows are never edited)."""
+    drawdowns = PrepayEntry.objects.filter(invoice_line__in=line_ids, kind=PrepayKind.DRAWDOWN)
+    reversals = [
+        Drawdown(
+            contract_id=draw.contract_id,
+            block_id=draw.block_id,
+            seconds=-draw.seconds,
+            invoice_line_id=draw.invoice_line_id,
+            note=f"{why}: {draw.note}",
+        )
+        for draw in drawdowns
+    ]
+    _ledger_add(PrepayKind.REVERSAL, reversals, actor=actor, now=now)
+
+
+def retainer_charges_create(*, fees: Iterable[RetainerFee]) -> None:
+    """Mark retainer months as charged, with the contract's fee and included time as they
+    stand now (a later change to the contract does not rewrite a billed month)."""
+    RetainerCharge.objects.bulk_create(
+        [
+            RetainerCharge(
+                contract=fee.contract,
+                period_start=fee.period_start,
+                fee=fee.contract.retainer_fee,
+                included_seconds=fee.contract.retainer_included_minutes * 60,
+                rollover_seconds=fee.rollover_seconds,
+                invoice_line_id=fee.invoice_line_id,
+            )
+            for fee in fees
+        ]
+    )
+
+
+def retainer_charges_release(*, line_ids: list[int]) -> None:
+    """The months charged on invoice lines no longer billed may be charged again."""
+    RetainerCharge.objects.filter(invoice_line__in=line_ids, released=False).update(released=True)

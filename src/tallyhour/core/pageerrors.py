@@ -62,3 +62,11 @@ def form_call(form: forms.Form, call: Callable[..., T], /, **kwargs: Any) -> tup
     except DomainError as exc:
         form.add_error(None, exc.message)
         return None, exc.status
+
+
+def form_submit(form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
+    """A posted form: `call` the service once the form is valid (see `form_call`); an
+    invalid form is (None, 422) and calls nothing."""
+    if not form.is_valid():
+        return None, 422
+    return form_call(form, call)

@@ -14,9 +14,10 @@ from tallyhour.core.apikit.concurrency import (
     lock_row,
     set_entity_tag,
 )
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.crm.models import Client
 from tallyhour.crm.selectors import client_get, clients_visible_to
 from tallyhour.crm.services import client_create, client_update
@@ -116,12 +117,10 @@ def create_client(
 ) -> Any:
     """Billing and admin users only. The name must be unique; `tax_rate` is a percentage.
     Honours `Idempotency-Key`."""
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=ClientOut,
-        status=201,
         create=lambda: client_create(
             name=payload.name,
             currency=payload.currency,

@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 
-from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import require_billing
+from tallyhour.accounts.services import contact_user_create, user_active_set
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
@@ -211,26 +210,7 @@ def contact_accept_invitation(
     contact = Contact.objects.select_for_update().select_related("client").get(pk=contact.pk)
     if contact.user_id is not None:  # accepted meanwhile through the same link
         raise NotFound("This invitation link is unknown, used or expired. Ask for a new one.")
-    first, _, last = contact.name.partition(" ")
-    user = User(
-        username=contact.email,
-        email=contact.email,
-        first_name=first[:150],
-        last_name=last[:150],
-        role=Role.CONTACT,
-        is_staff=False,
-        is_superuser=False,
-    )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise InvalidInput(" ".join(exc.messages), fields={"password": exc.messages}) from exc
-    if User.objects.filter(username__iexact=contact.email).exists():
-        raise Conflict(
-            "Someone with this email address already has a sign-in.", fields={"email": "used"}
-        )
-    user.set_password(password)
-    user.save()
+    user = contact_user_create(email=contact.email, name=contact.name, password=password)
     contact.user = user
     contact.accepted_at = now
     contact.invitation_digest = ""
@@ -263,7 +243,7 @@ def contact_update(*, contact: Contact, actor: User, **changes: Any) -> Contact:
     contact.save()
     if contact.user_id is not None and before["is_active"] != after["is_active"]:
         # The sign-in follows the contact: switched off, its sessions stop at the next request.
-        User.objects.filter(pk=contact.user_id).update(is_active=contact.is_active)
+        user_active_set(user_id=contact.user_id, is_active=contact.is_active)
     changed = [key for key in CONTACT_FIELDS if before[key] != after[key]]
     audit_record(
         actor=actor,

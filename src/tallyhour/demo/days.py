@@ -31,8 +31,8 @@ from tallyhour.demo.data import (
     Person,
     TicketPlan,
 )
-from tallyhour.timetracking.models import ChargeType, EntrySource, EntryState, TimeEntry
-from tallyhour.timetracking.services import ENTRY_FIELDS
+from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry
+from tallyhour.timetracking.services import ENTRY_FIELDS, draft_entry
 
 
 class DayPlanner:
@@ -87,18 +87,13 @@ class DayPlanner:
                 charge = self.charge_types[block.charge_type_name]
                 seconds = int((ended - started).total_seconds())
                 self.pending.append(
-                    TimeEntry(
+                    draft_entry(
                         agent=user,
+                        span=(started, ended, seconds),
                         ticket=ticket,
-                        charge_type=charge,
-                        started_at=started,
-                        ended_at=ended,
-                        worked_seconds=seconds,
-                        is_billable=charge.is_billable,
-                        billable_seconds=seconds if charge.is_billable else 0,
+                        charge=charge,
                         note=block.note,
                         source=source,
-                        state=EntryState.DRAFT,
                     )
                 )
                 key = (person.username, dates.week_start(day))

@@ -8,9 +8,9 @@ import uuid
 
 from django.db import transaction
 
-from tallyhour.accounts.models import ApiToken, User
+from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_admin
-from tallyhour.accounts.services import api_token_create
+from tallyhour.accounts.services import api_token_create, api_tokens_revoke_named
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record
 from tallyhour.core.errors import Forbidden, InvalidInput
@@ -72,9 +72,7 @@ def api_application_revoke(*, application: ApiApplication, actor: User) -> ApiAp
     application.is_active = False
     application.save(update_fields=["is_active"])
     # Tokens it already handed out stop working now, not when they expire.
-    ApiToken.objects.filter(name=f"halo:{application.client_id}", revoked_at=None).update(
-        revoked_at=dates.now()
-    )
+    api_tokens_revoke_named(name=f"halo:{application.client_id}", actor=actor)
     audit_record(actor=actor, action="api_application.revoke", obj=application)
     return application
 

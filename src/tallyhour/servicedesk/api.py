@@ -17,10 +17,11 @@ from tallyhour.core.apikit.concurrency import (
     set_entity_tag,
     tag_rule,
 )
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import InvalidInput
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.crm.lookups import client_from
 from tallyhour.servicedesk.lookups import ticket_charge_type_from
 from tallyhour.servicedesk.models import Ticket, TicketStatus, TicketType
@@ -148,12 +149,10 @@ def create_ticket(
     request: AuthedRequest, payload: TicketIn, idempotency_key: str | None = idempotency_header()
 ) -> Any:
     """Any staff user may open a ticket for a client. Honours `Idempotency-Key`."""
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=TicketOut,
-        status=201,
         create=lambda: ticket_create(
             client=client_from(payload.client_id),
             summary=payload.summary,

@@ -13,7 +13,7 @@ from django.db import transaction
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import signals
@@ -21,6 +21,8 @@ from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatu
 
 # A timetracking ChargeType (or None); servicedesk names it only through Ticket's foreign key.
 ChargeTypeRef = Any
+# A contracts Contract (or None), named the same way.
+ContractRef = Any
 
 TICKET_FIELDS = [
     "client",
@@ -167,6 +169,17 @@ def ticket_update(
             now=now,
         )
         ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_contract_update(*, ticket: Ticket, contract: ContractRef, actor: User) -> Ticket:
+    """Point a ticket at a contract (None: the client's default). Which contract may be
+    chosen, and by whom, is contracts' rule (`contracts.services.ticket_contract_set`)."""
+    change = Audited(ticket, ["contract"])
+    ticket.contract = contract
+    ticket.save(update_fields=["contract"])
+    change.record(actor=actor, action="ticket.contract")
     return ticket
 
 

@@ -17,6 +17,7 @@ from tallyhour.core.apikit.concurrency import (
     lock_row,
     set_entity_tag,
 )
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import (
     ObjectId,
@@ -26,7 +27,7 @@ from tallyhour.core.apikit.schemas import (
     paginate,
 )
 from tallyhour.core.errors import NotFound
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.core.models import AuditEntry
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission
@@ -117,12 +118,10 @@ def submit_week(
     `Idempotency-Key`."""
     monday = _monday(week)
     agent = visible_agent(request.auth, agent_id)
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=SubmissionOut,
-        status=201,
         create=lambda: submission_submit(
             agent=agent,
             week_start=monday,
@@ -263,14 +262,12 @@ def copy_last_week(
     agent = visible_agent(request.auth, agent_id)
 
     def copy() -> dict[str, Any]:
-        created, skipped = week_copy_previous_activities(
+        made, skipped = week_copy_previous_activities(
             agent=agent, week_start=monday, actor=request.auth
         )
-        return {"created": created, "skipped": skipped}
+        return {"created": made, "skipped": skipped}
 
-    return idempotent(
-        request, user=request.auth, payload=None, schema=CopyOut, status=201, create=copy
-    )
+    return created(request, payload=None, schema=CopyOut, create=copy)
 
 
 @router.post(
@@ -292,12 +289,10 @@ def submit_ticket(
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found.")
     agent = visible_agent(request.auth, agent_id)
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=SubmissionOut,
-        status=201,
         create=lambda: submission_submit_ticket(
             ticket=ticket,
             agent=agent,

@@ -16,7 +16,7 @@ from django.urls import reverse
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import can_approve
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.core.notices import notice_send
 from tallyhour.timesheets.common import (
@@ -80,22 +80,34 @@ def _waiting_entries(submission: Submission) -> list[TimeEntry]:
     return list(submission.entries.select_for_update().filter(state=EntryState.SUBMITTED))
 
 
+# A decision's audit action and webhook event.
+_DECISIONS = {
+    SubmissionState.APPROVED: ("submission.approve", "submission.approved"),
+    SubmissionState.REJECTED: ("submission.reject", "submission.rejected"),
+}
+
+
+def _mark_decided(
+    submission: Submission, *, state: str, actor: User, now: dt.datetime, reason: str = ""
+) -> None:
+    """The submission as a whole is decided: state, who, when (and why), audit row, event."""
+    change = Audited(submission, SUBMISSION_FIELDS)
+    submission.state, submission.decided_by, submission.decided_at = state, actor, now
+    fields = ["state", "decided_by", "decided_at"]
+    if reason:
+        submission.reason = reason
+        fields.append("reason")
+    submission.save(update_fields=fields)
+    action, event = _DECISIONS[SubmissionState(state)]
+    change.record(actor=actor, action=action, reason=reason)
+    submission_event_emit(event, submission)
+
+
 def _approve(submission: Submission, actor: User, now: dt.datetime) -> Submission:
-    before = snapshot(submission, SUBMISSION_FIELDS)
     time_entries_approve(
         entries=_waiting_entries(submission), submission_id=submission.pk, actor=actor
     )
-    submission.state = SubmissionState.APPROVED
-    submission.decided_by, submission.decided_at = actor, now
-    submission.save(update_fields=["state", "decided_by", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="submission.approve",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-    )
-    submission_event_emit("submission.approved", submission)
+    _mark_decided(submission, state=SubmissionState.APPROVED, actor=actor, now=now)
     return submission
 
 
@@ -126,23 +138,6 @@ def _reason_or_invalid(reason: str, what: str = "the rejection") -> str:
     return reason
 
 
-def _mark_rejected(submission: Submission, *, actor: User, reason: str, now: dt.datetime) -> None:
-    """The submission as a whole goes back to the agent: state, audit row, event."""
-    before = snapshot(submission, SUBMISSION_FIELDS)
-    submission.state, submission.reason = SubmissionState.REJECTED, reason
-    submission.decided_by, submission.decided_at = actor, now
-    submission.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-    audit_record(
-        actor=actor,
-        action="submission.reject",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-        reason=reason,
-    )
-    submission_event_emit("submission.rejected", submission)
-
-
 @transaction.atomic
 def submission_reject(
     *, submission: Submission, actor: User, reason: str, now: dt.datetime | None = None
@@ -157,7 +152,7 @@ def submission_reject(
         actor=actor,
         reason=reason,
     )
-    _mark_rejected(submission, actor=actor, reason=reason, now=now)
+    _mark_decided(submission, state=SubmissionState.REJECTED, actor=actor, now=now, reason=reason)
     _notify_rejected(submission, actor, reason, now, 0)
     return submission
 
@@ -200,7 +195,9 @@ def submission_reject_entries(
         reason=reason,
     )
     if not submission.entries.filter(state=EntryState.SUBMITTED).exists():
-        _mark_rejected(submission, actor=actor, reason=reason, now=now)
+        _mark_decided(
+            submission, state=SubmissionState.REJECTED, actor=actor, now=now, reason=reason
+        )
     _notify_rejected(submission, actor, reason, now, len(ids))
     return submission
 
@@ -266,7 +263,7 @@ def submission_reopen(
             code="invoiced",
         )
     _check_lock_date(actor, submission.agent, approved, reason)
-    before = snapshot(submission, SUBMISSION_FIELDS)
+    change = Audited(submission, SUBMISSION_FIELDS)
     time_entries_reopen(entries=approved, submission_id=submission.pk, actor=actor, reason=reason)
     submission.state = SubmissionState.SUBMITTED
     submission.decided_by, submission.decided_at = None, None
@@ -278,12 +275,5 @@ def submission_reopen(
             "Another submission for this week is waiting; decide it first.",
             code="already_submitted",
         ) from exc
-    audit_record(
-        actor=actor,
-        action="submission.reopen",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-        reason=reason,
-    )
+    change.record(actor=actor, action="submission.reopen", reason=reason)
     return submission

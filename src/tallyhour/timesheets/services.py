@@ -17,7 +17,7 @@ from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import approvers_of, can_admin
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
@@ -285,18 +285,12 @@ def submission_recall(*, submission: Submission, actor: User) -> Submission:
         raise Conflict(
             f"This submission is {submission.state}; only undecided ones can be recalled."
         )
-    before = snapshot(submission, SUBMISSION_FIELDS)
+    change = Audited(submission, SUBMISSION_FIELDS)
     moving = list(submission.entries.select_for_update().filter(state=EntryState.SUBMITTED))
     time_entries_recall(entries=moving, actor=actor)
     submission.state = SubmissionState.RECALLED
     submission.save(update_fields=["state"])
-    audit_record(
-        actor=actor,
-        action="submission.recall",
-        obj=submission,
-        before=before,
-        after=snapshot(submission, SUBMISSION_FIELDS),
-    )
+    change.record(actor=actor, action="submission.recall")
     return submission
 
 

@@ -29,6 +29,21 @@ class ChargeTypeChoices:
         field.choices = [("", field.empty_label or ""), *self._rows]
 
 
+def _ticket_field() -> TicketField:
+    return TicketField(required=False, help_text="Empty for internal activity")
+
+
+def _charge_type_field(help_text: str = "") -> "forms.ModelChoiceField[ChargeType]":
+    """The charge-type select, empty for the default; filled per form by `_set_charge_types`."""
+    return forms.ModelChoiceField(
+        queryset=ChargeType.objects.none(),
+        required=False,
+        label="Charge type",
+        empty_label="Default",
+        help_text=help_text,
+    )
+
+
 def _set_charge_types(form: forms.Form, shared: ChargeTypeChoices | None) -> None:
     """The charge-type select is filled when the form is built, not at import."""
     field = form.fields["charge_type"]
@@ -56,14 +71,8 @@ class EntryForm(forms.Form):
         label="or end time",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    ticket = TicketField(required=False, help_text="Empty for internal activity")
-    charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(),
-        required=False,
-        label="Charge type",
-        empty_label="Default",
-        help_text="Default: the ticket's, else yours",
-    )
+    ticket = _ticket_field()
+    charge_type = _charge_type_field("Default: the ticket's, else yours")
     billable = forms.ChoiceField(
         required=False, choices=BILLABLE_CHOICES, help_text="Default: as the charge type says"
     )
@@ -173,13 +182,8 @@ class EntryForm(forms.Form):
 class TimerStartForm(forms.Form):
     """What a new timer runs against: a ticket, or an activity (charge type)."""
 
-    ticket = TicketField(required=False, help_text="Empty for internal activity")
-    charge_type = forms.ModelChoiceField(
-        queryset=ChargeType.objects.none(),
-        required=False,
-        label="Charge type",
-        empty_label="Default",
-    )
+    ticket = _ticket_field()
+    charge_type = _charge_type_field()
     note = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args: Any, choices: ChargeTypeChoices | None = None, **kwargs: Any) -> None:

@@ -9,8 +9,9 @@ from typing import Any, cast
 from django.db import transaction
 
 from tallyhour.accounts.models import Agent, User
+from tallyhour.accounts.services import agent_get_or_create
 from tallyhour.core import dates
-from tallyhour.core.audit import audit_record, snapshot
+from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
     Forbidden,
@@ -60,7 +61,7 @@ def agent_profile(user: User) -> Agent:
     if agent is None:
         agent = unique_row(Agent.objects.select_related("default_charge_type").filter(user=user))
         if agent is None:
-            agent, _ = Agent.objects.get_or_create(user=user)
+            agent = agent_get_or_create(user=user)
         user.agent = agent
     return agent
 
@@ -195,6 +196,37 @@ def _billable_defaults(
     return billable, (seconds if billable else 0)
 
 
+def draft_entry(
+    *,
+    agent: User,
+    span: tuple[dt.datetime, dt.datetime, int],
+    ticket: Ticket | None,
+    charge: ChargeType,
+    note: str,
+    source: str,
+    is_billable: bool | None = None,
+    needs_review: bool = False,
+) -> TimeEntry:
+    """A new draft entry over `span` (start, end, seconds), not saved yet: billable as the
+    charge type says unless `is_billable` decides, for all of its time or none."""
+    start, end, seconds = span
+    billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
+    return TimeEntry(
+        agent=agent,
+        ticket=ticket,
+        charge_type=charge,
+        started_at=start,
+        ended_at=end,
+        worked_seconds=seconds,
+        is_billable=billable,
+        billable_seconds=billable_seconds,
+        note=note,
+        source=source,
+        state=EntryState.DRAFT,
+        needs_review=needs_review,
+    )
+
+
 @transaction.atomic
 def time_entry_create(
     *,
@@ -246,7 +278,7 @@ def time_entry_insert(
     needs_review: bool = False,
 ) -> TimeEntry:
     """Check and write a new entry; the caller holds the agent's lock in its transaction."""
-    start, end, seconds = span
+    start, end, _ = span
     lock_date_check(
         actor=actor,
         zone=lambda: dates.zone(agent_profile(agent).timezone),
@@ -256,19 +288,14 @@ def time_entry_insert(
     _check_week_open(agent, start)
     if check_overlap:
         _check_overlap(agent, start, end)
-    billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
-    entry = TimeEntry(
+    entry = draft_entry(
         agent=agent,
+        span=span,
         ticket=ticket,
-        charge_type=charge,
-        started_at=start,
-        ended_at=end,
-        worked_seconds=seconds,
-        is_billable=billable,
-        billable_seconds=billable_seconds,
+        charge=charge,
         note=note,
         source=source,
-        state=EntryState.DRAFT,
+        is_billable=is_billable,
         needs_review=needs_review,
     )
     # The check constraints (span, seconds, state) hold by construction (`entry_span`,
@@ -337,7 +364,7 @@ def time_entry_update(
     entry = _lock_entry(entry)
     check_may_log_for(actor, entry.agent)
     _check_editable(entry)
-    before = snapshot(entry, ENTRY_FIELDS)
+    change = Audited(entry, ENTRY_FIELDS)
     lock_date_check(
         actor=actor,
         zone=lambda: dates.zone(agent_profile(entry.agent).timezone),
@@ -378,14 +405,7 @@ def time_entry_update(
     entry.version += 1
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(
-        actor=actor,
-        action="time_entry.update",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, ENTRY_FIELDS),
-        reason=reason,
-    )
+    change.record(actor=actor, action="time_entry.update", reason=reason)
     return entry
 
 
@@ -425,7 +445,7 @@ def time_entry_confirm(
         raise Conflict(f"Time entry {entry.pk} does not need review.", code="not_flagged")
     if entry.invoice_line_id is not None:
         raise Conflict(f"Time entry {entry.pk} is invoiced and cannot change.", code="invoiced")
-    before = snapshot(entry, [*ENTRY_FIELDS, "needs_review"])
+    change = Audited(entry, [*ENTRY_FIELDS, "needs_review"])
     if worked_seconds is not None and worked_seconds != entry.worked_seconds:
         if not 1 <= worked_seconds <= MAX_ENTRY_SECONDS:
             raise InvalidInput(
@@ -442,13 +462,7 @@ def time_entry_confirm(
     entry.needs_review = False
     full_clean_or_invalid(entry, exclude=["submission", "invoice_line"])
     entry.save()
-    audit_record(
-        actor=actor,
-        action="time_entry.confirm",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, [*ENTRY_FIELDS, "needs_review"]),
-    )
+    change.record(actor=actor, action="time_entry.confirm")
     return entry
 
 

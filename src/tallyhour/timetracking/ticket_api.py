@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 from ninja import Field, Router, Schema
 
 from tallyhour.accounts.apiauth import AuthedRequest
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import ObjectId, Text, error_responses
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.servicedesk.models import Action, ActionKind, TicketStatus
 from tallyhour.servicedesk.selectors import actions_for, ticket_get
 from tallyhour.servicedesk.services import action_create
@@ -95,12 +96,10 @@ def create_action(
     starts again from zero (pauses on hold or resolved, stops when closed). Honours
     `Idempotency-Key`."""
     ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=ActionOut,
-        status=201,
         create=lambda: action_create(
             ticket=ticket,
             actor=request.auth,

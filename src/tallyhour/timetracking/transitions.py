@@ -8,13 +8,14 @@ audit row per entry (before, after, why), so an entry's own history tells its wh
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
 from tallyhour.accounts.models import User
-from tallyhour.core.audit import audit_record, audit_record_many, snapshot
+from tallyhour.core.audit import Audited, audit_record_many
 from tallyhour.core.errors import Conflict
 from tallyhour.timetracking.models import EDITABLE_STATES, EntryState, TimeEntry
 
@@ -27,30 +28,59 @@ _WAITING = Q(state=EntryState.SUBMITTED)
 _APPROVED_UNBILLED = Q(state=EntryState.APPROVED, invoice_line__isnull=True)
 
 
+@dataclass(frozen=True)
+class _Move:
+    """One transition: which rows may take it (`guard`, checked in the UPDATE), the state
+    they go to, the audit action, and the conflict to report when some row may not."""
+
+    guard: Q
+    state: str
+    action: str
+    conflict: tuple[str, str] = (
+        "Some of this time changed meanwhile; reload and try again.",
+        "entry_changed",
+    )
+
+
+_SUBMIT = _Move(_OPEN, EntryState.SUBMITTED, "time_entry.submit")
+_RECALL = _Move(_WAITING, EntryState.DRAFT, "time_entry.recall")
+_APPROVE = _Move(_WAITING, EntryState.APPROVED, "time_entry.approve")
+_REJECT = _Move(_WAITING, EntryState.REJECTED, "time_entry.reject")
+# An invoice run may claim approved time without the agent lock, so a claim between the
+# caller's read and this write makes the count differ.
+_REOPEN = _Move(
+    _APPROVED_UNBILLED,
+    EntryState.SUBMITTED,
+    "time_entry.reopen",
+    ("Some of this time was just invoiced.", "invoiced"),
+)
+
+
 def _move(
-    *,
+    move: _Move,
     entries: Sequence[TimeEntry],
-    guard: Q,
-    changes: dict[str, Any],
-    action: str,
-    after: dict[str, Any],
+    submission_id: int | None,
+    *,
     actor: User,
+    also: dict[str, Any] | None = None,
     reason: str = "",
-    conflict: Conflict | None = None,
 ) -> int:
-    """Move every entry or none: one guarded UPDATE, then one audit row per entry."""
+    """Move every entry or none into `submission_id` (setting the columns in `also` too): one
+    guarded UPDATE, then one audit row per entry."""
     if not entries:
         return 0
-    moved = TimeEntry.objects.filter(guard, pk__in=[e.pk for e in entries]).update(**changes)
+    moved = TimeEntry.objects.filter(move.guard, pk__in=[e.pk for e in entries]).update(
+        state=move.state, **(also or {})
+    )
     if moved != len(entries):
         # The caller holds the rows locked, so only a changed rule or a missing lock gets here.
-        raise conflict or Conflict(
-            "Some of this time changed meanwhile; reload and try again.", code="entry_changed"
-        )
+        message, code = move.conflict
+        raise Conflict(message, code=code)
+    after = {"state": move.state, "submission": submission_id}
     # `before` comes from the caller's copies, which still hold the state they were read in.
     audit_record_many(
         actor=actor,
-        action=action,
+        action=move.action,
         changes=(
             (entry, {"state": entry.state, "submission": entry.submission_id}, after)
             for entry in entries
@@ -63,44 +93,20 @@ def _move(
 @transaction.atomic
 def time_entries_submit(*, entries: Sequence[TimeEntry], submission_id: int, actor: User) -> int:
     """Lock open (draft or returned, uninvoiced) entries into a submission."""
-    return _move(
-        entries=entries,
-        guard=_OPEN,
-        changes={
-            "state": EntryState.SUBMITTED,
-            "submission_id": submission_id,
-            "rejection_reason": "",
-        },
-        action="time_entry.submit",
-        after={"state": EntryState.SUBMITTED, "submission": submission_id},
-        actor=actor,
-    )
+    also = {"submission_id": submission_id, "rejection_reason": ""}
+    return _move(_SUBMIT, entries, submission_id, actor=actor, also=also)
 
 
 @transaction.atomic
 def time_entries_recall(*, entries: Sequence[TimeEntry], actor: User) -> int:
     """Undecided entries leave their submission and become drafts again."""
-    return _move(
-        entries=entries,
-        guard=_WAITING,
-        changes={"state": EntryState.DRAFT, "submission_id": None},
-        action="time_entry.recall",
-        after={"state": EntryState.DRAFT, "submission": None},
-        actor=actor,
-    )
+    return _move(_RECALL, entries, None, actor=actor, also={"submission_id": None})
 
 
 @transaction.atomic
 def time_entries_approve(*, entries: Sequence[TimeEntry], submission_id: int, actor: User) -> int:
     """Waiting entries are approved, and locked until reopened or invoiced."""
-    return _move(
-        entries=entries,
-        guard=_WAITING,
-        changes={"state": EntryState.APPROVED},
-        action="time_entry.approve",
-        after={"state": EntryState.APPROVED, "submission": submission_id},
-        actor=actor,
-    )
+    return _move(_APPROVE, entries, submission_id, actor=actor)
 
 
 @transaction.atomic
@@ -108,36 +114,16 @@ def time_entries_reject(
     *, entries: Sequence[TimeEntry], submission_id: int, actor: User, reason: str
 ) -> int:
     """Waiting entries go back to the agent with the approver's reason."""
-    return _move(
-        entries=entries,
-        guard=_WAITING,
-        changes={"state": EntryState.REJECTED, "rejection_reason": reason},
-        action="time_entry.reject",
-        after={"state": EntryState.REJECTED, "submission": submission_id},
-        actor=actor,
-        reason=reason,
-    )
+    also = {"rejection_reason": reason}
+    return _move(_REJECT, entries, submission_id, actor=actor, also=also, reason=reason)
 
 
 @transaction.atomic
 def time_entries_reopen(
     *, entries: Sequence[TimeEntry], submission_id: int, actor: User, reason: str
 ) -> int:
-    """Approved, uninvoiced entries wait for a new decision.
-
-    The guard matters here: an invoice run may claim approved time without the agent lock,
-    so a claim between the caller's read and this write makes the count differ.
-    """
-    return _move(
-        entries=entries,
-        guard=_APPROVED_UNBILLED,
-        changes={"state": EntryState.SUBMITTED},
-        action="time_entry.reopen",
-        after={"state": EntryState.SUBMITTED, "submission": submission_id},
-        actor=actor,
-        reason=reason,
-        conflict=Conflict("Some of this time was just invoiced.", code="invoiced"),
-    )
+    """Approved, uninvoiced entries wait for a new decision (see `_REOPEN` for its guard)."""
+    return _move(_REOPEN, entries, submission_id, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -154,16 +140,9 @@ def time_entry_write_down(
             "Only time waiting for approval can be written off; reopen approved time first.",
             code=f"entry_{entry.state}",
         )
-    before = snapshot(entry, WRITE_OFF_FIELDS)
+    change = Audited(entry, WRITE_OFF_FIELDS)
     entry.billable_seconds, entry.write_off_reason = billable_seconds, reason
     entry.version += 1
     entry.save(update_fields=["billable_seconds", "write_off_reason", "version", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="time_entry.write_off",
-        obj=entry,
-        before=before,
-        after=snapshot(entry, WRITE_OFF_FIELDS),
-        reason=reason,
-    )
+    change.record(actor=actor, action="time_entry.write_off", reason=reason)
     return entry

@@ -8,10 +8,11 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.permissions import can_admin
+from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.errors import Forbidden, NotFound
-from tallyhour.core.idempotency import idempotency_header, idempotent
+from tallyhour.core.idempotency import idempotency_header
 from tallyhour.webhooks.models import Delivery, DeliveryState, Event, Subscription
 from tallyhour.webhooks.services import delivery_replay, subscription_create, subscription_delete
 
@@ -113,12 +114,10 @@ def create_webhook(
         )
         return subscription
 
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=payload,
         schema=NewSubscriptionOut,
-        status=201,
         create=create,
     )
 
@@ -170,11 +169,9 @@ def replay_delivery(
     delivery = Delivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None:
         raise NotFound(f"Webhook delivery {delivery_id} not found.")
-    return idempotent(
+    return created(
         request,
-        user=request.auth,
         payload=None,
         schema=DeliveryOut,
-        status=201,
         create=lambda: delivery_replay(delivery=delivery, actor=request.auth),
     )

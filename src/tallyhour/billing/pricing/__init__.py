@@ -1,8 +1,8 @@
 """Pricing: approved time to invoice lines.
 
 Pure parts (no queries, plain data in): `rounding`, `rates`, `multipliers` and the `planner`;
-`loader` does every read and hands the data to the planner. The names below are the ones
-billing and its tests import.
+`loader` does every read (contracts' rates and ledger through contracts' selectors) and
+hands the data to the planner. The names below are the ones billing and its tests import.
 """
 
 from tallyhour.billing.pricing.loader import (
@@ -10,11 +10,8 @@ from tallyhour.billing.pricing.loader import (
     EntryCache,
     PlanContext,
     load_entries,
-    prepay_blocks,
-    rates_for_clients,
     retainer_used_seconds,
     retainers_used_seconds,
-    unreleased_charges,
 )
 from tallyhour.billing.pricing.multipliers import Segment, segments
 from tallyhour.billing.pricing.planner import (
@@ -59,13 +56,10 @@ __all__ = [
     "month_start",
     "next_month",
     "plan_client",
-    "prepay_blocks",
     "rate_level",
-    "rates_for_clients",
     "retainer_used_seconds",
     "retainers_used_seconds",
     "round_seconds",
     "scaled_seconds",
     "segments",
-    "unreleased_charges",
 ]

@@ -10,36 +10,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 
 from tallyhour.accounts.calendars import public_holidays
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing.models import InvoiceState, LineKind, LineTime
 from tallyhour.billing.pricing.plans import BillableEntry
-from tallyhour.contracts.models import (
-    Contract,
-    ContractKind,
-    PrepayEntry,
-    PrepayKind,
-    Rate,
-    RetainerCharge,
+from tallyhour.contracts.models import Contract, ContractKind, Rate, RetainerCharge
+from tallyhour.contracts.selectors import (
+    PrepayBlocks,
+    prepay_blocks,
+    rates_for_clients,
+    unreleased_charges,
 )
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType
 
 LIVE_STATES = (InvoiceState.DRAFT, InvoiceState.ISSUED, InvoiceState.PAID)
-PrepayLedger = tuple[list[PrepayEntry], dict[int, int]]
-
-
-def rates_for_clients(client_ids: list[int]) -> list[Rate]:
-    """Every rate that could apply to any of the clients, in one query."""
-    return list(
-        Rate.objects.filter(
-            Q(contract__client_id__in=client_ids)
-            | Q(client_id__in=client_ids)
-            | Q(contract__isnull=True, client__isnull=True)
-        )
-    )
 
 
 def retainer_used_seconds(contract: Contract, period_start: dt.date) -> int:
@@ -76,43 +63,6 @@ def retainers_used_seconds(
     return {(contract_id, period): seconds or 0 for contract_id, period, seconds in used}
 
 
-def prepay_blocks(contract_ids: list[int]) -> dict[int, PrepayLedger]:
-    """Per prepay contract: its purchase blocks in drawing order (soonest expiry first) and
-    the seconds left on each (expired blocks included; callers filter). Two queries for
-    all the contracts."""
-    ledgers: dict[int, PrepayLedger] = {pk: ([], {}) for pk in contract_ids}
-    if not contract_ids:
-        return ledgers
-    purchases = PrepayEntry.objects.filter(
-        contract_id__in=contract_ids, kind=PrepayKind.PURCHASE
-    ).order_by("contract_id", F("expires_on").asc(nulls_last=True), "purchased_on", "pk")
-    for block in purchases:
-        blocks, remaining = ledgers[block.contract_id]
-        blocks.append(block)
-        remaining[block.pk] = remaining.get(block.pk, 0) + block.seconds
-    used = (
-        PrepayEntry.objects.filter(contract_id__in=contract_ids, block__isnull=False)
-        .values_list("contract_id", "block_id")
-        .annotate(s=Sum("seconds"))
-        .order_by()
-    )
-    for contract_id, block_id, seconds in used:
-        remaining = ledgers[contract_id][1]
-        remaining[block_id] = remaining.get(block_id, 0) + seconds
-    return ledgers
-
-
-def unreleased_charges(contract_ids: list[int]) -> dict[int, list[RetainerCharge]]:
-    """Unreleased retainer charges per contract, in period order (one query)."""
-    charges: dict[int, list[RetainerCharge]] = {pk: [] for pk in contract_ids}
-    if contract_ids:
-        for charge in RetainerCharge.objects.filter(
-            contract_id__in=contract_ids, released=False
-        ).order_by("contract_id", "period_start", "pk"):
-            charges[charge.contract_id].append(charge)
-    return charges
-
-
 @dataclass
 class PlanContext:
     """What planning reads for a batch of clients, read once for all of them: the
@@ -131,7 +81,7 @@ class PlanContext:
     retainers_read: set[int] = field(default_factory=set)
     retainers_since: dt.date | None = None
     # Prepay purchase blocks and the seconds left on each, per contract.
-    prepay: dict[int, PrepayLedger] = field(default_factory=dict)
+    prepay: dict[int, PrepayBlocks] = field(default_factory=dict)
     holidays: dict[tuple[str, str, dt.date, dt.date], set[dt.date]] = field(default_factory=dict)
 
     @classmethod
@@ -166,7 +116,7 @@ class PlanContext:
             return self.retainer_used.get((contract.pk, period), 0)
         return retainer_used_seconds(contract, period)
 
-    def prepay_ledger(self, contract: Contract) -> PrepayLedger:
+    def prepay_ledger(self, contract: Contract) -> PrepayBlocks:
         if contract.pk not in self.prepay:
             self.prepay.update(prepay_blocks([contract.pk]))
         return self.prepay[contract.pk]

@@ -32,7 +32,7 @@ def rate_level(rate: Rate, contract_id: int | None, client_id: int, agent_id: in
 class RateBook:
     """The rates that could apply to one client, resolved per entry.
 
-    `rates` may hold several clients' rates (loader.rates_for_clients reads a batch at once);
+    `rates` may hold several clients' rates (contracts' rates_for_clients reads a batch at once);
     the book keeps those of this client, its contracts and the global ones, in order."""
 
     def __init__(self, client: Client, contracts: Iterable[Contract], rates: list[Rate]) -> None:

@@ -110,6 +110,16 @@ def chosen_agents(
     return list(agents)
 
 
+def period_entries(
+    actor: User, start: dt.date, end: dt.date, agent_ids: list[int] | None = None
+) -> tuple[list[Agent], QuerySet[TimeEntry]]:
+    """The chosen agents the actor may see (all of them without `agent_ids`) and their
+    entries worked in the period, once the period is checked."""
+    check_period(start, end)
+    agents = chosen_agents(actor, agent_ids, None)
+    return agents, entries_in(agents, start, end)
+
+
 def teams_of(agents: list[Agent]) -> dict[int, tuple[tuple[int, str], ...]]:
     """(team id, name) pairs per agent in one query: prefetching Team objects for hundreds
     of agents cost more than the rest of the agents' loading."""

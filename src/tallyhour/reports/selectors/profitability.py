@@ -21,9 +21,7 @@ from tallyhour.reports.selectors.common import (
     Money,
     add_money,
     check_finance,
-    check_period,
-    chosen_agents,
-    entries_in,
+    period_entries,
     rounded,
 )
 from tallyhour.reports.selectors.totals import billed_by_agent_and_client
@@ -100,11 +98,9 @@ def profitability(*, actor: User, start: dt.date, end: dt.date) -> Profitability
     paid invoices), the revenue, the cost of the time at agent cost rates and the effective
     hourly rate. Grouped by the database; Python scales one row per group."""
     check_finance(actor)
-    check_period(start, end)
+    agents, entries = period_entries(actor, start, end)
     currency = Organisation.current().currency
-    agents = chosen_agents(actor, None, None)
     cost_rates = {agent.user_id: agent.cost_rate for agent in agents}
-    entries = entries_in(agents, start, end)
     worked = (
         entries.values("agent_id", "ticket__client_id")
         .annotate(seconds=Sum("worked_seconds"))

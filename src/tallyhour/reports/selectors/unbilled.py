@@ -14,9 +14,10 @@ from django.db.models import (
 )
 
 from tallyhour.accounts.models import Agent, Organisation, User
-from tallyhour.billing.pricing import RateBook, rates_for_clients
+from tallyhour.billing.pricing import RateBook
 from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract
+from tallyhour.contracts.selectors import rates_for_clients
 from tallyhour.core import dates
 from tallyhour.core.money import SECONDS_PER_HOUR
 from tallyhour.crm.models import Client
@@ -24,9 +25,7 @@ from tallyhour.reports.selectors.common import (
     Money,
     add_money,
     check_finance,
-    check_period,
-    chosen_agents,
-    entries_in,
+    period_entries,
     rounded,
 )
 from tallyhour.timetracking.models import (
@@ -104,11 +103,9 @@ def write_off_entries(
     *, actor: User, start: dt.date, end: dt.date, agent_ids: list[int] | None = None
 ) -> QuerySet[TimeEntry]:
     """Billable entries of the period an approver trimmed below their worked time."""
-    check_period(start, end)
-    agents = chosen_agents(actor, agent_ids, None)
+    _, entries = period_entries(actor, start, end, agent_ids)
     return (
-        entries_in(agents, start, end)
-        .filter(is_billable=True, billable_seconds__lt=F("worked_seconds"))
+        entries.filter(is_billable=True, billable_seconds__lt=F("worked_seconds"))
         .select_related("agent", "ticket__client", "charge_type")
         .order_by("started_at", "id")
     )
@@ -137,11 +134,9 @@ def long_timer_entries(
     *, actor: User, start: dt.date, end: dt.date, agent_ids: list[int] | None = None
 ) -> QuerySet[TimeEntry]:
     """Entries from timers that were capped or ran long and wait for someone to review them."""
-    check_period(start, end)
-    agents = chosen_agents(actor, agent_ids, None)
+    _, entries = period_entries(actor, start, end, agent_ids)
     return (
-        entries_in(agents, start, end)
-        .filter(needs_review=True)
+        entries.filter(needs_review=True)
         .select_related("agent", "ticket__client", "charge_type")
         .order_by("started_at", "id")
     )

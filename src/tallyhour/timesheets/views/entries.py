@@ -15,7 +15,7 @@ from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import Conflict, Forbidden
 from tallyhour.core.htmx import render_page
-from tallyhour.core.pageerrors import back_on_error, form_call
+from tallyhour.core.pageerrors import back_on_error, form_submit
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.timesheets import selectors
 from tallyhour.timesheets.views.week import (
@@ -39,26 +39,21 @@ def entry_create(request: PageRequest) -> HttpResponse:
     shown = dates.parse_week(request.POST.get("week", ""))
     tz = zone_of(agent)
     form = EntryForm(request.POST, tz=tz)
-    status = 422
-    if form.is_valid():
-        entry, status = form_call(
-            form,
-            tracking.time_entry_create,
-            agent=agent,
-            actor=request.user,
-            **form.create_kwargs(),
+    entry, status = form_submit(
+        form,
+        lambda: tracking.time_entry_create(agent=agent, actor=request.user, **form.create_kwargs()),
+    )
+    if entry is not None:
+        monday = monday_of(entry, tz)
+        when = entry.started_at.astimezone(tz)
+        messages.success(
+            request, f"Logged {hours(entry.worked_seconds)} on {when:%a %d %b} at {when:%H:%M}."
         )
-        if entry is not None:
-            monday = monday_of(entry, tz)
-            when = entry.started_at.astimezone(tz)
-            messages.success(
-                request, f"Logged {hours(entry.worked_seconds)} on {when:%a %d %b} at {when:%H:%M}."
-            )
-            if request.htmx and monday == shown:
-                return week_fragment(request, agent, monday, day=when.date())
-            if request.htmx:
-                return HttpResponseClientRedirect(week_url(request, agent, monday))
-            return redirect(week_url(request, agent, monday))
+        if request.htmx and monday == shown:
+            return week_fragment(request, agent, monday, day=when.date())
+        if request.htmx:
+            return HttpResponseClientRedirect(week_url(request, agent, monday))
+        return redirect(week_url(request, agent, monday))
     if request.htmx:
         response = render(
             request,
@@ -121,21 +116,18 @@ def entry_edit(request: PageRequest, entry_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = EntryForm(request.POST, tz=tz, entry=entry, auto_id=auto_id)
-        status = 422
-        if form.is_valid():
-            saved, status = form_call(
-                form,
-                tracking.time_entry_update,
-                entry=entry,
-                actor=request.user,
-                changes=form.changes(),
-            )
-            if saved is not None:
-                messages.success(request, "Entry saved.")
-                monday = monday_of(saved, tz)
-                if request.htmx:
-                    return week_fragment(request, saved.agent, monday)
-                return redirect(week_url(request, saved.agent, monday))
+        saved, status = form_submit(
+            form,
+            lambda: tracking.time_entry_update(
+                entry=entry, actor=request.user, changes=form.changes()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "Entry saved.")
+            monday = monday_of(saved, tz)
+            if request.htmx:
+                return week_fragment(request, saved.agent, monday)
+            return redirect(week_url(request, saved.agent, monday))
     else:
         form = EntryForm(tz=tz, entry=entry, auto_id=auto_id)
     context = {

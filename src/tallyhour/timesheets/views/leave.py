@@ -15,7 +15,7 @@ from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
 from tallyhour.core.htmx import done
-from tallyhour.core.pageerrors import back_on_error, form_call
+from tallyhour.core.pageerrors import back_on_error, form_submit
 from tallyhour.timesheets.forms import LeaveForm
 from tallyhour.timetracking import services as tracking
 
@@ -27,12 +27,10 @@ def leave_page(request: PageRequest) -> HttpResponse:
     form = LeaveForm(request.POST or None, label_suffix="")
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
+
+        def record() -> Leave:
             data = form.cleaned_data
-            leave, status = form_call(
-                form,
-                account_services.leave_create,
+            return account_services.leave_create(
                 agent=profile,
                 actor=request.user,
                 kind=data["kind"],
@@ -41,14 +39,16 @@ def leave_page(request: PageRequest) -> HttpResponse:
                 hours=data["hours"],
                 note=data["note"],
             )
-            if leave is not None:
-                return done(
-                    request,
-                    f"{leave.get_kind_display()} recorded: {leave.first_day:%a %d %b}"
-                    + (f" – {leave.last_day:%a %d %b}" if leave.last_day != leave.first_day else "")
-                    + ".",
-                    reverse("timesheets:leave"),
-                )
+
+        leave, status = form_submit(form, record)
+        if leave is not None:
+            return done(
+                request,
+                f"{leave.get_kind_display()} recorded: {leave.first_day:%a %d %b}"
+                + (f" – {leave.last_day:%a %d %b}" if leave.last_day != leave.first_day else "")
+                + ".",
+                reverse("timesheets:leave"),
+            )
     today = dates.local_date(dates.now(), dates.zone(profile.timezone))
     horizon = today + dt.timedelta(days=120)
     context = {
