@@ -50,12 +50,15 @@ def browser() -> Iterator["Browser"]:
 
 @pytest.fixture
 def new_page(browser, live_server, settings):  # noqa: ANN001
-    """Open pages as a signed-in persona: `page = new_page(user)`."""
+    """Open pages as a signed-in persona: `page = new_page(user)` (`javascript=False` for a
+    browser without scripts)."""
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     contexts = []
 
-    def open_as(user, password: str = "pw") -> "Page":  # noqa: ANN001
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def open_as(user, password: str = "pw", javascript: bool = True) -> "Page":  # noqa: ANN001
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -31,26 +31,10 @@ def test_pick_a_ticket_by_searching_and_start_its_timer(new_page, live_server, e
     shot(page, "ticket-picker-my-week-timer-running")
 
 
-def test_without_javascript_a_ticket_number_is_enough(
-    browser, live_server, settings, engineer, ticket
-):
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1280, "height": 900}
-    )
-    try:
-        page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(engineer.username)
-        page.get_by_label("Password").fill("pw")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/**")
-        page.locator("#timer_ticket_q").fill(str(ticket.pk))
-        page.get_by_role("button", name="Start timer").click()
-        page.wait_for_load_state()
-        assert Timer.objects.filter(
-            agent=engineer, ticket=ticket, state=TimerState.RUNNING
-        ).exists()
-        shot(page, "ticket-picker-no-js")
-    finally:
-        context.close()
+def test_without_javascript_a_ticket_number_is_enough(new_page, live_server, engineer, ticket):
+    page = new_page(engineer, javascript=False)
+    page.locator("#timer_ticket_q").fill(str(ticket.pk))
+    page.get_by_role("button", name="Start timer").click()
+    page.wait_for_load_state()
+    assert Timer.objects.filter(agent=engineer, ticket=ticket, state=TimerState.RUNNING).exists()
+    shot(page, "ticket-picker-no-js")

@@ -58,22 +58,12 @@ def test_rows_edit_cancel_and_delete_with_htmx(new_page, live_server, engineer, 
     shot(page, "week-rows-2-after-delete")
 
 
-def test_delete_without_javascript_posts_the_shared_form(
-    browser, live_server, settings, engineer, ticket
-):
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+def test_delete_without_javascript_posts_the_shared_form(new_page, live_server, engineer, ticket):
     entries = _this_week_entries(engineer, ticket)
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(engineer.username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/**")
+    page = new_page(engineer, javascript=False)
     page.goto(f"{live_server.url}/")
     with page.expect_navigation():
         page.locator(f"#entry-{entries[1].pk}").get_by_role("button", name="Delete").click()
     assert not TimeEntry.objects.filter(pk=entries[1].pk).exists()
     assert TimeEntry.objects.filter(pk__in=[entries[0].pk, entries[2].pk]).count() == 2
     assert page.locator(f"#entry-{entries[0].pk}").is_visible()
-    context.close()
