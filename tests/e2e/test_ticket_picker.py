@@ -2,6 +2,7 @@
 form without JavaScript, typing a ticket number."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tallyhour.timetracking.models import Timer, TimerState
 from tests.e2e.conftest import shot
@@ -23,7 +24,8 @@ def test_pick_a_ticket_by_searching_and_start_its_timer(new_page, live_server, e
     assert "Globex" in option.inner_text()
     shot(page, "ticket-picker-results")
     option.click()
-    page.wait_for_function(f"document.querySelector('#timer_ticket').value === '{wanted.pk}'")
+    # A locator wait: a string predicate would need eval, which the page's CSP refuses.
+    expect(page.locator("#timer_ticket")).to_have_value(str(wanted.pk))
     assert picker.input_value() == f"#{wanted.pk} Printer jams on tray 2"
     page.get_by_role("button", name="Start timer").click()
     page.wait_for_load_state("networkidle")
