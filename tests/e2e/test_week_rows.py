@@ -40,7 +40,11 @@ def test_rows_edit_cancel_and_delete_with_htmx(new_page, live_server, engineer, 
     # Edit in place: the row becomes a form; Save updates the week.
     page.locator(f"#entry-{first.pk}").get_by_role("link", name="Edit").click()
     form = page.locator(f"#entry-{first.pk} form")
-    form.locator("textarea[name=note]").fill("Called back, fixed")
+    # Once htmx has settled the swap it focuses the form's first field: type after that.
+    expect(form.locator("[name=date]")).to_be_focused()
+    note = form.locator("textarea[name=note]")
+    note.fill("Called back, fixed")
+    expect(note).to_have_value("Called back, fixed")
     form.get_by_role("button", name="Save").click()
     expect(page.locator(f"#entry-{first.pk}").get_by_text("Called back, fixed")).to_be_visible()
     first.refresh_from_db()
