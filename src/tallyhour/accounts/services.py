@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
+from tallyhour.accounts import sql
 from tallyhour.accounts.models import (
     Agent,
     ApiToken,
@@ -158,17 +159,23 @@ def api_tokens_revoke_named(*, name: str, actor: User, now: dt.datetime | None =
     return ApiToken.objects.filter(name=name, revoked_at=None).update(revoked_at=now or dates.now())
 
 
+def token_with_user_orm(digest: str) -> ApiToken | None:
+    """`sql.token_with_user` in the ORM: the token with the user, agent profile and default
+    charge type the services will need."""
+    tokens = ApiToken.objects.select_related("user__agent__default_charge_type")
+    return tokens.filter(digest=digest).first()
+
+
 def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None:
     """The live token for `raw` (with its user loaded), stamping when it was last used."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     now = now or dates.now()
-    # With the user, agent profile and default charge type the services will need.
-    token = (
-        ApiToken.objects.select_related("user__agent__default_charge_type")
-        .filter(digest=_digest(raw))
-        .first()
-    )
+    digest = _digest(raw)
+    if connection.vendor == "postgresql":
+        token = sql.token_with_user(digest)
+    else:
+        token = token_with_user_orm(digest)
     if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
         return None
     # Client contacts use the portal only: no token of theirs opens the staff APIs.

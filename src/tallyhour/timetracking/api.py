@@ -383,9 +383,9 @@ def get_timer(request: AuthedRequest, timer_id: ObjectId, response: HttpResponse
 
 
 def _changed_timer(request: AuthedRequest, timer_id: ObjectId) -> Timer:
-    timer = timer_get(actor=request.auth, timer_id=timer_id)
-    check_if_match(request, timer)
-    return timer
+    # The bare row: If-Match is compared under the lock (if_match_locked), and the service
+    # reads the ticket and charge type again there.
+    return timer_get(actor=request.auth, timer_id=timer_id, related=False)
 
 
 def _tagged(request: AuthedRequest, response: HttpResponse, timer_id: int) -> Timer:
