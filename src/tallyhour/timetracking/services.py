@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tallyhour.accounts.models import Agent, User
 from tallyhour.accounts.services import agent_get_or_create
@@ -20,6 +20,7 @@ from tallyhour.core.errors import (
 )
 from tallyhour.core.events import event_emit
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking import sql
 from tallyhour.timetracking.locks import closed_week, lock_date_check
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -123,6 +124,9 @@ def lock_agent(agent: User) -> None:
     could both pass them. Always take it before locking entries or timers, so the lock order
     is the same everywhere and PostgreSQL never sees a deadlock.
     """
+    if connection.vendor == "postgresql":
+        sql.agent_lock(agent.pk)
+        return
     # Only the lock is wanted: one column, no ordering, no model to build.
     list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
 

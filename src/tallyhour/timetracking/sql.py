@@ -1,13 +1,69 @@
-"""Hand-written SQL for time entries, PostgreSQL only.
+"""Hand-written SQL for time entries and timers, PostgreSQL only.
 
-Each statement has an ORM twin in `claims.py` that SQLite runs; `tests/timetracking/
-test_sql.py` runs both on the same rows and compares the results.
+Each statement has an ORM twin that SQLite runs (named in its docstring); the tests run both
+on the same rows and compare the results (`tests/timetracking/test_claims.py`,
+`tests/timetracking/test_sql.py`).
 """
 
 from django.db import connection
 from psycopg import sql
 
-from tallyhour.timetracking.models import EntryState, TimeEntry
+from tallyhour.accounts.models import User
+from tallyhour.core.sqlrows import Part, select_list, split
+from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry, Timer
+
+# The agent lock and the locked timer are read by every timer and entry write: their text is
+# rendered once (the ORM compiles a statement on every call, which cost more CPU than the
+# statement did to run).
+AGENT_LOCK = (
+    sql.SQL("SELECT 1 FROM {user} WHERE id = %s FOR UPDATE")
+    .format(user=sql.Identifier(User._meta.db_table))
+    .as_string(None)
+)
+
+TIMER_PARTS: list[Part] = [(Timer, "tm"), (Ticket, "tk"), (ChargeType, "tkc"), (ChargeType, "c")]
+TIMER_LOCKED = (
+    sql.SQL(
+        "SELECT {select} FROM {timer} tm"
+        " LEFT JOIN {ticket} tk ON tk.id = tm.ticket_id"
+        " LEFT JOIN {charge_type} tkc ON tkc.id = tk.charge_type_id"
+        " LEFT JOIN {charge_type} c ON c.id = tm.charge_type_id"
+        " WHERE tm.id = %s FOR UPDATE OF tm"
+    )
+    .format(
+        select=select_list(TIMER_PARTS),
+        timer=sql.Identifier(Timer._meta.db_table),
+        ticket=sql.Identifier(Ticket._meta.db_table),
+        charge_type=sql.Identifier(ChargeType._meta.db_table),
+    )
+    .as_string(None)
+)
+
+
+def agent_lock(agent_id: int) -> None:
+    """Lock the agent's user row (twin: the ORM lock in `services.lock_agent`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(AGENT_LOCK, [agent_id])
+
+
+def timer_locked(timer_id: int) -> Timer | None:
+    """The timer under its row lock, with its ticket, the ticket's charge type and its own
+    charge type (twin: the ORM read in `timers._lock_timer`); None when it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(TIMER_LOCKED, [timer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    timer, ticket, ticket_charge_type, charge_type = split(row, TIMER_PARTS)
+    assert isinstance(timer, Timer)
+    if isinstance(ticket, Ticket):
+        timer.ticket = ticket
+        if ticket_charge_type is not None:
+            ticket.charge_type = ticket_charge_type  # type: ignore[assignment]
+    if charge_type is not None:
+        timer.charge_type = charge_type  # type: ignore[assignment]
+    return timer
 
 
 def claim_entries(claims: dict[int, int]) -> int:

@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.core import dates
@@ -14,6 +14,7 @@ from tallyhour.core.errors import Conflict, DomainError
 from tallyhour.core.events import event_emit
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking import sql
 from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.selectors import unique_row
 from tallyhour.timetracking.services import (
@@ -93,13 +94,22 @@ def timer_start(
     return timer
 
 
-def _lock_timer(timer: Timer) -> Timer:
-    """The timer re-read under its row lock, with the ticket and charge type a stop reads."""
-    locked = unique_row(
+def timer_locked_orm(timer_id: int) -> Timer | None:
+    """`sql.timer_locked` in the ORM: the timer under its row lock, with its ticket, the
+    ticket's charge type and its own charge type."""
+    return unique_row(
         Timer.objects.select_for_update(of=("self",))
         .select_related("ticket__charge_type", "charge_type")
-        .filter(pk=timer.pk)
+        .filter(pk=timer_id)
     )
+
+
+def _lock_timer(timer: Timer) -> Timer:
+    """The timer re-read under its row lock, with the ticket and charge type a stop reads."""
+    if connection.vendor == "postgresql":
+        locked = sql.timer_locked(timer.pk)
+    else:
+        locked = timer_locked_orm(timer.pk)
     if locked is None:
         raise Conflict("This timer has already been stopped.", code="timer_gone")
     locked.agent = timer.agent  # the same row, locked already by lock_agent

@@ -1,0 +1,78 @@
+"""Timers' hand-written SQL on PostgreSQL builds what its ORM twin builds on the same rows:
+the locked timer with its ticket, the ticket's charge type and its own charge type, and no
+further query for any of them."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from tallyhour.core import dates
+from tallyhour.timetracking import sql
+from tallyhour.timetracking.models import Timer, TimerState
+from tallyhour.timetracking.timers import timer_locked_orm
+from tests.factories import TicketFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="hand-written SQL runs on PostgreSQL only"
+    ),
+]
+
+
+def _fields(obj):  # noqa: ANN001, ANN202
+    if obj is None:
+        return None
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def _timer(engineer, **values) -> Timer:  # noqa: ANN001
+    return Timer.objects.create(
+        agent=engineer,
+        state=TimerState.PAUSED,
+        accumulated_seconds=60,
+        first_started_at=dates.now(),
+        **values,
+    )
+
+
+@pytest.mark.parametrize("shape", ["ticket with its charge type", "ticket", "activity", "none"])
+def test_the_locked_timer_is_the_orms(shape, engineer, client_acme, remote_support):
+    values = {
+        "ticket with its charge type": {
+            "ticket": TicketFactory(client=client_acme, charge_type=remote_support)
+        },
+        "ticket": {"ticket": TicketFactory(client=client_acme, charge_type=None)},
+        "activity": {"charge_type": remote_support, "note": "Travel"},
+        "none": {},
+    }[shape]
+    timer = _timer(engineer, **values)
+    with transaction.atomic():
+        orm = timer_locked_orm(timer.pk)
+        with CaptureQueriesContext(connection) as queries:
+            raw = sql.timer_locked(timer.pk)
+            assert _fields(raw) == _fields(orm)
+            assert _fields(raw.ticket) == _fields(orm.ticket)
+            assert _fields(raw.charge_type) == _fields(orm.charge_type)
+            if orm.ticket is not None:
+                assert _fields(raw.ticket.charge_type) == _fields(orm.ticket.charge_type)
+        assert len(queries) == 1  # nothing loaded lazily
+
+
+def test_a_gone_timer_is_none():
+    with transaction.atomic():
+        assert sql.timer_locked(0) is None
+        assert timer_locked_orm(0) is None
+
+
+def test_the_agent_lock_holds_the_users_row(engineer):
+    with transaction.atomic():
+        sql.agent_lock(engineer.pk)
+        with connection.cursor() as cursor:
+            # The lock is this transaction's: another session's NOWAIT lock would fail.
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'accounts_user' AND l.pid = pg_backend_pid()"
+                " AND l.mode = 'RowShareLock'"
+            )
+            assert cursor.fetchone()[0] == 1
