@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from tallyhour.core import dates
 from tallyhour.timetracking import sql
 from tallyhour.timetracking.models import Timer, TimerState
-from tallyhour.timetracking.timers import timer_locked_orm
+from tallyhour.timetracking.timers import running_locked_orm, timer_locked_orm
 from tests.factories import TicketFactory
 
 pytestmark = [
@@ -76,3 +76,27 @@ def test_the_agent_lock_holds_the_users_row(engineer):
                 " AND l.mode = 'RowShareLock'"
             )
             assert cursor.fetchone()[0] == 1
+
+
+def test_the_bare_timer_row_is_the_orms(engineer, remote_support):
+    timer = _timer(engineer, charge_type=remote_support, note="Travel")
+    assert _fields(sql.timer_row(timer.pk)) == _fields(Timer.objects.get(pk=timer.pk))
+    assert sql.timer_row(0) is None
+
+
+def test_the_running_timers_locked_are_the_orms(engineer, approver, remote_support):
+    running = Timer.objects.create(
+        agent=engineer,
+        state=TimerState.RUNNING,
+        running_since=dates.now(),
+        first_started_at=dates.now(),
+        charge_type=remote_support,
+    )
+    _timer(engineer, charge_type=remote_support)  # paused: not read
+    _timer(approver, charge_type=remote_support)  # someone else's
+    with transaction.atomic():
+        raw = sql.running_timers_locked(engineer.pk)
+        orm = running_locked_orm(engineer.pk)
+        assert [_fields(t) for t in raw] == [_fields(t) for t in orm]
+        assert [t.pk for t in raw] == [running.pk]
+        assert sql.running_timers_locked(0) == running_locked_orm(0) == []

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -12,6 +13,7 @@ from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import approved_agent_ids, can_admin, can_bill
 from tallyhour.core.errors import NotFound
 from tallyhour.servicedesk.models import Ticket
+from tallyhour.timetracking import sql
 from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
 
 
@@ -63,8 +65,11 @@ def timer_get(*, actor: User, timer_id: int, related: bool = True) -> Timer:
     stop starts from (they read it again under its lock, with what they need)."""
     timers = Timer.objects.filter(pk=timer_id)
     if related:
-        timers = timers.select_related("agent", "ticket__charge_type", "charge_type")
-    timer = unique_row(timers)
+        timer = unique_row(timers.select_related("agent", "ticket__charge_type", "charge_type"))
+    elif connection.vendor == "postgresql":
+        timer = sql.timer_row(timer_id)
+    else:
+        timer = unique_row(timers)
     if timer is None or (timer.agent_id != actor.pk and not can_admin(actor)):
         raise NotFound(f"Timer {timer_id} not found.")
     if timer.agent_id == actor.pk:

@@ -11,7 +11,7 @@ from psycopg import sql
 from tallyhour.accounts.models import User
 from tallyhour.core.sqlrows import Part, select_list, split
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry, Timer
+from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry, Timer, TimerState
 
 # The agent lock and the locked timer are read by every timer and entry write: their text is
 # rendered once (the ORM compiles a statement on every call, which cost more CPU than the
@@ -39,6 +39,39 @@ TIMER_LOCKED = (
     )
     .as_string(None)
 )
+
+
+TIMER_ALONE: list[Part] = [(Timer, "tm")]
+TIMER_COLUMNS = select_list(TIMER_ALONE)
+TIMER_TABLE = sql.Identifier(Timer._meta.db_table)
+TIMER = (
+    sql.SQL("SELECT {select} FROM {timer} tm WHERE tm.id = %s")
+    .format(select=TIMER_COLUMNS, timer=TIMER_TABLE)
+    .as_string(None)
+)
+RUNNING_LOCKED = (
+    sql.SQL("SELECT {select} FROM {timer} tm WHERE tm.agent_id = %s AND tm.state = %s FOR UPDATE")
+    .format(select=TIMER_COLUMNS, timer=TIMER_TABLE)
+    .as_string(None)
+)
+
+
+def _timers(statement: str, params: list[int | str]) -> list[Timer]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    timers = [split(row, TIMER_ALONE)[0] for row in rows]
+    return [timer for timer in timers if isinstance(timer, Timer)]
+
+
+def timer_row(timer_id: int) -> Timer | None:
+    """The timer's row alone (twin: the bare read in `selectors.timer_get`)."""
+    return next(iter(_timers(TIMER, [timer_id])), None)
+
+
+def running_timers_locked(agent_id: int) -> list[Timer]:
+    """The agent's running timers under their row locks (twin: `timers.running_locked_orm`)."""
+    return _timers(RUNNING_LOCKED, [agent_id, TimerState.RUNNING])
 
 
 def agent_lock(agent_id: int) -> None:

@@ -34,10 +34,19 @@ log = logging.getLogger(__name__)
 TIMER_FIELDS = ["agent", "ticket", "charge_type", "state", "accumulated_seconds", "running_since"]
 
 
+def running_locked_orm(agent_id: int) -> list[Timer]:
+    """`sql.running_timers_locked` in the ORM: the agent's running timers, locked."""
+    return list(
+        Timer.objects.select_for_update().filter(agent_id=agent_id, state=TimerState.RUNNING)
+    )
+
+
 def _pause_running(agent: User, now: dt.datetime) -> None:
-    for timer in Timer.objects.select_for_update().filter(
-        agent_id=agent.pk, state=TimerState.RUNNING
-    ):
+    if connection.vendor == "postgresql":
+        running = sql.running_timers_locked(agent.pk)
+    else:
+        running = running_locked_orm(agent.pk)
+    for timer in running:
         timer.accumulated_seconds = timer.elapsed_seconds(now)
         timer.state, timer.running_since = TimerState.PAUSED, None
         timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
