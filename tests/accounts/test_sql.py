@@ -3,7 +3,7 @@ select_related builds (token, user, agent profile, default charge type), with no
 query for any of them."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tallyhour.accounts import sql
@@ -59,3 +59,16 @@ def test_a_user_without_an_agent_profile(billing):
 def test_an_unknown_digest_is_none(engineer):
     assert sql.token_with_user(_digest("th_nope")) is None
     assert token_with_user_orm(_digest("th_nope")) is None
+
+
+def test_the_user_lock_holds_the_users_row(engineer):
+    with transaction.atomic():
+        sql.user_lock(engineer.pk)
+        with connection.cursor() as cursor:
+            # The lock is this transaction's: another session's NOWAIT lock would fail.
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'accounts_user' AND l.pid = pg_backend_pid()"
+                " AND l.mode = 'RowShareLock'"
+            )
+            assert cursor.fetchone()[0] == 1

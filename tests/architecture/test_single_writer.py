@@ -33,6 +33,12 @@ INSTANCE_METHODS = {"get", "first", "last", "create", "latest", "earliest"}
 # Known writes to another app's table, each to be removed when its owner takes it over:
 # none left. (file under src/tallyhour, model)
 ALLOWED: set[tuple[str, str]] = set()
+# Hand-written SELECTs that join another app's table: the scan sees the table's name, not
+# whether the statement reads or writes it. (file under src/tallyhour, model)
+READS = {
+    # The locked timer is read with its ticket (timetracking/sql.py: TIMER_LOCKED).
+    ("timetracking/sql.py", "Ticket"),
+}
 # Composition roots write through every app (the demo loader becomes its own package).
 ROOTS = ("demo/",)  # the demo loader, a composition root
 
@@ -158,6 +164,7 @@ def _allowed(write: Write) -> bool:
         write.writer == write.owner
         or write.path.startswith(ROOTS)
         or (write.path, write.model) in ALLOWED
+        or (write.path, write.model) in READS
         or (write.path, "*") in ALLOWED
     )
 
@@ -175,7 +182,7 @@ def test_every_allowed_exception_is_still_needed():
     # When an exception's write moves to its owner, its line above goes too.
     foreign = [w for w in _writes() if w.writer != w.owner]
     seen = {(w.path, w.model) for w in foreign} | {(w.path, "*") for w in foreign}
-    assert sorted(ALLOWED - seen) == []
+    assert sorted((ALLOWED | READS) - seen) == []
 
 
 def test_the_scan_sees_the_usual_shapes():

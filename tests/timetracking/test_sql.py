@@ -65,19 +65,6 @@ def test_a_gone_timer_is_none():
         assert timer_locked_orm(0) is None
 
 
-def test_the_agent_lock_holds_the_users_row(engineer):
-    with transaction.atomic():
-        sql.agent_lock(engineer.pk)
-        with connection.cursor() as cursor:
-            # The lock is this transaction's: another session's NOWAIT lock would fail.
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                " WHERE c.relname = 'accounts_user' AND l.pid = pg_backend_pid()"
-                " AND l.mode = 'RowShareLock'"
-            )
-            assert cursor.fetchone()[0] == 1
-
-
 def test_the_bare_timer_row_is_the_orms(engineer, remote_support):
     timer = _timer(engineer, charge_type=remote_support, note="Travel")
     assert _fields(sql.timer_row(timer.pk)) == _fields(Timer.objects.get(pk=timer.pk))

@@ -1,6 +1,6 @@
 """Hand-written SQL for accounts, PostgreSQL only.
 
-Each statement has an ORM twin that SQLite runs (`services.token_with_user_orm`);
+Each statement has an ORM twin that SQLite runs (named in its docstring);
 `tests/accounts/test_sql.py` runs both on the same rows and compares what they build.
 """
 
@@ -30,6 +30,21 @@ TOKEN = (
     )
     .as_string(None)
 )
+
+
+# Serialises one user's writes (see timetracking's lock_agent).
+USER_LOCK = (
+    sql.SQL("SELECT 1 FROM {user} WHERE id = %s FOR UPDATE")
+    .format(user=sql.Identifier(User._meta.db_table))
+    .as_string(None)
+)
+
+
+def user_lock(user_id: int) -> None:
+    """Lock the user's row until the transaction ends (twin: the ORM lock in timetracking's
+    `services.lock_agent`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(USER_LOCK, [user_id])
 
 
 def token_with_user(digest: str) -> ApiToken | None:

@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
+from tallyhour.core import sql
 from tallyhour.core.models import AuditEntry
 
 
@@ -51,7 +52,10 @@ def audit_record(
     reason: str = "",
 ) -> AuditEntry:
     entry = _row(actor, action, (obj, before, after), reason)
-    entry.save()
+    if connection.vendor == "postgresql":
+        sql.audit_insert(entry)
+    else:
+        entry.save()
     return entry
 
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django.db import connection, transaction
 
+from tallyhour.accounts import sql as accounts_sql
 from tallyhour.accounts.models import Agent, User
 from tallyhour.accounts.services import agent_get_or_create
 from tallyhour.core import dates
@@ -20,7 +21,6 @@ from tallyhour.core.errors import (
 )
 from tallyhour.core.events import event_emit
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timetracking import sql
 from tallyhour.timetracking.locks import closed_week, lock_date_check
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
@@ -125,7 +125,7 @@ def lock_agent(agent: User) -> None:
     is the same everywhere and PostgreSQL never sees a deadlock.
     """
     if connection.vendor == "postgresql":
-        sql.agent_lock(agent.pk)
+        accounts_sql.user_lock(agent.pk)
         return
     # Only the lock is wanted: one column, no ordering, no model to build.
     list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))

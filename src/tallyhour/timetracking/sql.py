@@ -8,20 +8,12 @@ on the same rows and compare the results (`tests/timetracking/test_claims.py`,
 from django.db import connection
 from psycopg import sql
 
-from tallyhour.accounts.models import User
 from tallyhour.core.sqlrows import Part, select_list, split
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry, Timer, TimerState
 
-# The agent lock and the locked timer are read by every timer and entry write: their text is
-# rendered once (the ORM compiles a statement on every call, which cost more CPU than the
-# statement did to run).
-AGENT_LOCK = (
-    sql.SQL("SELECT 1 FROM {user} WHERE id = %s FOR UPDATE")
-    .format(user=sql.Identifier(User._meta.db_table))
-    .as_string(None)
-)
-
+# The statements of every timer write are rendered once (the ORM compiles a statement on
+# every call, which cost more CPU than the statement did to run).
 TIMER_PARTS: list[Part] = [(Timer, "tm"), (Ticket, "tk"), (ChargeType, "tkc"), (ChargeType, "c")]
 TIMER_LOCKED = (
     sql.SQL(
@@ -72,12 +64,6 @@ def timer_row(timer_id: int) -> Timer | None:
 def running_timers_locked(agent_id: int) -> list[Timer]:
     """The agent's running timers under their row locks (twin: `timers.running_locked_orm`)."""
     return _timers(RUNNING_LOCKED, [agent_id, TimerState.RUNNING])
-
-
-def agent_lock(agent_id: int) -> None:
-    """Lock the agent's user row (twin: the ORM lock in `services.lock_agent`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(AGENT_LOCK, [agent_id])
 
 
 def timer_locked(timer_id: int) -> Timer | None:
