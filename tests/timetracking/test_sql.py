@@ -87,3 +87,31 @@ def test_the_running_timers_locked_are_the_orms(engineer, approver, remote_suppo
         assert [_fields(t) for t in raw] == [_fields(t) for t in orm]
         assert [t.pk for t in raw] == [running.pk]
         assert sql.running_timers_locked(0) == running_locked_orm(0) == []
+
+
+def test_a_timer_inserted_and_deleted_is_as_the_orms(engineer, client_acme, remote_support):
+    ticket = TicketFactory(client=client_acme, charge_type=remote_support)
+    started = dates.now().replace(microsecond=0)
+    by_orm, by_sql = (
+        Timer(
+            agent=engineer,
+            ticket=ticket,
+            note="Ünïcode",
+            state=TimerState.PAUSED,
+            accumulated_seconds=90,
+            first_started_at=started,
+        )
+        for _ in range(2)
+    )
+    by_orm.save()
+    sql.timer_insert(by_sql)
+    assert by_sql.pk is not None and by_sql.pk != by_orm.pk
+    stored = {t.pk: _fields(t) for t in Timer.objects.filter(pk__in=[by_orm.pk, by_sql.pk])}
+    orm_row, sql_row = stored[by_orm.pk], stored[by_sql.pk]
+    for row in (orm_row, sql_row):
+        row.pop("id"), row.pop("created_at")
+    assert sql_row == orm_row
+    assert Timer.objects.get(pk=by_sql.pk).created_at == by_sql.created_at
+    sql.timer_delete(by_sql)
+    assert by_sql.pk is None
+    assert list(Timer.objects.values_list("pk", flat=True)) == [by_orm.pk]

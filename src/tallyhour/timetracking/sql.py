@@ -6,6 +6,7 @@ on the same rows and compare the results (`tests/timetracking/test_claims.py`,
 """
 
 from django.db import connection
+from django.utils import timezone
 from psycopg import sql
 
 from tallyhour.core.sqlrows import Part, select_list, split
@@ -54,6 +55,43 @@ def _timers(statement: str, params: list[int | str]) -> list[Timer]:
         rows = cursor.fetchall()
     timers = [split(row, TIMER_ALONE)[0] for row in rows]
     return [timer for timer in timers if isinstance(timer, Timer)]
+
+
+INSERTED = [field for field in Timer._meta.concrete_fields if not field.primary_key]
+TIMER_INSERT = (
+    sql.SQL("INSERT INTO {timer} ({columns}) VALUES ({values}) RETURNING id")
+    .format(
+        timer=TIMER_TABLE,
+        columns=sql.SQL(", ").join(sql.Identifier(str(field.column)) for field in INSERTED),
+        values=sql.SQL(", ").join(sql.Placeholder() for _ in INSERTED),
+    )
+    .as_string(None)
+)
+TIMER_DELETE = (
+    sql.SQL("DELETE FROM {timer} WHERE id = %s").format(timer=TIMER_TABLE).as_string(None)
+)
+
+
+def timer_insert(timer: Timer) -> None:
+    """Write a new timer and give it its id and creation time, as `timer.save()` (its twin)
+    would; each value is prepared by its field, as the ORM prepares it."""
+    timer.created_at = timezone.now()
+    values = [
+        field.get_db_prep_save(getattr(timer, field.attname), connection) for field in INSERTED
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(TIMER_INSERT, values)
+        row = cursor.fetchone()
+    assert row is not None
+    timer.pk = row[0]
+
+
+def timer_delete(timer: Timer) -> None:
+    """Delete a stopped timer, as `timer.delete()` (its twin) would: nothing refers to a
+    timer and no signal listens for one, so the row alone goes."""
+    with connection.cursor() as cursor:
+        cursor.execute(TIMER_DELETE, [timer.pk])
+    timer.pk = None
 
 
 def timer_row(timer_id: int) -> Timer | None:

@@ -52,6 +52,13 @@ def _pause_running(agent: User, now: dt.datetime) -> None:
         timer.save(update_fields=["accumulated_seconds", "state", "running_since"])
 
 
+def _delete(timer: Timer) -> None:
+    if connection.vendor == "postgresql":
+        sql.timer_delete(timer)
+    else:
+        timer.delete()
+
+
 def _timer_clock(now: dt.datetime | None) -> dt.datetime:
     # Timer instants are whole seconds, so elapsed time and the logged entry agree exactly.
     return (now or dates.now()).replace(microsecond=0)
@@ -94,7 +101,10 @@ def timer_start(
     # No savepoint around the insert: on a unique violation the whole service rolls back
     # with the Conflict, so nothing runs in the failed transaction (two round trips saved).
     try:
-        timer.save()
+        if connection.vendor == "postgresql":
+            sql.timer_insert(timer)
+        else:
+            timer.save()
     except IntegrityError as exc:  # another request won the race despite the lock (SQLite)
         raise Conflict(
             "Another timer is already running; try again.", code="timer_running"
@@ -205,7 +215,7 @@ def timer_stop(
         before=snapshot(timer, TIMER_FIELDS),
         after={"entry": entry.pk if entry else None, "seconds": seconds},
     )
-    timer.delete()
+    _delete(timer)
     return entry
 
 
@@ -272,7 +282,7 @@ def timer_take_for_action(
             before=before,
             after={"logged_on_action": True, "seconds": seconds},
         )
-        timer.delete()
+        _delete(timer)
         return TakenTime(seconds=seconds, timer=None)
     if timer is None:
         capturing = Organisation.current().capture_mode != "off"
@@ -418,7 +428,7 @@ def timer_cap_forgotten(*, timer: Timer, now: dt.datetime | None = None) -> Time
         "until you confirm it."
     )
     notice_send(user=locked.agent, text=text, url="/", now=now, subject="Timer stopped")
-    locked.delete()
+    _delete(locked)
     return entry
 
 
