@@ -6,10 +6,9 @@ Each statement has an ORM twin that SQLite runs (named in its docstring);
 
 from django.db import connection
 from django.db.models import Model
-from psycopg import sql
 
 from tallyhour.accounts.models import Agent, ApiToken, User
-from tallyhour.core.sqlrows import Part, select_list, split
+from tallyhour.core.sqlrows import Part, fetch, render
 
 # The agent's default charge type belongs to an app above accounts: named through the field.
 CHARGE_TYPE = Agent._meta.get_field("default_charge_type").related_model
@@ -17,27 +16,16 @@ assert isinstance(CHARGE_TYPE, type) and issubclass(CHARGE_TYPE, Model)
 TOKEN_PARTS: list[Part] = [(ApiToken, "t"), (User, "u"), (Agent, "a"), (CHARGE_TYPE, "c")]
 
 # Rendered once: quoting its fifty-odd names cost as much as running it.
-TOKEN = (
-    sql.SQL(
-        "SELECT {select} FROM {t} t JOIN {u} u ON u.id = t.user_id"
-        " LEFT JOIN {a} a ON a.user_id = u.id"
-        " LEFT JOIN {c} c ON c.id = a.default_charge_type_id"
-        " WHERE t.digest = %s"
-    )
-    .format(
-        select=select_list(TOKEN_PARTS),
-        **{alias: sql.Identifier(model._meta.db_table) for model, alias in TOKEN_PARTS},
-    )
-    .as_string(None)
+TOKEN = render(
+    "SELECT {select} FROM {t} t JOIN {u} u ON u.id = t.user_id"
+    " LEFT JOIN {a} a ON a.user_id = u.id"
+    " LEFT JOIN {c} c ON c.id = a.default_charge_type_id"
+    " WHERE t.digest = %s",
+    TOKEN_PARTS,
 )
-
 
 # Serialises one user's writes (see timetracking's lock_agent).
-USER_LOCK = (
-    sql.SQL("SELECT 1 FROM {user} WHERE id = %s FOR UPDATE")
-    .format(user=sql.Identifier(User._meta.db_table))
-    .as_string(None)
-)
+USER_LOCK = render("SELECT 1 FROM {user} WHERE id = %s FOR UPDATE", [], user=User)
 
 
 def user_lock(user_id: int) -> None:
@@ -52,12 +40,10 @@ def token_with_user(digest: str) -> ApiToken | None:
     profile's default charge type: what every API request reads first, in one fixed
     statement. (The ORM compiles the same four-table join for each request, which cost more
     CPU than the rest of a timer start together.)"""
-    with connection.cursor() as cursor:
-        cursor.execute(TOKEN, [digest])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(TOKEN, [digest], TOKEN_PARTS)
+    if not rows:
         return None
-    token, user, agent, charge_type = split(row, TOKEN_PARTS)
+    token, user, agent, charge_type = rows[0]
     assert isinstance(token, ApiToken) and isinstance(user, User)
     token.user = user
     if isinstance(agent, Agent):

@@ -44,3 +44,50 @@ def split(row: tuple[Any, ...], parts: list[Part]) -> list[Model | None]:
         pk_at = [field.attname for field in fields].index(model._meta.pk.attname)
         built.append(load(model, values) if values[pk_at] is not None else None)
     return built
+
+
+def render(template: str, parts: list[Part], **tables: type[Model]) -> str:
+    """A statement's text, rendered once: `{select}` becomes `select_list(parts)`, each part's
+    alias (`{t}`) and each extra name its model's table."""
+    names = {alias: sql.Identifier(model._meta.db_table) for model, alias in parts}
+    names |= {name: sql.Identifier(model._meta.db_table) for name, model in tables.items()}
+    return sql.SQL(template).format(select=select_list(parts), **names).as_string(None)
+
+
+def fetch(statement: str, params: list[Any], parts: list[Part]) -> list[list[Model | None]]:
+    """The rows of `statement`, each split into its parts' objects."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [split(row, parts) for row in cursor.fetchall()]
+
+
+def _inserted(model: type[Model]) -> list[Any]:
+    return [field for field in _fields(model) if not field.primary_key]
+
+
+def insert_statement(model: type[Model]) -> str:
+    """`INSERT` of every column but the id, answering the new id."""
+    fields = _inserted(model)
+    return (
+        sql.SQL("INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id")
+        .format(
+            table=sql.Identifier(model._meta.db_table),
+            columns=sql.SQL(", ").join(sql.Identifier(str(field.column)) for field in fields),
+            values=sql.SQL(", ").join(sql.Placeholder() for _ in fields),
+        )
+        .as_string(None)
+    )
+
+
+def insert(obj: Model, statement: str) -> None:
+    """Write `obj` as a new row through its `insert_statement`, as `save()` prepares it: each
+    field's `pre_save` (creation times), then its database value; `obj` gets its new id."""
+    values = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        for field in _inserted(type(obj))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        row = cursor.fetchone()
+    assert row is not None
+    obj.pk = row[0]

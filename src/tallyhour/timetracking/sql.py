@@ -6,84 +6,41 @@ on the same rows and compare the results (`tests/timetracking/test_claims.py`,
 """
 
 from django.db import connection
-from django.utils import timezone
 from psycopg import sql
 
-from tallyhour.core.sqlrows import Part, select_list, split
+from tallyhour.core.sqlrows import Part, fetch, insert, insert_statement, render
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType, EntryState, TimeEntry, Timer, TimerState
 
 # The statements of every timer write are rendered once (the ORM compiles a statement on
 # every call, which cost more CPU than the statement did to run).
 TIMER_PARTS: list[Part] = [(Timer, "tm"), (Ticket, "tk"), (ChargeType, "tkc"), (ChargeType, "c")]
-TIMER_LOCKED = (
-    sql.SQL(
-        "SELECT {select} FROM {timer} tm"
-        " LEFT JOIN {ticket} tk ON tk.id = tm.ticket_id"
-        " LEFT JOIN {charge_type} tkc ON tkc.id = tk.charge_type_id"
-        " LEFT JOIN {charge_type} c ON c.id = tm.charge_type_id"
-        " WHERE tm.id = %s FOR UPDATE OF tm"
-    )
-    .format(
-        select=select_list(TIMER_PARTS),
-        timer=sql.Identifier(Timer._meta.db_table),
-        ticket=sql.Identifier(Ticket._meta.db_table),
-        charge_type=sql.Identifier(ChargeType._meta.db_table),
-    )
-    .as_string(None)
+TIMER_LOCKED = render(
+    "SELECT {select} FROM {tm} tm"
+    " LEFT JOIN {tk} tk ON tk.id = tm.ticket_id"
+    " LEFT JOIN {tkc} tkc ON tkc.id = tk.charge_type_id"
+    " LEFT JOIN {c} c ON c.id = tm.charge_type_id"
+    " WHERE tm.id = %s FOR UPDATE OF tm",
+    TIMER_PARTS,
 )
-
-
 TIMER_ALONE: list[Part] = [(Timer, "tm")]
-TIMER_COLUMNS = select_list(TIMER_ALONE)
-TIMER_TABLE = sql.Identifier(Timer._meta.db_table)
-TIMER = (
-    sql.SQL("SELECT {select} FROM {timer} tm WHERE tm.id = %s")
-    .format(select=TIMER_COLUMNS, timer=TIMER_TABLE)
-    .as_string(None)
+TIMER = render("SELECT {select} FROM {tm} tm WHERE tm.id = %s", TIMER_ALONE)
+RUNNING_LOCKED = render(
+    "SELECT {select} FROM {tm} tm WHERE tm.agent_id = %s AND tm.state = %s FOR UPDATE",
+    TIMER_ALONE,
 )
-RUNNING_LOCKED = (
-    sql.SQL("SELECT {select} FROM {timer} tm WHERE tm.agent_id = %s AND tm.state = %s FOR UPDATE")
-    .format(select=TIMER_COLUMNS, timer=TIMER_TABLE)
-    .as_string(None)
-)
+TIMER_INSERT = insert_statement(Timer)
+TIMER_DELETE = render("DELETE FROM {tm} WHERE id = %s", [], tm=Timer)
 
 
 def _timers(statement: str, params: list[int | str]) -> list[Timer]:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    timers = [split(row, TIMER_ALONE)[0] for row in rows]
+    timers = [row[0] for row in fetch(statement, params, TIMER_ALONE)]
     return [timer for timer in timers if isinstance(timer, Timer)]
 
 
-INSERTED = [field for field in Timer._meta.concrete_fields if not field.primary_key]
-TIMER_INSERT = (
-    sql.SQL("INSERT INTO {timer} ({columns}) VALUES ({values}) RETURNING id")
-    .format(
-        timer=TIMER_TABLE,
-        columns=sql.SQL(", ").join(sql.Identifier(str(field.column)) for field in INSERTED),
-        values=sql.SQL(", ").join(sql.Placeholder() for _ in INSERTED),
-    )
-    .as_string(None)
-)
-TIMER_DELETE = (
-    sql.SQL("DELETE FROM {timer} WHERE id = %s").format(timer=TIMER_TABLE).as_string(None)
-)
-
-
 def timer_insert(timer: Timer) -> None:
-    """Write a new timer and give it its id and creation time, as `timer.save()` (its twin)
-    would; each value is prepared by its field, as the ORM prepares it."""
-    timer.created_at = timezone.now()
-    values = [
-        field.get_db_prep_save(getattr(timer, field.attname), connection) for field in INSERTED
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(TIMER_INSERT, values)
-        row = cursor.fetchone()
-    assert row is not None
-    timer.pk = row[0]
+    """Write a new timer (twin: `timer.save()`); it gets its id and creation time."""
+    insert(timer, TIMER_INSERT)
 
 
 def timer_delete(timer: Timer) -> None:
@@ -107,12 +64,10 @@ def running_timers_locked(agent_id: int) -> list[Timer]:
 def timer_locked(timer_id: int) -> Timer | None:
     """The timer under its row lock, with its ticket, the ticket's charge type and its own
     charge type (twin: the ORM read in `timers._lock_timer`); None when it is gone."""
-    with connection.cursor() as cursor:
-        cursor.execute(TIMER_LOCKED, [timer_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(TIMER_LOCKED, [timer_id], TIMER_PARTS)
+    if not rows:
         return None
-    timer, ticket, ticket_charge_type, charge_type = split(row, TIMER_PARTS)
+    timer, ticket, ticket_charge_type, charge_type = rows[0]
     assert isinstance(timer, Timer)
     if isinstance(ticket, Ticket):
         timer.ticket = ticket
