@@ -71,3 +71,17 @@ def test_delete_without_javascript_posts_the_shared_form(new_page, live_server, 
     assert not TimeEntry.objects.filter(pk=entries[1].pk).exists()
     assert TimeEntry.objects.filter(pk__in=[entries[0].pk, entries[2].pk]).count() == 2
     assert page.locator(f"#entry-{entries[0].pk}").is_visible()
+
+
+def test_the_day_page_deletes_through_its_own_shared_form(new_page, live_server, engineer, ticket):
+    entries = _this_week_entries(engineer, ticket)
+    day = dates.local_date(entries[0].started_at, dates.zone(engineer.agent.timezone))
+    page = new_page(engineer)
+    page.goto(f"{live_server.url}/day/{day.isoformat()}/")
+    expect(page.locator(f"#entry-{entries[0].pk}")).to_be_visible()
+    shot(page, "day-rows")
+    # The day page posts plainly (no htmx swap), then goes back to the week.
+    with page.expect_navigation():
+        page.locator(f"#entry-{entries[0].pk}").get_by_role("button", name="Delete").click()
+    assert not TimeEntry.objects.filter(pk=entries[0].pk).exists()
+    assert TimeEntry.objects.filter(agent=engineer).count() == 2

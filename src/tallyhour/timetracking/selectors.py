@@ -63,13 +63,16 @@ def timer_get(*, actor: User, timer_id: int, related: bool = True) -> Timer:
     """The actor's timer (an admin's: anyone's). With `related`, its agent, ticket and charge
     type too, as a page or an answer shows them; without, the bare row a pause, resume or
     stop starts from (they read it again under its lock, with what they need)."""
-    timers = Timer.objects.filter(pk=timer_id)
     if related:
-        timer = unique_row(timers.select_related("agent", "ticket__charge_type", "charge_type"))
+        timer = unique_row(
+            Timer.objects.select_related("agent", "ticket__charge_type", "charge_type").filter(
+                pk=timer_id
+            )
+        )
     elif connection.vendor == "postgresql":
-        timer = sql.timer_row(timer_id)
+        timer = sql.timer_row(timer_id)  # no queryset built on the API's write path
     else:
-        timer = unique_row(timers)
+        timer = unique_row(Timer.objects.filter(pk=timer_id))
     if timer is None or (timer.agent_id != actor.pk and not can_admin(actor)):
         raise NotFound(f"Timer {timer_id} not found.")
     if timer.agent_id == actor.pk:
