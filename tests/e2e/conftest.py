@@ -48,19 +48,40 @@ def browser() -> Iterator["Browser"]:
         browser.close()
 
 
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def new_page(browser, live_server, settings):  # noqa: ANN001
+def console_errors() -> list[str]:
+    """Console errors, uncaught exceptions and CSP violations seen by every page of a test.
+
+    `new_page` fails the test at teardown when any were seen: a page that logs an error or
+    breaks its Content-Security-Policy is broken, however the assertions went. A test that
+    provokes one on purpose empties the list.
+    """
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, settings, console_errors):  # noqa: ANN001
     """Open pages as a signed-in persona: `page = new_page(user)` (`javascript=False` for a
-    browser without scripts)."""
+    browser without scripts, `viewport=PHONE` for a phone)."""
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     contexts = []
 
-    def open_as(user, password: str = "pw", javascript: bool = True) -> "Page":  # noqa: ANN001
+    def open_as(  # noqa: ANN202
+        user,  # noqa: ANN001
+        password: str = "pw",
+        javascript: bool = True,
+        viewport: dict[str, int] | None = None,
+    ) -> "Page":
         context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+            viewport=viewport or DESKTOP, java_script_enabled=javascript
         )
         contexts.append(context)
         page = context.new_page()
+        watch_console(page, console_errors)
         page.set_default_timeout(10_000)
         page.on("dialog", lambda dialog: dialog.accept())  # "Create these drafts?" and the like
         page.goto(f"{live_server.url}/login/")
@@ -73,6 +94,23 @@ def new_page(browser, live_server, settings):  # noqa: ANN001
     yield open_as
     for context in contexts:
         context.close()
+    assert not console_errors, "the browser reported errors:\n" + "\n".join(console_errors)
+
+
+def watch_console(page: "Page", errors: list[str]) -> None:
+    """Collect the page's console errors (CSP violations are reported there too), uncaught
+    exceptions and the `securitypolicyviolation` events a swap may cause."""
+    page.on(
+        "console",
+        lambda message: errors.append(f"{page.url}: {message.text}")
+        if message.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (e) {"
+        " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' at ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : e.sourceFile + ':' + e.lineNumber)); });"
+    )
 
 
 def shot(page: "Page", name: str) -> Path:

@@ -129,6 +129,15 @@
     }
   });
 
+  /* Polling regions (data-poll-when-visible) skip their refresh while the tab is hidden.
+     Done here rather than with an hx-trigger filter, which htmx would have to eval. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute("data-poll-when-visible") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
   function start() {
     bindNavToggle();
     tick();
