@@ -14,6 +14,7 @@ PATHS = {
     "/tickets/{ticket_id}": {"get", "patch"},
     "/tickets/{ticket_id}/actions": {"get", "post"},
     "/tickets/{ticket_id}/work": {"post"},
+    "/tickets/{ticket_id}/open": {"post"},
     "/charge-types": {"get", "post"},
     "/agents": {"get"},
     "/leave": {"get", "post"},

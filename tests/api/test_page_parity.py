@@ -39,6 +39,7 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     "servicedesk:ticket_new": ("create_ticket",),
     "servicedesk:ticket_edit": ("update_ticket",),
     "servicedesk:ticket_work": ("work_on_ticket",),
+    "servicedesk:ticket_open": ("open_ticket",),
     "servicedesk:action_add": ("create_action",),
     # Billing
     "billing:run_commit": ("run_invoices",),

@@ -91,9 +91,10 @@ def test_timer_and_entry_writes_cost_a_fixed_number_of_statements(
             started = api.post("/timers", {"ticket_id": ticket.pk})
         assert started.status_code == 201, started.content
         clock.shift(dt.timedelta(minutes=20))
-        # token, timer, lock, locked timer, lock date, week, entry, 2 audit rows, delete
-        # (+ savepoint pair, webhook subscribers)
-        with django_assert_max_num_queries(13):
+        # token, timer, lock, locked timer, organisation (discard threshold, lock date),
+        # closed day, overlap, entry, 2 audit rows, delete (+ savepoint pair, webhook
+        # subscribers)
+        with django_assert_max_num_queries(14):
             stopped = api.post(f"/timers/{started.json()['id']}/stop")
         assert stopped.status_code == 200 and stopped.json()["entry"], stopped.content
         # token, lock, lock date, week, overlap, insert, audit (+ 3 as above)

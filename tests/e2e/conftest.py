@@ -76,9 +76,7 @@ def new_page(browser, live_server, settings, console_errors):  # noqa: ANN001
         javascript: bool = True,
         viewport: dict[str, int] | None = None,
     ) -> "Page":
-        context = browser.new_context(
-            viewport=viewport or DESKTOP, java_script_enabled=javascript
-        )
+        context = browser.new_context(viewport=viewport or DESKTOP, java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
         watch_console(page, console_errors)
@@ -102,9 +100,9 @@ def watch_console(page: "Page", errors: list[str]) -> None:
     exceptions and the `securitypolicyviolation` events a swap may cause."""
     page.on(
         "console",
-        lambda message: errors.append(f"{page.url}: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            errors.append(f"{page.url}: {message.text}") if message.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     page.add_init_script(

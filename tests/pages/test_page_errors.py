@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_htmx_error_is_an_alert_in_the_message_area(engineer):
-    response = login(engineer).post(reverse("timetracking:timer_stop", args=[999999]), **HTMX)
+    response = login(engineer).post(reverse("timetracking:timer_pause", args=[999999]), **HTMX)
     assert response.status_code == 404
     assert response["HX-Retarget"] == "#messages" and response["HX-Reswap"] == "innerHTML"
     assert 'role="alert"' in response.text or "alert" in response.text
@@ -18,7 +18,7 @@ def test_htmx_error_is_an_alert_in_the_message_area(engineer):
 
 def test_form_post_error_flashes_and_goes_back(engineer):
     http = login(engineer)
-    response = http.post(reverse("timetracking:timer_stop", args=[999999]), {"next": "/tickets/"})
+    response = http.post(reverse("timetracking:timer_pause", args=[999999]), {"next": "/tickets/"})
     assert response.status_code == 302 and response["Location"] == "/tickets/"
     assert "not found" in http.get("/tickets/").text.lower()
 

@@ -184,7 +184,7 @@ def test_overlap_is_a_409_with_the_message(engineer, ticket):
         reverse("timesheets:time_entry_create"), add_form(date="2026-11-16", start="09:30"), **HTMX
     )
     assert response.status_code == 409
-    assert b"Overlaps time entry" in response.content
+    assert b"overlaps your time entry" in response.content
     assert TimeEntry.objects.count() == 1
 
 

@@ -188,6 +188,7 @@ API: dict[str, Entry] = {
     "PATCH /api/v1/tickets/{ticket_id}": E(ANY_STAFF, body={"summary": "Printer still offline"}),
     "GET /api/v1/tickets/{ticket_id}/actions": E(ANY_STAFF),
     "POST /api/v1/tickets/{ticket_id}/work": E(ANY_STAFF),
+    "POST /api/v1/tickets/{ticket_id}/open": E(ANY_STAFF),
     "POST /api/v1/tickets/{ticket_id}/actions": E(
         ANY_STAFF, body={"body": "Checked the toner.", "time_minutes": 0}
     ),
@@ -436,6 +437,7 @@ PAGES: dict[str, Entry] = {
     ),
     # timers
     "POST /timers/start/": E(ANY_STAFF, body=lambda w: {"ticket_id": w.pk("ticket")}),
+    "GET /timers/<int:timer_id>/stop/": E(OWN_TIME),
     "POST /timers/<int:timer_id>/stop/": E(OWN_TIME),
     "POST /timers/<int:timer_id>/pause/": E(OWN_TIME),
     "POST /timers/<int:timer_id>/resume/": E(OWN_TIME),
@@ -447,6 +449,7 @@ PAGES: dict[str, Entry] = {
     ),
     "GET /tickets/<int:ticket_id>/": E(ANY_STAFF),
     "POST /tickets/<int:ticket_id>/work/": E(ANY_STAFF),
+    "POST /tickets/<int:ticket_id>/open/": E(ANY_STAFF),
     "POST /tickets/<int:ticket_id>/actions/": E(ANY_STAFF, body={"body": "Checked the toner."}),
     "POST /tickets/<int:ticket_id>/edit/": E(ANY_STAFF, body={"summary": "Printer still offline"}),
     "GET /tickets/<int:ticket_id>/project/": E(ANY_STAFF),

@@ -57,19 +57,67 @@ def test_list_pages(engineer, client_acme):
     assert "Ticket number 0" in second
 
 
-def test_opening_a_ticket_starts_its_timer_and_the_header_shows_it(engineer, ticket):
+def work(http, ticket):  # noqa: ANN001, ANN201
+    """Open the ticket's page as a browser does: the GET, then the page's capture POST."""
+    http.get(f"/tickets/{ticket.pk}/")
+    return http.post(f"/tickets/{ticket.pk}/open/", **HTMX)
+
+
+def test_viewing_starts_nothing_and_the_pages_post_starts_the_timer(engineer, ticket):
+    ticket.assignee = engineer
+    ticket.save()
     http = login(engineer)
     page = http.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert not Timer.objects.exists()  # a GET changes nothing
+    assert f'hx-post="/tickets/{ticket.pk}/open/"' in page and "data-capture-on-open" in page
+    assert "Opening a ticket assigned to you" in page
+    fragment = http.post(f"/tickets/{ticket.pk}/open/", **HTMX).content.decode()
     timer = Timer.objects.get(agent=engineer, ticket=ticket)
     assert timer.state == TimerState.RUNNING
-    assert 'class="header-timer"' in page and f"#{ticket.pk} Printer offline" in page
-    assert f"/timers/{timer.pk}/pause/" in page and f"/timers/{timer.pk}/stop/" in page
-    assert "Opening this page starts your timer" in page
+    assert 'id="header-timer"' in fragment and 'hx-swap-oob="true"' in fragment
+    assert f"#{ticket.pk} Printer offline" in fragment
+    assert f"/timers/{timer.pk}/pause/" in fragment and f"/timers/{timer.pk}/stop/" in fragment
+    assert "data-capture-on-open" not in fragment  # it runs: nothing more to ask
+
+
+def test_someone_elses_ticket_starts_and_pauses_nothing(engineer, approver, ticket, client_acme):
+    mine = TicketFactory(client=client_acme, assignee=engineer)
+    ticket.assignee = approver
+    ticket.save()
+    http = login(engineer)
+    work(http, mine)
+    page = http.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "data-capture-on-open" not in page
+    http.post(f"/tickets/{ticket.pk}/open/", **HTMX)  # even if asked
+    assert list(Timer.objects.values_list("ticket_id", "state")) == [(mine.pk, TimerState.RUNNING)]
+
+
+def test_after_a_stop_the_page_does_not_start_it_again(engineer, ticket, time_machine):
+    ticket.assignee = engineer
+    ticket.save()
+    http = login(engineer)
+    work(http, ticket)
+    timer = Timer.objects.get()
+    time_machine.move_to(NOW + dt.timedelta(minutes=30), tick=False)
+    back = f"/tickets/{ticket.pk}/"
+    response = http.post(
+        f"/timers/{timer.pk}/stop/",
+        {"next": back, "log_as": "entry", "time": "0:30", "offered": "0:30", "note": "Fixed"},
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    page = http.get(back).content.decode()
+    assert "data-capture-on-open" not in page
+    http.post(f"/tickets/{ticket.pk}/open/", **HTMX)
+    assert not Timer.objects.exists()
+    http.post(f"/tickets/{ticket.pk}/work/")  # Start by hand lifts the hold
+    assert Timer.objects.get().state == TimerState.RUNNING
 
 
 def test_adding_an_action_logs_the_offered_time(engineer, ticket, time_machine):
+    ticket.assignee = engineer
+    ticket.save()
     http = login(engineer)
-    http.get(f"/tickets/{ticket.pk}/")
+    work(http, ticket)
     time_machine.move_to(NOW + dt.timedelta(minutes=20), tick=False)
     page = http.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'value="0:20"' in page  # the offer, prefilled
@@ -86,8 +134,10 @@ def test_adding_an_action_logs_the_offered_time(engineer, ticket, time_machine):
 
 
 def test_an_edited_time_wins_and_status_changes_apply(engineer, ticket, time_machine):
+    ticket.assignee = engineer
+    ticket.save()
     http = login(engineer)
-    http.get(f"/tickets/{ticket.pk}/")
+    work(http, ticket)
     time_machine.move_to(NOW + dt.timedelta(minutes=40), tick=False)
     http.post(
         f"/tickets/{ticket.pk}/actions/",

@@ -9,13 +9,23 @@ from tallyhour.core.audit import history_for
 from tallyhour.core.errors import InvalidInput
 from tallyhour.servicedesk.models import Action, ActionKind, TicketStatus, TicketType
 from tallyhour.servicedesk.services import action_create, ticket_create, ticket_update
-from tallyhour.timetracking.capture import ticket_open, ticket_work
+from tallyhour.timetracking import capture
+from tallyhour.timetracking.capture import ticket_work
 from tallyhour.timetracking.models import EntrySource, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.timers import timer_start, timer_stop
 from tests.conftest import MONDAY, at
 from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def ticket_open(*, ticket, actor, now):  # noqa: ANN001, ANN201
+    """Open the ticket as the agent who works it: on_open captures only for the assignee
+    (the rule itself is tested below with the real service)."""
+    if ticket.assignee_id is None:
+        ticket.assignee = actor
+        ticket.save(update_fields=["assignee"])
+    return capture.ticket_open(ticket=ticket, actor=actor, now=now)
 
 
 def running(agent) -> Timer | None:
@@ -270,7 +280,11 @@ def test_day_boundary_uses_the_agents_zone(engineer, ticket):
     assert dates.week_start(local) == MONDAY
 
     Submission.objects.create(
-        agent=engineer, week_start=MONDAY, state=SubmissionState.SUBMITTED, submitted_at=sunday_late
+        agent=engineer,
+        week_start=MONDAY,
+        through=MONDAY + dt.timedelta(days=6),
+        state=SubmissionState.SUBMITTED,
+        submitted_at=sunday_late,
     )
     ticket_open(ticket=ticket, actor=engineer, now=sunday_late + dt.timedelta(minutes=1))
     from tallyhour.core.errors import Conflict

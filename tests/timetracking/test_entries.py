@@ -168,7 +168,7 @@ def test_overlap_is_refused_naming_the_other_entry(engineer, ticket):
     with pytest.raises(Conflict) as caught:
         log(engineer, at(MONDAY, 9, 30), ticket=ticket)
     assert f"time entry {first.pk}" in caught.value.message
-    assert "2026-11-16 09:00" in caught.value.message
+    assert "Mon 16 Nov 09:00–10:00" in caught.value.message  # in the agent's zone
     assert caught.value.code == "overlap"
     assert caught.value.fields == {"started_at": f"overlaps entry {first.pk}"}
     assert TimeEntry.objects.count() == 1

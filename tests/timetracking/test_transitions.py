@@ -1,3 +1,5 @@
+import datetime as dt
+
 """Entry state changes timesheets asks for: all or nothing, each entry audited once."""
 
 import pytest
@@ -32,7 +34,11 @@ def entries(engineer):
 @pytest.fixture
 def submission(engineer):
     return Submission.objects.create(
-        agent=engineer, kind=SubmissionKind.WEEK, week_start=MONDAY, submitted_at=at(MONDAY, 18)
+        agent=engineer,
+        kind=SubmissionKind.WEEK,
+        week_start=MONDAY,
+        through=MONDAY + dt.timedelta(days=6),
+        submitted_at=at(MONDAY, 18),
     )
 
 

@@ -90,6 +90,11 @@ class Organisation(models.Model):
     timer_grace_minutes = models.PositiveIntegerField(
         default=60, help_text="A timer still running this long after the workday ends is stopped."
     )
+    timer_discard_seconds = models.PositiveIntegerField(
+        default=60,
+        help_text="A timer stopped before it counted this long, with no note typed, is "
+        "discarded rather than logged.",
+    )
 
     def __str__(self) -> str:
         return self.name

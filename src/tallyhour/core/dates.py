@@ -61,3 +61,15 @@ def local_date(instant: dt.datetime, tz: ZoneInfo) -> dt.date:
 
 def days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def duration_text(seconds: int) -> str:
+    """A duration as `H:MM`, the one format people read everywhere (`7:30`, `0:02`).
+
+    Whole minutes rounded half-up, so 7:29:30 shows as 7:30, and a message about an entry
+    shows the same figure as the entry's row. Live timers alone tick with seconds.
+    """
+    value = int(seconds)
+    sign = "\u2212" if value < 0 else ""
+    minutes = (abs(value) + 30) // 60
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"

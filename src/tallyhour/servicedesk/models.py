@@ -55,6 +55,14 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        help_text="The team whose queue holds the ticket while nobody is assigned.",
+    )
     charge_type = models.ForeignKey(
         "timetracking.ChargeType",
         null=True,

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django.db import transaction
 
-from tallyhour.accounts.models import User
+from tallyhour.accounts.models import Team, User
 from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import Audited, audit_record, snapshot
@@ -29,6 +29,7 @@ TICKET_FIELDS = [
     "summary",
     "status",
     "assignee",
+    "team",
     "charge_type",
     "ticket_type",
     "project",
@@ -77,6 +78,7 @@ def ticket_create(
     details: str = "",
     status: str = TicketStatus.NEW,
     assignee: User | None = None,
+    team: Team | None = None,
     charge_type: ChargeTypeRef = None,
     ticket_type: TicketType | None = None,
     project: Ticket | None = None,
@@ -91,6 +93,7 @@ def ticket_create(
         details=details,
         status=status,
         assignee=assignee,
+        team=team,
         charge_type=charge_type,
         ticket_type=ticket_type,
         project=project,
@@ -114,6 +117,7 @@ EDITABLE_TICKET_FIELDS = {
     "summary",
     "details",
     "assignee",
+    "team",
     "charge_type",
     "ticket_type",
     "project",
@@ -226,13 +230,15 @@ def action_create(
     charge_type: ChargeTypeRef = None,
     is_billable: bool | None = None,
     client_visible: bool | None = None,
+    stop_timer: bool = False,
     now: dt.datetime | None = None,
 ) -> Action:
     """Add a note, client reply or status change, logging the agent's time on the ticket.
 
     `time_seconds` None logs what the agent's timer on the ticket has counted; a number
     (the offered time as edited) logs that instead; 0 logs nothing. Either way the timer
-    starts again from zero, pauses (on hold, resolved) or stops (closed).
+    starts again from zero, pauses (on hold, resolved) or stops (closed, or `stop_timer`:
+    the timer's stop dialog logging its time as this action).
     """
     now = _clock(now)
     if kind not in ActionKind.values:
@@ -266,6 +272,7 @@ def action_create(
         charge_type=charge_type,
         is_billable=is_billable,
         note=body.strip()[:2000] or _status_note(old_status, new_status),
+        stop_timer=stop_timer,
         now=now,
     ):
         if logged is not None:

@@ -8,7 +8,8 @@ that raises a `DomainError` refuses the whole change.
 
 from django.dispatch import Signal
 
-# The agent opened the ticket's page (API reads never send it). Args: ticket, actor, now.
+# The agent opened the ticket to work it: its page sends a POST once loaded (a GET, an API
+# read or a prefetch never does). Args: ticket, actor, now.
 ticket_opened = Signal()
 
 # The agent asked to work on the ticket: the Start button (kind "") or an action button about
@@ -22,7 +23,7 @@ action_preparing = Signal()
 
 # The ticket is locked and the action checked: receivers log its time and return
 # `(seconds, time_entry or None)`. Args: ticket, actor, time_seconds, new_status,
-# charge_type, is_billable, note, now.
+# charge_type, is_billable, note, stop_timer (the timer stops after logging), now.
 action_time_logging = Signal()
 
 # A ticket's status changed (through an action, after the ticket was saved).

@@ -9,6 +9,7 @@ urlpatterns = [
     path("picker/search/", views.ticket_search, name="ticket_search"),
     path("picker/pick/", views.ticket_pick, name="ticket_pick"),
     path("<int:ticket_id>/", views.ticket_detail, name="ticket_detail"),
+    path("<int:ticket_id>/open/", views.ticket_open, name="ticket_open"),
     path("<int:ticket_id>/work/", views.ticket_work, name="ticket_work"),
     path("<int:ticket_id>/actions/", views.action_add, name="action_add"),
     path("<int:ticket_id>/edit/", views.ticket_edit, name="ticket_edit"),

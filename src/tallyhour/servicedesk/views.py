@@ -1,5 +1,6 @@
 """Service-desk pages: the ticket list, a ticket with its timer and timeline, new tickets and
-projects. Opening a ticket's page is "working" it: with capture on_open its timer starts.
+projects. Viewing a ticket changes nothing: with capture on_open, the page of a ticket the
+agent works sends a POST once it has loaded (`ticket_open`), which starts its timer.
 
 The timer and time panels come from timetracking's `ticket_time` template tags; the buttons
 reach its capture rules through servicedesk's signals.
@@ -17,8 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tallyhour.accounts.models import Role, User
+from tallyhour.accounts.models import Role, Team, User
 from tallyhour.accounts.requests import PageRequest
+from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
 from tallyhour.core.htmx import done, render_page
@@ -26,6 +28,7 @@ from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk import selectors, services
 from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
+from tallyhour.servicedesk.holds import capture_held, capture_release
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 
 TICKETS_PER_PAGE = 25
@@ -72,6 +75,12 @@ class TicketForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Unassigned"
     )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="No team",
+        help_text="Whose queue holds it while nobody is assigned.",
+    )
     charge_type = forms.ModelChoiceField(
         queryset=selectors.ticket_charge_types().none(),
         required=False,
@@ -95,6 +104,7 @@ class TicketForm(forms.Form):
             "client": Client.objects.filter(is_active=True).order_by("name"),
             "ticket_type": selectors.ticket_types_active(),
             "assignee": _staff(),
+            "team": Team.objects.order_by("name"),
             "charge_type": selectors.ticket_charge_types(),
             "project": selectors.projects_open(),
         }
@@ -107,6 +117,12 @@ class TicketForm(forms.Form):
 class TicketEditForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="No team",
+        help_text="Whose queue holds it while nobody is assigned.",
     )
     ticket_type = forms.ModelChoiceField(
         queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
@@ -126,6 +142,7 @@ class TicketEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, queryset in {
             "assignee": _staff(),
+            "team": Team.objects.order_by("name"),
             "ticket_type": selectors.ticket_types_active(),
             "charge_type": selectors.ticket_charge_types(),
         }.items():
@@ -201,11 +218,6 @@ class ActionForm(forms.Form):
         return {"yes": True, "no": False}.get(self.cleaned_data.get("client_visible") or "")
 
 
-def _minutes_text(seconds: int) -> str:
-    minutes = seconds // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 18 else None
 
@@ -253,6 +265,7 @@ def ticket_new(request: PageRequest) -> HttpResponse:
                 details=data.get("details", ""),
                 ticket_type=data.get("ticket_type"),
                 assignee=data.get("assignee"),
+                team=data.get("team"),
                 charge_type=data.get("charge_type"),
                 project=data.get("project"),
                 budget_hours=data.get("budget_hours"),
@@ -281,6 +294,7 @@ def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
     edit_form = TicketEditForm(
         initial={
             "assignee": ticket.assignee_id,
+            "team": ticket.team_id,
             "ticket_type": ticket.ticket_type_id,
             "charge_type": ticket.charge_type_id,
             "budget_hours": ticket.budget_hours,
@@ -299,15 +313,31 @@ def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
 @require_GET
 @errors_as_page
 def ticket_detail(request: PageRequest, ticket_id: int) -> HttpResponse:
+    """The ticket's page (htmx: its timer panel). A GET never starts or pauses a timer."""
     ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    if not request.htmx:
-        services.ticket_open(ticket=ticket, actor=request.user)
     context = _detail_context(request, ticket)
+    context["capture_held"] = capture_held(request, ticket.pk)
     return render_page(
         request,
         "servicedesk/ticket_detail.html",
         "servicedesk/partials/ticket_work.html",
         context,
+    )
+
+
+@login_required
+@require_POST
+def ticket_open(request: PageRequest, ticket_id: int) -> HttpResponse:
+    """The ticket's page loaded in the agent's browser: the capture rules may start its timer
+    (on_open, a ticket the agent works, not held since they stopped it). Answers the timer
+    panel, and the page header's timer out of band."""
+    ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
+    if not capture_held(request, ticket.pk):
+        services.ticket_open(ticket=ticket, actor=request.user)
+    return render(
+        request,
+        "servicedesk/partials/ticket_work.html",
+        {"ticket": ticket, "capture_held": True, "header_oob": True},
     )
 
 
@@ -325,6 +355,7 @@ def ticket_work(request: PageRequest, ticket_id: int) -> HttpResponse:
     back_on_error(request, back)
     ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
     services.ticket_work(ticket=ticket, actor=request.user, kind=kind)
+    capture_release(request, ticket.pk)
     return redirect(back)
 
 
@@ -352,7 +383,7 @@ def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
     )
     logged = action.time_entry.worked_seconds if action.time_entry else 0
     message = f"{action.get_kind_display()} added"
-    message += f", {_minutes_text(logged)} logged." if logged else "."
+    message += f", {dates.duration_text(logged)} logged." if logged else "."
     return done(request, message, back)
 
 

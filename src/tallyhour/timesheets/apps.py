@@ -7,10 +7,10 @@ class TimesheetsConfig(AppConfig):
 
     def ready(self) -> None:
         from tallyhour.timesheets import receivers, tasks
-        from tallyhour.timesheets.selectors import closed_week_of
-        from tallyhour.timetracking.locks import closed_week_finder_register
+        from tallyhour.timesheets.selectors import closed_day_of
+        from tallyhour.timetracking.locks import closed_day_finder_register
 
         tasks.register()
         receivers.connect()
-        # Time may not be written into a submitted or approved week.
-        closed_week_finder_register(closed_week_of)
+        # Time may not be written into a day a submitted or approved week covers.
+        closed_day_finder_register(closed_day_of)

@@ -22,7 +22,7 @@ SUBMISSION_FIELDS = [
 
 
 def hours_text(seconds: int) -> str:
-    return f"{seconds / 3600:.2f} h"
+    return dates.duration_text(seconds)
 
 
 def submission_lock(submission: Submission) -> Submission:

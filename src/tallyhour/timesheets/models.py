@@ -27,6 +27,12 @@ class Submission(models.Model):
         blank=True,
         help_text="Monday of the week, in the agent's time zone (weekly submissions only).",
     )
+    through = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day of the week it covers. A week is submitted up to today; the "
+        "days after join a follow-up submission of the same week.",
+    )
     ticket = models.ForeignKey(
         "servicedesk.Ticket",
         null=True,
@@ -55,18 +61,24 @@ class Submission(models.Model):
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["state", "submitted_at"])]
         constraints = [
-            # One undecided weekly submission per agent and week. An approved week may get a
-            # follow-up submission (entries returned singly, fixed and sent again).
+            # One undecided weekly submission per agent, week and last day covered. A week
+            # submitted early gets a follow-up for its later days; an approved week one for
+            # entries returned singly, fixed and sent again.
             models.UniqueConstraint(
-                fields=["agent", "week_start"],
+                fields=["agent", "week_start", "through"],
                 condition=Q(state="submitted", kind="week"),
-                name="one_pending_submission_per_week",
+                name="one_pending_submission_per_week_part",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=SubmissionState.values), name="submission_state_valid"
             ),
             models.CheckConstraint(
-                condition=Q(kind="week", week_start__isnull=False, ticket__isnull=True)
+                condition=Q(
+                    kind="week",
+                    week_start__isnull=False,
+                    through__isnull=False,
+                    ticket__isnull=True,
+                )
                 | Q(kind="ticket", ticket__isnull=False, week_start__isnull=True),
                 name="submission_kind_matches_scope",
             ),
@@ -75,4 +87,4 @@ class Submission(models.Model):
     def __str__(self) -> str:
         if self.kind == SubmissionKind.TICKET:
             return f"{self.agent} ticket #{self.ticket_id} ({self.state})"
-        return f"{self.agent} week of {self.week_start} ({self.state})"
+        return f"{self.agent} week of {self.week_start} to {self.through} ({self.state})"

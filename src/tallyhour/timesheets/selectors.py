@@ -415,13 +415,14 @@ def time_entry_history(*, actor: User, entry_id: int) -> tuple[TimeEntry, list[A
     return entry, list(history_for(entry).order_by("created_at", "id"))
 
 
-def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
+def _closed_day_query(agent_id: int, day: dt.date) -> QuerySet[Any]:
     # Two columns, not a model: this runs on every entry written.
     return (
         Submission.objects.filter(
             agent_id=agent_id,
             kind=SubmissionKind.WEEK,
-            week_start=monday,
+            week_start=dates.week_start(day),
+            through__gte=day,
             state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
         )
         .values_list("week_start", "state")
@@ -429,9 +430,10 @@ def _closed_week_query(agent_id: int, monday: dt.date) -> QuerySet[Any]:
     )
 
 
-def closed_week_of(agent_id: int, monday: dt.date) -> tuple[dt.date, str] | None:
-    """The agent's week from `monday` as (week start, state) when submitted or approved
-    (registered with timetracking's lock module, which every time write asks)."""
-    for week_start, state in _closed_week_query(agent_id, monday):
+def closed_day_of(agent_id: int, day: dt.date) -> tuple[dt.date, str] | None:
+    """(week start, state) when a submitted or approved week covers the agent's local `day`
+    (registered with timetracking's lock module, which every time write asks). Days after
+    an early submission's last day stay open."""
+    for week_start, state in _closed_day_query(agent_id, day):
         return week_start, state
     return None

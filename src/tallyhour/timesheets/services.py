@@ -58,17 +58,23 @@ __all__ = [
 ]
 
 
-def week_target_and_gap(agent: User, monday: dt.date) -> tuple[int, int]:
-    """The week's target seconds and its gap: per day, target not covered by logged time."""
+def week_target_and_gap(
+    agent: User, monday: dt.date, first: dt.date | None = None, last: dt.date | None = None
+) -> tuple[int, int]:
+    """Target seconds and gap of the week's days `first`..`last` (default: all seven): per
+    day, target not covered by logged time."""
     profile = agent_profile(agent)
     tz = dates.zone(profile.timezone)
-    sunday = monday + dt.timedelta(days=6)
-    start, end = dates.day_range(monday, sunday, tz)
+    first = first or monday
+    last = last or monday + dt.timedelta(days=6)
+    if last < first:
+        return 0, 0
+    start, end = dates.day_range(first, last, tz)
     logged: dict[dt.date, int] = defaultdict(int)
     rows = TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
     for started_at, seconds in rows.values_list("started_at", "worked_seconds"):
         logged[dates.local_date(started_at, tz)] += seconds
-    calendar = calendars_by_agent([profile], monday, sunday)[agent.pk]
+    calendar = calendars_by_agent([profile], first, last)[agent.pk]
     target = sum(day.target_seconds for day in calendar)
     gap = sum(max(0, day.target_seconds - logged[day.day]) for day in calendar)
     return target, gap
@@ -110,7 +116,10 @@ def _create_submission(**fields: Any) -> Submission:
         with transaction.atomic():
             return Submission.objects.create(**fields)
     except IntegrityError as exc:
-        raise Conflict("This week is already submitted.", code="already_submitted") from exc
+        raise Conflict(
+            "These days are already waiting for approval; recall that submission to add to it.",
+            code="already_submitted",
+        ) from exc
 
 
 def _attach(submission: Submission, actor: User, entries: list[TimeEntry]) -> None:
@@ -126,6 +135,21 @@ def _attach(submission: Submission, actor: User, entries: list[TimeEntry]) -> No
     submission_event_emit("submission.submitted", submission)
 
 
+def week_covered_through(agent: User, monday: dt.date) -> dt.date | None:
+    """The last day of the week a submitted or approved submission already covers."""
+    return (
+        Submission.objects.filter(
+            agent=agent,
+            kind=SubmissionKind.WEEK,
+            week_start=monday,
+            state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
+        )
+        .order_by("-through")
+        .values_list("through", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def submission_submit(
     *,
@@ -136,10 +160,17 @@ def submission_submit(
     require_gap_reason: bool = False,
     now: dt.datetime | None = None,
 ) -> Submission:
-    """Send the agent's week (Monday in their zone) for approval; its open entries lock.
+    """Send the agent's week (Monday in their zone) for approval, up to today: its open
+    entries up to then lock.
 
-    A week with gaps against the target needs a comment when `require_gap_reason` is set
-    (pages and the API ask for one); the gap is stored either way so approvers see it.
+    The early-submission rule: a week is submitted through today at the latest. The days
+    after stay open for logging and join a follow-up submission of the same week, so
+    approving or invoicing Monday never stops anyone logging Tuesday. A follow-up also
+    carries entries returned by the approver and fixed.
+
+    Days not covered before that have gaps against their target need a comment when
+    `require_gap_reason` is set (pages and the API ask for one); the gap is stored either
+    way so approvers see it. Resending fixed entries asks for no reason again.
     """
     if actor.pk != agent.pk and not can_admin(actor):
         raise Forbidden("You can only submit your own timesheet.")
@@ -152,7 +183,16 @@ def submission_submit(
     lock_agent(agent)
     _check_no_running_timer(agent)
     tz = dates.zone(agent_profile(agent).timezone)
-    start, end = dates.day_range(week_start, week_start + dt.timedelta(days=6), tz)
+    sunday = week_start + dt.timedelta(days=6)
+    through = min(sunday, dates.local_date(now, tz))
+    if through < week_start:
+        raise Conflict(
+            f"The week of {week_start:%d %b %Y} has not started yet; submit it from "
+            f"{week_start:%a %d %b}.",
+            fields={"week": "in the future"},
+            code="week_not_started",
+        )
+    start, end = dates.day_range(week_start, through, tz)
     entries = list(
         TimeEntry.objects.select_for_update().filter(
             agent=agent,
@@ -162,25 +202,26 @@ def submission_submit(
             invoice_line__isnull=True,
         )
     )
-    already = Submission.objects.filter(
-        agent=agent,
-        kind=SubmissionKind.WEEK,
-        week_start=week_start,
-        state__in=[SubmissionState.SUBMITTED, SubmissionState.APPROVED],
-    ).values_list("state", flat=True)
-    if SubmissionState.SUBMITTED in already or (already and not entries):
-        raise Conflict("This week is already submitted.", code="already_submitted")
-    target, gap = week_target_and_gap(agent, week_start)
+    covered = week_covered_through(agent, week_start)
+    if covered is not None and covered >= through and not entries:
+        raise Conflict(
+            f"This week is already submitted through {covered:%a %d %b}; nothing new to send.",
+            code="already_submitted",
+        )
+    first_new_day = week_start if covered is None else covered + dt.timedelta(days=1)
+    target, gap = week_target_and_gap(agent, week_start, first_new_day, through)
     if gap and require_gap_reason and not comment:
         raise InvalidInput(
-            f"The week is {hours_text(gap)} short of its target; say why in the comment.",
-            fields={"comment": "required when the week has gaps"},
+            f"{hours_text(gap)} short of the target up to {through:%a %d %b}; say why in the "
+            "comment.",
+            fields={"comment": "required when the days sent have gaps"},
             code="gap_reason_required",
         )
     submission = _create_submission(
         agent=agent,
         kind=SubmissionKind.WEEK,
         week_start=week_start,
+        through=through,
         submitted_at=now,
         comment=comment,
         target_seconds=target,

@@ -1,7 +1,9 @@
 """Capture rules: timers that run while a ticket is worked, and an action's time logged.
 
 Organisation settings (see Organisation.capture_mode):
-- on_open: opening a ticket's page starts (or resumes) the agent's timer for it;
+- on_open: opening a ticket the agent works — assigned to them, or unassigned in one of
+  their teams' queues — starts (or resumes) their timer for it. The page sends a POST once
+  it has loaded; viewing anyone else's ticket starts and pauses nothing, and no GET does;
 - on_action: pressing an action button on the ticket starts it; off: only by hand;
 - starting another ticket's timer pauses the running one (one running timer per agent);
 - on hold or resolved pauses the ticket's timers; closing stops the closer's timer and logs
@@ -17,15 +19,17 @@ from typing import Any
 
 from django.db import transaction
 
-from tallyhour.accounts.models import Organisation, User
+from tallyhour.accounts.models import Agent, Organisation, User
 from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput
 from tallyhour.servicedesk import signals
-from tallyhour.servicedesk.models import Ticket, TicketStatus
+from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus
+from tallyhour.servicedesk.services import action_create
 from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry, Timer
 from tallyhour.timetracking.services import MAX_ENTRY_SECONDS, lock_agent, time_entry_create
 from tallyhour.timetracking.timers import (
     timer_start_for_ticket,
+    timer_stop,
     timer_take_for_action,
     timers_pause_on_ticket,
 )
@@ -44,10 +48,22 @@ def _capturing(mode: str) -> bool:
     return Organisation.current().capture_mode == mode
 
 
+def captures_on_open(*, ticket: Ticket, actor: User) -> bool:
+    """Whether opening `ticket` starts the actor's timer: capture on_open, a workable status,
+    and the ticket is theirs (assigned to them, or unassigned in one of their teams)."""
+    if not _capturing("on_open") or ticket.status not in WORKABLE_STATUSES:
+        return False
+    if ticket.assignee_id is not None:
+        return bool(ticket.assignee_id == actor.pk)
+    if ticket.team_id is None:
+        return False
+    return Agent.objects.filter(user_id=actor.pk, teams=ticket.team_id).exists()
+
+
 @transaction.atomic
 def ticket_open(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Timer | None:
-    """The agent opened the ticket: with capture on_open, its timer runs from now."""
-    if not _capturing("on_open") or ticket.status not in WORKABLE_STATUSES:
+    """The agent opened the ticket to work it: under the on_open rule its timer runs."""
+    if not captures_on_open(ticket=ticket, actor=actor):
         return None
     return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
 
@@ -60,8 +76,8 @@ def ticket_work(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) 
     return timer_start_for_ticket(agent=actor, actor=actor, ticket=ticket, now=_clock(now))
 
 
-def _next_for_timer(new_status: str | None) -> str:
-    if new_status == TicketStatus.CLOSED:
+def _next_for_timer(new_status: str | None, stop_timer: bool) -> str:
+    if stop_timer or new_status == TicketStatus.CLOSED:
         return "stop"
     if new_status in PAUSING_STATUSES:
         return "pause"
@@ -88,20 +104,26 @@ def action_time_log(
     is_billable: bool | None,
     note: str,
     now: dt.datetime,
+    stop_timer: bool = False,
 ) -> tuple[int, TimeEntry | None]:
     """Log an action's time: what the timer counted (`time_seconds` None) or the time given.
 
-    Either way the timer starts again from zero, pauses (on hold, resolved) or stops (closed).
+    Either way the timer starts again from zero, pauses (on hold, resolved) or stops (closed,
+    or `stop_timer`).
     """
     taken = timer_take_for_action(
-        agent=actor, actor=actor, ticket=ticket, then=_next_for_timer(new_status), now=now
+        agent=actor,
+        actor=actor,
+        ticket=ticket,
+        then=_next_for_timer(new_status, stop_timer),
+        now=now,
     )
     seconds = taken.seconds if time_seconds is None else time_seconds
     if seconds < 1:
         return seconds, None
-    # Captured time ends now, where the work it measured ended. It is not checked for
-    # overlaps: paused stretches cannot be placed on the clock, and the one running timer
-    # per agent already guarantees that no second is counted twice.
+    # The action's time ends now, where the work it measured ended. Like every other path it
+    # is refused when it overlaps another entry (unless the agent may overlap): the message
+    # names the entry, and the person shortens the time or fixes the other entry.
     entry = time_entry_create(
         agent=actor,
         actor=actor,
@@ -112,9 +134,52 @@ def action_time_log(
         is_billable=is_billable,
         note=note,
         source=EntrySource.ACTION,
-        check_overlap=False,
     )
     return seconds, entry
+
+
+@transaction.atomic
+def timer_stop_as_action(
+    *,
+    timer: Timer,
+    actor: User,
+    note: str,
+    seconds: int | None = None,
+    client_visible: bool = False,
+    now: dt.datetime | None = None,
+) -> Action | None:
+    """The stop dialog's "log it as a note on the ticket": the timer's time (or `seconds`)
+    becomes a note action on its ticket, and the timer stops.
+
+    Like `timer_stop`, a timer that counted less than the organisation's threshold with
+    nothing typed is discarded (None); otherwise the note is what the client and approver
+    read, so it is required.
+    """
+    if timer.ticket is None:
+        raise InvalidInput(
+            "This timer is not on a ticket: log it as a time entry.",
+            fields={"log_as": "no ticket"},
+        )
+    now = _clock(now)
+    note = note.strip()
+    if not note:
+        short = timer.elapsed_seconds(now) < Organisation.current().timer_discard_seconds
+        if seconds is None and short:
+            timer_stop(timer=timer, actor=actor, discard=True, now=now)
+            return None
+        raise InvalidInput(
+            "Say what you did: it becomes the note on the ticket.", fields={"note": "required"}
+        )
+    return action_create(
+        ticket=timer.ticket,
+        actor=actor,
+        kind=ActionKind.NOTE,
+        body=note,
+        time_seconds=seconds,
+        client_visible=client_visible,
+        stop_timer=True,
+        now=now,
+    )
 
 
 # --- receivers of servicedesk's signals ---------------------------------------------------------

@@ -191,3 +191,65 @@ class TimerStartForm(forms.Form):
         kwargs.setdefault("auto_id", "timer_%s")
         super().__init__(*args, **kwargs)
         _set_charge_types(self, choices)
+
+
+LOG_AS_CHOICES = [
+    ("action", "A note on the ticket"),
+    ("entry", "A time entry only"),
+]
+
+
+class TimerStopForm(forms.Form):
+    """The stop dialog: what the timer's time becomes, like a PSA's "stop and log".
+
+    The time comes filled in with what the timer counted; left as offered, the timer's own
+    count (to the second) is logged, edited it is logged as typed.
+    """
+
+    time = forms.CharField(
+        max_length=16,
+        required=False,
+        label="Time to log",
+        help_text="What the timer counted; correct it if it is wrong (0:25, 25m, 0.5h).",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    offered = forms.CharField(required=False, widget=forms.HiddenInput)
+    log_as = forms.ChoiceField(
+        choices=LOG_AS_CHOICES,
+        initial="action",
+        required=False,  # a bare stop (an older page, a script) logs an entry
+        widget=forms.RadioSelect,
+        label="Log it as",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="What did you do?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    client_visible = forms.BooleanField(
+        required=False, label="Show this note to the client (portal)"
+    )
+
+    def __init__(self, *args: Any, has_ticket: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "stop_%s")
+        super().__init__(*args, **kwargs)
+        if not has_ticket:
+            # Time on an activity (a meeting, travel) has no ticket to write a note on.
+            del self.fields["log_as"], self.fields["client_visible"]
+
+    def clean_time(self) -> int | None:
+        return parse_duration(self.cleaned_data.get("time", ""))
+
+    def seconds(self) -> int | None:
+        """None (log what the timer counted) unless the person changed the offered time."""
+        typed = (self.data.get("time") or "").strip()
+        if typed == (self.cleaned_data.get("offered") or "").strip():
+            return None
+        minutes = self.cleaned_data.get("time")
+        return 0 if minutes is None else minutes * 60
+
+    @property
+    def as_action(self) -> bool:
+        return self.cleaned_data.get("log_as") == "action"

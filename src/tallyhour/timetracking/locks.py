@@ -1,8 +1,8 @@
 """Which time is locked, in one place: the organisation's lock date, and closed periods.
 
-Closed periods (a submitted or approved week) belong to timesheets, which sits above
-timetracking: it registers how to find them here from its `AppConfig.ready`, and every time
-write asks through `closed_week`.
+Closed periods (the days a submitted or approved week covers) belong to timesheets, which
+sits above timetracking: it registers how to find them here from its `AppConfig.ready`, and
+every time write asks through `closed_day`.
 """
 
 import datetime as dt
@@ -14,22 +14,22 @@ from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.errors import Conflict
 
-# (agent id, Monday) -> (week start, state) of a closed week, or None.
-ClosedWeekFinder = Callable[[int, dt.date], tuple[dt.date, str] | None]
+# (agent id, local day) -> (week start, state) of the submission closing that day, or None.
+ClosedDayFinder = Callable[[int, dt.date], tuple[dt.date, str] | None]
 
-_closed_week_finders: list[ClosedWeekFinder] = []
-
-
-def closed_week_finder_register(finder: ClosedWeekFinder) -> None:
-    """Add a way to find a closed week (registering the same one twice is harmless)."""
-    if finder not in _closed_week_finders:
-        _closed_week_finders.append(finder)
+_closed_day_finders: list[ClosedDayFinder] = []
 
 
-def closed_week(agent_id: int, monday: dt.date) -> tuple[dt.date, str] | None:
-    """The agent's week starting `monday` as (week start, state) when it is closed."""
-    for finder in _closed_week_finders:
-        found = finder(agent_id, monday)
+def closed_day_finder_register(finder: ClosedDayFinder) -> None:
+    """Add a way to find a closed day (registering the same one twice is harmless)."""
+    if finder not in _closed_day_finders:
+        _closed_day_finders.append(finder)
+
+
+def closed_day(agent_id: int, day: dt.date) -> tuple[dt.date, str] | None:
+    """(week start, state) of the submission that closes the agent's local `day`, if any."""
+    for finder in _closed_day_finders:
+        found = finder(agent_id, day)
         if found is not None:
             return found
     return None

@@ -21,7 +21,7 @@ from tallyhour.core.errors import (
 )
 from tallyhour.core.events import event_emit
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timetracking.locks import closed_week, lock_date_check
+from tallyhour.timetracking.locks import closed_day, lock_date_check
 from tallyhour.timetracking.models import (
     EDITABLE_STATES,
     ChargeType,
@@ -95,23 +95,24 @@ def check_may_log_for(actor: User, agent: User) -> None:
 
 
 def _check_week_open(agent: User, started_at: dt.datetime, moving: TimeEntry | None = None) -> None:
-    """New or moved time may not land in a week that is already submitted or approved.
+    """New or moved time may not land on a day a submitted or approved week covers.
 
     An entry the approver returned (rejected) may still be corrected within its own week.
     """
     tz = dates.zone(agent_profile(agent).timezone)
-    monday = dates.week_start(dates.local_date(started_at, tz))
+    day = dates.local_date(started_at, tz)
     if (
         moving is not None
         and moving.state == EntryState.REJECTED
-        and dates.week_start(dates.local_date(moving.started_at, tz)) == monday
+        and dates.week_start(dates.local_date(moving.started_at, tz)) == dates.week_start(day)
     ):
         return
-    closed = closed_week(agent.pk, monday)
+    closed = closed_day(agent.pk, day)
     if closed is not None:
         week_start, state = closed
         raise Conflict(
-            f"The week of {week_start:%Y-%m-%d} is {state}; recall or reopen it first.",
+            f"{day:%a %d %b} is in the {state} timesheet of the week of {week_start:%d %b}; "
+            "recall or reopen it first.",
             fields={"started_at": f"week {state}"},
             code="week_locked",
         )
@@ -134,7 +135,8 @@ def lock_agent(agent: User) -> None:
 def _check_overlap(
     agent: User, started_at: dt.datetime, ended_at: dt.datetime, exclude_id: int | None = None
 ) -> None:
-    if agent_profile(agent).allow_overlaps:
+    profile = agent_profile(agent)
+    if profile.allow_overlaps:
         return
     # No entry is longer than a day, so one that overlaps began at most a day before the
     # span: `since` keeps the index range to that day, not the agent's whole history.
@@ -147,12 +149,16 @@ def _check_overlap(
             ended_at__gt=started_at,
         )
         .exclude(pk=exclude_id or 0)  # 0 for a new span: no entry has that id
-        .values_list("pk", "started_at", "ended_at")
+        .values_list("pk", "started_at", "ended_at", "ticket_id", "ticket__summary")
         .order_by("pk")[:1]
     )
-    for pk, clash_start, clash_end in clashes:
+    for pk, clash_start, clash_end, ticket_id, summary in clashes:
+        tz = dates.zone(profile.timezone)
+        start, end = clash_start.astimezone(tz), clash_end.astimezone(tz)
+        what = f" on #{ticket_id} {summary}" if ticket_id else ""
         raise Conflict(
-            f"Overlaps time entry {pk} ({clash_start:%Y-%m-%d %H:%M}–{clash_end:%H:%M} UTC).",
+            f"This time overlaps your time entry {pk}{what}, {start:%a %d %b %H:%M}–{end:%H:%M}. "
+            "Change the time or that entry.",
             fields={"started_at": f"overlaps entry {pk}"},
             code="overlap",
         )
@@ -280,16 +286,23 @@ def time_entry_insert(
     reason: str = "",
     check_overlap: bool = True,
     needs_review: bool = False,
+    days_checked: bool = False,
 ) -> TimeEntry:
-    """Check and write a new entry; the caller holds the agent's lock in its transaction."""
+    """Check and write a new entry; the caller holds the agent's lock in its transaction.
+
+    `days_checked`: the caller has already asked about the lock date and closed days (a
+    timer's stop, which writes time that ran into a closed day there, flagged for review,
+    rather than lose it).
+    """
     start, end, _ = span
-    lock_date_check(
-        actor=actor,
-        zone=lambda: dates.zone(agent_profile(agent).timezone),
-        started_at=[start],
-        reason=reason,
-    )
-    _check_week_open(agent, start)
+    if not days_checked:
+        lock_date_check(
+            actor=actor,
+            zone=lambda: dates.zone(agent_profile(agent).timezone),
+            started_at=[start],
+            reason=reason,
+        )
+        _check_week_open(agent, start)
     if check_overlap:
         _check_overlap(agent, start, end)
     entry = draft_entry(

@@ -143,3 +143,17 @@ def work_on_ticket(
         return {"timer": capture.ticket_work(ticket=ticket, actor=request.auth)}
     timer = timer_start_for_ticket(agent=request.auth, actor=request.auth, ticket=ticket)
     return {"timer": timer}
+
+
+@router.post(
+    "/tickets/{ticket_id}/open",
+    response={200: WorkOut, **error_responses(403, 404, 409)},
+    summary="Open a ticket to work it (capture on open)",
+)
+def open_ticket(request: AuthedRequest, ticket_id: ObjectId) -> dict[str, Timer | None]:
+    """What a ticket's page sends once it has loaded: with capture `on_open`, the caller's
+    timer for the ticket runs if the ticket is theirs (assigned to them, or unassigned in
+    one of their teams' queues) and workable. Reading a ticket (`GET`) never does this.
+    Answers the timer it started, else null."""
+    ticket = ticket_get(actor=request.auth, ticket_id=ticket_id)
+    return {"timer": capture.ticket_open(ticket=ticket, actor=request.auth)}

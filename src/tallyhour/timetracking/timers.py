@@ -10,11 +10,12 @@ from django.db import IntegrityError, connection, transaction
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.core import dates
 from tallyhour.core.audit import audit_record, snapshot
-from tallyhour.core.errors import Conflict, DomainError
+from tallyhour.core.errors import Conflict, DomainError, InvalidInput
 from tallyhour.core.events import event_emit
 from tallyhour.core.notices import notice_send
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking import sql
+from tallyhour.timetracking.locks import closed_day
 from tallyhour.timetracking.models import ChargeType, EntrySource, TimeEntry, Timer, TimerState
 from tallyhour.timetracking.selectors import unique_row
 from tallyhour.timetracking.services import (
@@ -167,6 +168,68 @@ def timer_resume(*, timer: Timer, actor: User, now: dt.datetime | None = None) -
     return timer
 
 
+def _open_from(
+    agent: User, start: dt.datetime, end: dt.datetime, lock_date: dt.date | None
+) -> dt.datetime:
+    """The first instant of [start, end) on a local day new time may go to, else `end`.
+
+    Closed days are those on or before the organisation's lock date and those a submitted or
+    approved week covers. A timer spans at most a day or two, so few days are asked about.
+    """
+    tz = dates.zone(agent_profile(agent).timezone)
+    day, last = dates.local_date(start, tz), dates.local_date(end, tz)
+    while day <= last:
+        locked = lock_date is not None and day <= lock_date
+        if not locked and closed_day(agent.pk, day) is None:
+            return max(start, dates.local_midnight(day, tz))
+        day += dt.timedelta(days=1)
+    return end
+
+
+def _log_timer_time(
+    *,
+    timer: Timer,
+    actor: User,
+    ticket: Ticket | None,
+    note: str,
+    seconds: int,
+    now: dt.datetime,
+    needs_review: bool,
+    lock_date: dt.date | None,
+) -> TimeEntry:
+    """Log a timer's time as entries ending now; the caller holds the agent's lock.
+
+    A timer is never stuck: time that falls on closed days (lock date, submitted week) is
+    split off at the boundary into its own entry, flagged for review, where the approver
+    decides on it (a follow-up submission carries it). Overlaps are refused as everywhere.
+    """
+    agent = timer.agent
+    charge = resolve_charge_type(agent=agent, ticket=ticket, charge_type=timer.charge_type)
+    start = now - dt.timedelta(seconds=seconds)
+    boundary = _open_from(agent, start, now, lock_date)
+    parts = []
+    if boundary > start:
+        parts.append((start, boundary, True))
+    if boundary < now:
+        parts.append((boundary, now, needs_review))
+    entries = [
+        time_entry_insert(
+            agent=agent,
+            actor=actor,
+            span=entry_span(part_start, part_end, None),
+            ticket=ticket,
+            charge=charge,
+            note=note,
+            source=EntrySource.TIMER,
+            needs_review=review,
+            days_checked=True,
+            reason="timer time on a closed day" if part_end <= boundary else "",
+        )
+        for part_start, part_end, review in parts
+    ]
+    return entries[-1]
+
+
 @transaction.atomic
 def timer_stop(
     *,
@@ -174,46 +237,49 @@ def timer_stop(
     actor: User,
     ticket: Ticket | None = None,
     note: str | None = None,
+    seconds: int | None = None,
+    discard: bool = False,
     now: dt.datetime | None = None,
 ) -> TimeEntry | None:
-    """Stop a timer and log its time as an entry ending now; under a second logs nothing.
+    """Stop a timer and log its time as an entry ending now; None when nothing was logged.
 
+    `seconds` logs that instead of what the timer counted (the stop dialog's edited time).
+    Nothing is logged when `discard` is asked, nor when the timer counted less than the
+    organisation's `timer_discard_seconds` with no note: a stray click leaves no 0:00 entry.
     A forgotten timer (over 24 hours) is logged capped at 24 hours and flagged for review,
     never billed as is.
     """
     check_may_log_for(actor, timer.agent)
+    if seconds is not None and not 0 <= seconds <= MAX_ENTRY_SECONDS:
+        raise InvalidInput(
+            "The time to log must be between 0:00 and 24:00.", fields={"seconds": "out of range"}
+        )
     lock_agent(timer.agent)
     timer = _lock_timer(timer)
     now = _timer_clock(now)
-    seconds = timer.elapsed_seconds(now)
-    forgotten = seconds > MAX_ENTRY_SECONDS
-    logged = min(seconds, MAX_ENTRY_SECONDS)
-    target_ticket = ticket or timer.ticket
+    counted = timer.elapsed_seconds(now)
+    note = timer.note if note is None else note.strip()
+    logged = min(counted if seconds is None else seconds, MAX_ENTRY_SECONDS)
+    organisation = Organisation.current()
+    too_short = seconds is None and counted < organisation.timer_discard_seconds
     entry = None
-    if logged >= 1:
-        # The one-running-timer index already guarantees timer time never double counts,
-        # so its entry is placed to end at the stop time without an overlap check. The
-        # agent is locked already: written here, not through time_entry_create's savepoint.
-        charge = resolve_charge_type(
-            agent=timer.agent, ticket=target_ticket, charge_type=timer.charge_type
-        )
-        entry = time_entry_insert(
-            agent=timer.agent,
+    if not discard and logged >= 1 and not (too_short and not note):
+        entry = _log_timer_time(
+            timer=timer,
             actor=actor,
-            span=entry_span(now - dt.timedelta(seconds=logged), now, None),
-            ticket=target_ticket,
-            charge=charge,
-            note=timer.note if note is None else note,
-            source=EntrySource.TIMER,
-            check_overlap=False,
-            needs_review=forgotten,
+            ticket=ticket or timer.ticket,
+            note=note,
+            seconds=logged,
+            now=now,
+            needs_review=counted > MAX_ENTRY_SECONDS,
+            lock_date=organisation.lock_date,
         )
     audit_record(
         actor=actor,
-        action="timer.stop",
+        action="timer.stop" if entry is not None else "timer.discard",
         obj=timer,
         before=snapshot(timer, TIMER_FIELDS),
-        after={"entry": entry.pk if entry else None, "seconds": seconds},
+        after={"entry": entry.pk if entry else None, "seconds": counted},
     )
     _delete(timer)
     return entry

@@ -36,9 +36,7 @@ def hours(seconds: int | None, style: str = "clock") -> str:
         return f"{sign}{decimal_hours(value)} h"
     if style == "long":
         return f"{sign}{value // 3600}:{value % 3600 // 60:02d}:{value % 60:02d}"
-    # Whole minutes, rounded half-up, so 7:29:30 shows as 7:30 and never as 7:29.
-    minutes = (value + 30) // 60
-    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+    return sign + dates.duration_text(value)
 
 
 @register.filter

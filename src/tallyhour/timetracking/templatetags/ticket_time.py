@@ -12,7 +12,8 @@ from django import template
 from tallyhour.accounts.models import Organisation
 from tallyhour.core import dates
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timetracking.models import Timer
+from tallyhour.timetracking.capture import captures_on_open
+from tallyhour.timetracking.models import Timer, TimerState
 from tallyhour.timetracking.selectors import (
     ProjectSummary,
     project_summary,
@@ -23,7 +24,8 @@ from tallyhour.timetracking.selectors import (
 register = template.Library()
 
 CAPTURE_HELP = {
-    "on_open": "Opening this page starts your timer for the ticket.",
+    "on_open": "Opening a ticket assigned to you, or an unassigned one in your team's queue, "
+    "starts your timer for it. Viewing anyone else's ticket changes nothing.",
     "on_action": "Your timer starts when you press Note, Reply or Change status.",
     "off": "Timers start only when you press Start.",
 }
@@ -36,24 +38,23 @@ class TicketCapture:
     timer: Timer | None
     offered: str  # the timer's time as h:mm, prefilled as an action's time
     mode: str  # the organisation's capture mode
+    starts_on_open: bool  # the page asks to start the timer (see capture.captures_on_open)
     help: str
     logged: tuple[int, int]  # worked seconds: (billable, non-billable)
-
-
-def _minutes_text(seconds: int) -> str:
-    minutes = seconds // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 @register.simple_tag(takes_context=True)
 def ticket_capture(context: dict[str, Any], ticket: Ticket) -> TicketCapture:
     """`{% ticket_capture ticket as capture %}`: read once, used by every panel of the page."""
-    timer = timer_for_ticket(context["request"].user, ticket.pk)
+    user = context["request"].user
+    timer = timer_for_ticket(user, ticket.pk)
     mode = Organisation.current().capture_mode
+    running = timer is not None and timer.state == TimerState.RUNNING
     return TicketCapture(
         timer=timer,
-        offered=_minutes_text(timer.elapsed_seconds(dates.now())) if timer else "",
+        offered=dates.duration_text(timer.elapsed_seconds(dates.now())) if timer else "",
         mode=mode,
+        starts_on_open=not running and captures_on_open(ticket=ticket, actor=user),
         help=CAPTURE_HELP.get(mode, ""),
         logged=time_on_ticket(ticket),
     )

@@ -51,7 +51,7 @@
     for (var k = 0; k < inputs.length; k++) {
       var input = inputs[k];
       if (input.dataset.edited) continue;
-      var minutes = Math.floor(Math.max(0, seconds) / 60);
+      var minutes = Math.floor((Math.max(0, seconds) + 30) / 60); // half-up, as the server
       var text = Math.floor(minutes / 60) + ":" + pad(minutes % 60);
       if (document.activeElement !== input) input.value = text;
       var offered = input.form && input.form.querySelector("[name=offered]");
@@ -138,8 +138,44 @@
     }
   });
 
+  /* Capture on open: a ticket's page asks the server to start its timer once it has been
+     opened by the person — not on a reload, not coming back with Back, not after a form on
+     this same page (a Stop) brought them back here. Prefetchers run no script, so they
+     never start anything. */
+  function captureOnOpen() {
+    var el = document.querySelector("[data-capture-on-open]");
+    if (!el || !window.htmx) return;
+    var nav = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if (nav && nav.type !== "navigate") return;
+    try {
+      if (document.referrer && new URL(document.referrer).pathname === window.location.pathname) return;
+    } catch (e) { /* an unreadable referrer counts as another page */ }
+    window.htmx.trigger(el, "capture-open");
+  }
+
+  /* Dialogs: content swapped into #dialog-body opens the dialog; Cancel closes it. */
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "dialog-body") return;
+    var dialog = document.getElementById("dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-dialog-close]");
+    var dialog = close && close.closest("dialog");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target.id === "dialog") document.getElementById("dialog-body").textContent = "";
+  }, true);
+
   function start() {
     bindNavToggle();
+    // After htmx has processed the page (its DOMContentLoaded listener was added first).
+    if (document.readyState === "complete") captureOnOpen();
+    else document.addEventListener("DOMContentLoaded", captureOnOpen);
     tick();
     window.setInterval(tick, 1000);
   }
