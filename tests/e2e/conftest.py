@@ -107,7 +107,9 @@ def watch_console(page: "Page", errors: list[str]) -> None:
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', function (e) {"
-        " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' at ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : e.sourceFile + ':' + e.lineNumber)); });"
+        " var where = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160)"
+        " : e.sourceFile + ':' + e.lineNumber;"
+        " console.error('CSP violation: ' + e.violatedDirective + ' at ' + where); });"
     )
 
 

@@ -1,6 +1,6 @@
-import datetime as dt
-
 """Entry state changes timesheets asks for: all or nothing, each entry audited once."""
+
+import datetime as dt
 
 import pytest
 
