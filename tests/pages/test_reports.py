@@ -41,10 +41,24 @@ def test_utilisation_shows_the_agents_hours(approver, engineer, logged):
     assert response.status_code == 200
     page = response.content.decode()
     row = row_of(page, engineer.display_name)
-    # Available 40 h; logged 8; billable 6; non-billable 2; 15 % utilisation; headroom 32.
-    for text in ("40.00 h", "8.00 h", "6.00 h", "2.00 h", "15 %", "20 %", "32.00 h"):
+    # Wednesday noon: Monday, Tuesday and 3 of Wednesday's 8.5 workday hours (pro rata of
+    # its 8 h) are available to date: 18.82 h of the week's 40. Logged 8; billable 6;
+    # non-billable 2; utilisation 32 % to date (15 % of the whole week); logged 43 % to
+    # date; headroom 32 h of the whole week.
+    for text in (
+        "18.82 h to date",
+        "of 40.00 h",
+        "8.00 h",
+        "6.00 h",
+        "2.00 h",
+        "32 %",
+        "whole period 15 %",
+        "43 %",
+        "32.00 h",
+    ):
         assert text in row, text
     assert 'class="band-under"' in page
+    assert 'id="to-date-note"' in page
 
 
 def test_last_week_is_empty(approver, engineer, logged):
