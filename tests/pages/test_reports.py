@@ -3,8 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from tallyhour.accounts.models import Agent, Role
+from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.services import time_entry_create
 from tests.conftest import MONDAY, at
+from tests.factories import AgentFactory, UserFactory
 from tests.pages.helpers import login
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +180,60 @@ def test_profitability_page(billing, approver, engineer, logged):
     assert login(approver).get(url).status_code == 403
     csv_text = login(billing).get(url, {"period": "this_week", "format": "csv", "table": "agents"})
     assert csv_text.content.decode().startswith("name,worked_h,billed_h")
+
+
+# --- only agents: opening a page never makes someone an agent -----------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/", reverse("timesheets:week", args=["2026-W47"]), "/day/2026-11-17/"]
+)
+def test_billing_user_opening_my_week_gets_no_agent_profile(billing, path):
+    response = login(billing).get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="no-time"' in page and "You don’t log time" in page
+    assert not Agent.objects.filter(user=billing).exists()
+
+
+def test_billing_user_is_not_listed_after_opening_my_week(billing, approver, engineer, logged):
+    http = login(billing)
+    http.get("/")
+    names = [
+        line.split(",")[0]
+        for line in http.get(URL, {"format": "csv"}).content.decode().splitlines()[1:]
+    ]
+    assert billing.display_name not in names and engineer.display_name in names
+
+
+def test_engineer_without_a_profile_sees_their_week_and_gets_one_by_logging_time(
+    org, remote_support
+):
+    newcomer = UserFactory(username="newcomer", role=Role.ENGINEER)
+    http = login(newcomer)
+    assert http.get("/").status_code == 200
+    assert http.get("/day/2026-11-17/").status_code == 200
+    assert not Agent.objects.filter(user=newcomer).exists()  # reading made none
+    response = http.post(
+        reverse("timesheets:time_entry_create"),
+        {
+            "week": "2026-W47",
+            "date": "2026-11-17",
+            "start": "09:30",
+            "duration": "1:30",
+            "end": "",
+            "ticket": "",
+            "charge_type": str(remote_support.pk),
+            "billable": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Agent.objects.filter(user=newcomer).exists()  # the first logged time did
+    assert TimeEntry.objects.get(agent=newcomer).worked_seconds == 5400
+
+
+def test_billing_user_given_a_profile_has_a_week(billing):
+    AgentFactory(user=billing)
+    page = login(billing).get("/").content.decode()
+    assert 'id="no-time"' not in page
