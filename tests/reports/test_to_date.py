@@ -189,3 +189,10 @@ def test_reports_list_only_active_agents_who_log_time(engineer, billing, admin, 
     assert engineer.pk in listed and biller_who_logs.pk in listed
     assert not listed & {gone.pk, billing.pk, contact.pk}
     assert Workday.objects.filter(agent__user=biller_who_logs).exists()
+
+
+def test_trend_stops_at_the_week_in_progress(engineer, ticket, time_machine):
+    log(engineer, at(MONDAY, 9), 4, ticket=ticket)
+    time_machine.move_to(at(WEDNESDAY, 12), tick=False)
+    trend = utilisation_trend(actor=engineer, start=MONDAY, end=SUNDAY + dt.timedelta(days=14))
+    assert [p.week_start for p in trend] == [MONDAY]

@@ -153,7 +153,7 @@ def trend_lines(
     target as a dashed line."""
     if not points:
         return mark_safe("")  # noqa: S308 - a constant empty string
-    left, right, top_pad, bottom = 64, 16, 12, 40
+    left, right, top_pad, bottom = 80, 16, 12, 40
     width, height = 680, 230
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [

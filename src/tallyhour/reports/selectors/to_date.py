@@ -94,9 +94,9 @@ def available_to_date_by_agent(
     todays = todays_of(in_progress, now)
     calendars = calendars_by_agent(in_progress, start, max(t.day for t in todays.values()))
     for agent in in_progress:
-        today = todays[agent.user_id]
+        agent_today = todays[agent.user_id]
         days = calendars[agent.user_id]
-        index = (today.day - start).days
+        index = (agent_today.day - start).days
         before_today = sum(day.target_seconds for day in days[:index])
-        to_date[agent.user_id] = before_today + today.part_of(days[index].target_seconds)
+        to_date[agent.user_id] = before_today + agent_today.part_of(days[index].target_seconds)
     return to_date

@@ -233,7 +233,8 @@ def utilisation_trend(
     Each agent counts from their first week with time in it (or from the first week, when
     they logged time before it): weeks before someone started would plot as 0 %, and a
     newcomer would drag the team's earlier weeks down. Weeks before anyone's first are left
-    out. The week in progress counts available hours to date, as `utilisation_for` does."""
+    out, and so are weeks to come. The week in progress counts available hours to date, as
+    `utilisation_for` does."""
     check_period(start, end)
     now = now or dates.now()
     first_monday = dates.week_start(start)
@@ -249,8 +250,11 @@ def utilisation_trend(
         return []
     calendars = calendars_by_agent(agents, weeks[0][0], weeks[-1][1])
     todays = todays_of(agents, now)
+    this_week = max(dates.week_start(today.day) for today in todays.values())
     points = []
     for index, (monday, sunday) in enumerate(weeks):
+        if monday > this_week:
+            break  # weeks to come have nothing to show yet
         rows = []
         for agent in agents:
             if first_week.get(agent.user_id, len(weeks)) > index:
