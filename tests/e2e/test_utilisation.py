@@ -74,17 +74,13 @@ def test_utilisation_to_date_trend_and_axes(
     whole = f"of {row.available_seconds / 3600:.2f} h"
 
     page = new_page(approver, viewport=viewport)
-    page.goto(
-        f"{live_server.url}/reports/utilisation/?period=custom&start={monday}&end={end}"
-    )
+    page.goto(f"{live_server.url}/reports/utilisation/?period=custom&start={monday}&end={end}")
     expect(page.locator("#to-date-note")).to_be_visible()
     cells = page.locator("tbody tr", has_text=engineer.display_name).locator("td")
     available = cells.nth(0)
     expect(available).to_contain_text(re.compile(r"\d+\.\d\d h to date"))
     expect(available).to_contain_text(whole)
-    expect(page.locator("tbody tr", has_text=engineer.display_name)).to_contain_text(
-        "whole period"
-    )
+    expect(page.locator("tbody tr", has_text=engineer.display_name)).to_contain_text("whole period")
 
     # The trend's first week is the first with time: three weeks back, not eleven.
     first_week = dates.format_week(monday - dt.timedelta(weeks=WEEKS_BEFORE_FIRST_TIME))
