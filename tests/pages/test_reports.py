@@ -237,3 +237,11 @@ def test_billing_user_given_a_profile_has_a_week(billing):
     AgentFactory(user=billing)
     page = login(billing).get("/").content.decode()
     assert 'id="no-time"' not in page
+
+
+def test_opening_the_leave_page_makes_no_agent_but_recording_leave_does(billing):
+    http = login(billing)
+    assert http.get(reverse("timesheets:leave")).status_code == 200
+    assert not Agent.objects.filter(user=billing).exists()
+    http.post(reverse("timesheets:leave"), {"kind": "annual", "first_day": "2026-12-28"})
+    assert Agent.objects.filter(user=billing).exists()
