@@ -196,3 +196,22 @@ def test_trend_stops_at_the_week_in_progress(engineer, ticket, time_machine):
     time_machine.move_to(at(WEDNESDAY, 12), tick=False)
     trend = utilisation_trend(actor=engineer, start=MONDAY, end=SUNDAY + dt.timedelta(days=14))
     assert [p.week_start for p in trend] == [MONDAY]
+
+
+def test_the_whole_period_is_the_same_while_in_progress_and_after(engineer, admin):
+    # Whole-day and hourly leave: the days built for the figures to date give the same
+    # whole-period sum as the sums a period that ended takes.
+    leave_create(agent=engineer.agent, actor=admin, first_day=MONDAY + dt.timedelta(days=3))
+    leave_create(
+        agent=engineer.agent,
+        actor=admin,
+        first_day=MONDAY + dt.timedelta(days=1),
+        last_day=WEDNESDAY,
+        hours=Decimal("2.5"),
+    )
+    during = week_row(engineer, now=at(WEDNESDAY, 12))
+    after = week_row(engineer, now=at(SUNDAY + dt.timedelta(days=1), 12))
+    assert during.available_seconds == after.available_seconds == 4 * DAY - 5 * HOUR
+    assert during.available_so_far_seconds == DAY + (DAY - 2.5 * HOUR) + int(
+        (DAY - 2.5 * HOUR) * 3 * HOUR // WORKDAY
+    )

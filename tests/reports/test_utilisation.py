@@ -246,9 +246,8 @@ def test_query_count_does_not_grow_with_agents(
     for actor in (billing, approver):
         # Agents, their teams, the calendar (organisation, workdays, closures, leave),
         # entries, running timers, billed time: nine; the week in progress adds today's
-        # workday hours and the calendar up to today (workdays, closures, leave): thirteen,
-        # whatever the number of agents.
-        with django_assert_max_num_queries(13):
+        # workday hours: ten, whatever the number of agents.
+        with django_assert_max_num_queries(10):
             rows = utilisation_for(actor=actor, start=MONDAY, end=SUNDAY, now=now)
         bulk = [row for row in rows if row.agent_id != approver.pk]
         assert len(bulk) == size

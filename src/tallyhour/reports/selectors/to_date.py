@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
-from tallyhour.accounts.calendars import calendars_by_agent
+from tallyhour.accounts.calendars import available_seconds_by_agent, calendars_by_agent
 from tallyhour.accounts.models import Agent, Workday
 from tallyhour.core import dates
 from tallyhour.core.lookups import IdIn
@@ -66,37 +66,38 @@ def todays_of(agents: list[Agent], now: dt.datetime) -> dict[int, AgentToday]:
     return todays
 
 
-def available_to_date_by_agent(
-    agents: list[Agent],
-    start: dt.date,
-    end: dt.date,
-    now: dt.datetime,
-    available: dict[int, int],
-) -> dict[int, int]:
-    """Available seconds of local days start..end up to `now`, per agent; `available` holds
-    the whole period's (`available_seconds_by_agent`), which a period that ended keeps.
+def available_by_agent(
+    agents: list[Agent], start: dt.date, end: dt.date, now: dt.datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Available seconds of local days start..end per agent: for the whole period, and up to
+    `now`. A period that ended keeps its whole figure to date; one not begun has none yet.
 
-    Only agents whose today falls inside the period cost anything: their calendars from the
-    period's start to today (one set of queries for all of them), whose days before today
-    count in full and today's pro rata."""
-    to_date = {}
-    in_progress = []
+    Agents whose today falls inside the period have their calendar days built (one set of
+    queries for all of them, and their workday hours today): the whole period's and the
+    to-date sums both come from those days. The others need only the sums
+    (`available_seconds_by_agent`, which builds no days)."""
+    in_progress, ended, not_begun = [], [], []
     for agent in agents:
         today = dates.local_date(now, dates.zone(agent.timezone))
         if today > end:
-            to_date[agent.user_id] = available.get(agent.user_id, 0)
+            ended.append(agent)
         elif today < start:
-            to_date[agent.user_id] = 0
+            not_begun.append(agent)
         else:
             in_progress.append(agent)
+    settled = ended + not_begun
+    available = available_seconds_by_agent(settled, start, end) if settled else {}
+    to_date = {agent.user_id: available[agent.user_id] for agent in ended}
+    to_date.update((agent.user_id, 0) for agent in not_begun)
     if not in_progress:
-        return to_date
+        return available, to_date
     todays = todays_of(in_progress, now)
-    calendars = calendars_by_agent(in_progress, start, max(t.day for t in todays.values()))
+    calendars = calendars_by_agent(in_progress, start, end)
     for agent in in_progress:
         agent_today = todays[agent.user_id]
         days = calendars[agent.user_id]
         index = (agent_today.day - start).days
         before_today = sum(day.target_seconds for day in days[:index])
+        available[agent.user_id] = sum(day.target_seconds for day in days)
         to_date[agent.user_id] = before_today + agent_today.part_of(days[index].target_seconds)
-    return to_date
+    return available, to_date

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef, Q
 
-from tallyhour.accounts.calendars import available_seconds_by_agent, calendars_by_agent
+from tallyhour.accounts.calendars import calendars_by_agent
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core import dates
 from tallyhour.core.lookups import IdIn
@@ -26,7 +26,7 @@ from tallyhour.reports.selectors.common import (
     rounded,
     teams_of,
 )
-from tallyhour.reports.selectors.to_date import available_to_date_by_agent, todays_of
+from tallyhour.reports.selectors.to_date import available_by_agent, todays_of
 from tallyhour.reports.selectors.totals import (
     AgentTotals,
     Running,
@@ -174,8 +174,7 @@ def utilisation_for(
     check_period(start, end)
     now = now or dates.now()
     agents = chosen_agents(actor, agent_ids, team_id, only=UTILISATION_FIELDS)
-    available = available_seconds_by_agent(agents, start, end)
-    available_to_date = available_to_date_by_agent(agents, start, end, now, available)
+    available, available_to_date = available_by_agent(agents, start, end, now)
     totals = utilisation_totals(agents, start, end)
     running = running_timers(agents)
     teams = teams_of(agents)
