@@ -3,8 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from tallyhour.accounts.models import Agent, Role
+from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.services import time_entry_create
 from tests.conftest import MONDAY, at
+from tests.factories import AgentFactory, UserFactory
 from tests.pages.helpers import login
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +44,24 @@ def test_utilisation_shows_the_agents_hours(approver, engineer, logged):
     assert response.status_code == 200
     page = response.content.decode()
     row = row_of(page, engineer.display_name)
-    # Available 40 h; logged 8; billable 6; non-billable 2; 15 % utilisation; headroom 32.
-    for text in ("40.00 h", "8.00 h", "6.00 h", "2.00 h", "15 %", "20 %", "32.00 h"):
+    # Wednesday noon: Monday, Tuesday and 3 of Wednesday's 8.5 workday hours (pro rata of
+    # its 8 h) are available to date: 18.82 h of the week's 40. Logged 8; billable 6;
+    # non-billable 2; utilisation 32 % to date (15 % of the whole week); logged 43 % to
+    # date; headroom 32 h of the whole week.
+    for text in (
+        "18.82 h to date",
+        "of 40.00 h",
+        "8.00 h",
+        "6.00 h",
+        "2.00 h",
+        "32 %",
+        "whole period 15 %",
+        "43 %",
+        "32.00 h",
+    ):
         assert text in row, text
     assert 'class="band-under"' in page
+    assert 'id="to-date-note"' in page
 
 
 def test_last_week_is_empty(approver, engineer, logged):
@@ -163,3 +180,68 @@ def test_profitability_page(billing, approver, engineer, logged):
     assert login(approver).get(url).status_code == 403
     csv_text = login(billing).get(url, {"period": "this_week", "format": "csv", "table": "agents"})
     assert csv_text.content.decode().startswith("name,worked_h,billed_h")
+
+
+# --- only agents: opening a page never makes someone an agent -----------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/", reverse("timesheets:week", args=["2026-W47"]), "/day/2026-11-17/"]
+)
+def test_billing_user_opening_my_week_gets_no_agent_profile(billing, path):
+    response = login(billing).get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="no-time"' in page and "You don’t log time" in page
+    assert not Agent.objects.filter(user=billing).exists()
+
+
+def test_billing_user_is_not_listed_after_opening_my_week(billing, approver, engineer, logged):
+    http = login(billing)
+    http.get("/")
+    names = [
+        line.split(",")[0]
+        for line in http.get(URL, {"format": "csv"}).content.decode().splitlines()[1:]
+    ]
+    assert billing.display_name not in names and engineer.display_name in names
+
+
+def test_engineer_without_a_profile_sees_their_week_and_gets_one_by_logging_time(
+    org, remote_support
+):
+    newcomer = UserFactory(username="newcomer", role=Role.ENGINEER)
+    http = login(newcomer)
+    assert http.get("/").status_code == 200
+    assert http.get("/day/2026-11-17/").status_code == 200
+    assert not Agent.objects.filter(user=newcomer).exists()  # reading made none
+    response = http.post(
+        reverse("timesheets:time_entry_create"),
+        {
+            "week": "2026-W47",
+            "date": "2026-11-17",
+            "start": "09:30",
+            "duration": "1:30",
+            "end": "",
+            "ticket": "",
+            "charge_type": str(remote_support.pk),
+            "billable": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Agent.objects.filter(user=newcomer).exists()  # the first logged time did
+    assert TimeEntry.objects.get(agent=newcomer).worked_seconds == 5400
+
+
+def test_billing_user_given_a_profile_has_a_week(billing):
+    AgentFactory(user=billing)
+    page = login(billing).get("/").content.decode()
+    assert 'id="no-time"' not in page
+
+
+def test_opening_the_leave_page_makes_no_agent_but_recording_leave_does(billing):
+    http = login(billing)
+    assert http.get(reverse("timesheets:leave")).status_code == 200
+    assert not Agent.objects.filter(user=billing).exists()
+    http.post(reverse("timesheets:leave"), {"kind": "annual", "first_day": "2026-12-28"})
+    assert Agent.objects.filter(user=billing).exists()

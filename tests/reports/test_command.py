@@ -59,3 +59,17 @@ def test_bad_period_is_a_clear_error(engineer):
 )
 def test_period_labels(text, first, last):
     assert parse_period(text, TODAY) == (first, last)
+
+
+def test_week_in_progress_is_judged_to_date(engineer, ticket, time_machine):
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=90, ticket=ticket
+    )
+    time_machine.move_to(at(MONDAY, 11), tick=False)
+    [line] = [
+        row
+        for row in run("--period", "2026-W47").splitlines()
+        if row.startswith(engineer.display_name[:20])
+    ]
+    # 1.5 h billable of 1.88 h available so far (2 of the 8.5-hour workday's hours): on target.
+    assert line[22:].split()[-2:] == ["1.88", "80%"]

@@ -29,17 +29,33 @@ class UtilisationRowOut(Schema):
     available_hours: Decimal = Field(
         ..., description="Workday targets less public holidays, closure days and leave."
     )
+    available_to_date_hours: Decimal = Field(
+        ...,
+        description="Available hours up to now when the period includes now: the days before "
+        "today in full, today's pro rata to the part of its workday gone by, later days not at "
+        "all. Equals available_hours once the period has ended; 0 before it begins.",
+    )
     logged_hours: Decimal
     billable_hours: Decimal = Field(..., description="Worked time of billable entries.")
     non_billable_hours: Decimal
     utilisation: float | None = Field(
         ..., description="billable / available as a fraction; null with no available hours."
     )
+    utilisation_to_date: float | None = Field(
+        ..., description="billable / available to date; null with no available hours yet."
+    )
     logged_ratio: float | None = Field(..., description="logged / available as a fraction.")
+    logged_ratio_to_date: float | None = Field(
+        ..., description="logged / available to date as a fraction."
+    )
     target_utilisation: float = Field(..., description="The agent's target fraction.")
     headroom_hours: Decimal = Field(..., description="available − logged (negative when over).")
     over_capacity: bool
-    band: str = Field(..., description="under, on or over target; none without availability.")
+    band: str = Field(
+        ...,
+        description="under, on or over target, judged on utilisation_to_date; none without "
+        "available hours to date.",
+    )
     billed_hours: Decimal = Field(
         ..., description="The period's work on issued or paid invoices, after rounding."
     )
@@ -50,6 +66,10 @@ class UtilisationRowOut(Schema):
     @staticmethod
     def resolve_available_hours(row: UtilisationRow) -> Decimal:
         return hours(row.available_seconds)
+
+    @staticmethod
+    def resolve_available_to_date_hours(row: UtilisationRow) -> Decimal:
+        return hours(row.available_so_far_seconds)
 
     @staticmethod
     def resolve_logged_hours(row: UtilisationRow) -> Decimal:
@@ -76,10 +96,15 @@ class TrendPointOut(Schema):
     week: str = Field(..., description="ISO week, e.g. 2026-W47.")
     week_start: dt.date
     available_hours: Decimal
+    available_to_date_hours: Decimal = Field(
+        ..., description="Available hours up to now (the week in progress; else the week's)."
+    )
     logged_hours: Decimal
     billable_hours: Decimal
     utilisation: float | None
+    utilisation_to_date: float | None
     logged_ratio: float | None
+    logged_ratio_to_date: float | None
 
     @staticmethod
     def resolve_week(point: TrendPoint) -> str:
@@ -88,6 +113,10 @@ class TrendPointOut(Schema):
     @staticmethod
     def resolve_available_hours(point: TrendPoint) -> Decimal:
         return hours(point.row.available_seconds)
+
+    @staticmethod
+    def resolve_available_to_date_hours(point: TrendPoint) -> Decimal:
+        return hours(point.row.available_so_far_seconds)
 
     @staticmethod
     def resolve_logged_hours(point: TrendPoint) -> Decimal:
@@ -102,8 +131,16 @@ class TrendPointOut(Schema):
         return point.row.utilisation
 
     @staticmethod
+    def resolve_utilisation_to_date(point: TrendPoint) -> Decimal | None:
+        return point.row.utilisation_to_date
+
+    @staticmethod
     def resolve_logged_ratio(point: TrendPoint) -> Decimal | None:
         return point.row.logged_ratio
+
+    @staticmethod
+    def resolve_logged_ratio_to_date(point: TrendPoint) -> Decimal | None:
+        return point.row.logged_ratio_to_date
 
 
 class UtilisationOut(Schema):
@@ -141,7 +178,8 @@ class UtilisationParams(PeriodParams):
 def utilisation(request: AuthedRequest, params: Query[UtilisationParams]) -> dict[str, Any]:
     """Available, logged, billable and non-billable hours, utilisation, headroom, billed hours
     and revenue for each visible agent and team over local days `start`..`end`; running
-    timers count up to now."""
+    timers count up to now. A period that includes now also carries its figures to date
+    (`available_to_date_hours`, `utilisation_to_date`), which the band judges."""
     agent_ids = params.agent_id or None
     rows = selectors.utilisation_for(
         actor=request.auth,

@@ -5,6 +5,7 @@ shows the same figures in a table next to it."""
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
+from math import ceil
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -48,7 +49,9 @@ def _nice_step(maximum: float, ticks: int = 5) -> float:
 
 def capacity_bars(rows: Sequence[UtilisationRow], chart_id: str = "capacity") -> SafeString:
     """One stacked bar per row — billable, non-billable, then the unlogged gap — drawn against
-    a marker at the row's available hours; logging past it shows as over capacity."""
+    a marker at the row's available hours; logging past it shows as over capacity. For a
+    period in progress the gap and the solid marker are to date, and a thin dashed marker
+    shows the whole period's available hours."""
     if not rows:
         return mark_safe("")  # noqa: S308 - a constant empty string
     top = max(max(r.available_seconds, r.logged_seconds) for r in rows) / 3600 or 1.0
@@ -61,11 +64,13 @@ def capacity_bars(rows: Sequence[UtilisationRow], chart_id: str = "capacity") ->
     tick = 0.0
     while tick <= top + 1e-9:
         x = LABEL_WIDTH + tick * scale
+        # The last tick ends at the plot's edge, so it is anchored there to stay inside.
+        anchor = "end" if tick + step > top + 1e-9 and tick else "middle"
         body.append(
             f'<line class="chart__grid" '
             f"{_attrs(x1=f'{x:.1f}', x2=f'{x:.1f}', y1=0, y2=height - AXIS_HEIGHT)}/>"
-            f'<text class="chart__axis" {_attrs(x=f"{x:.1f}", y=height - 8, text_anchor="middle")}>'
-            f"{tick:g} h</text>"
+            f'<text class="chart__axis chart__axis--x" '
+            f"{_attrs(x=f'{x:.1f}', y=height - 8, text_anchor=anchor)}>{tick:g} h</text>"
         )
         tick += step
     for index, row in enumerate(rows):
@@ -73,12 +78,15 @@ def capacity_bars(rows: Sequence[UtilisationRow], chart_id: str = "capacity") ->
         parts = [
             ("billable", row.billable_seconds),
             ("non-billable", row.non_billable_seconds),
-            ("gap", row.gap_seconds),
+            ("gap", row.gap_to_date_seconds),
         ]
+        available = f"{_hours(row.available_seconds)} available"
+        if row.is_to_date:
+            available = f"{_hours(row.available_so_far_seconds)} available to date of {available}"
         summary = (
             f"{row.name}: {_hours(row.billable_seconds)} billable, "
-            f"{_hours(row.non_billable_seconds)} non-billable, {_hours(row.gap_seconds)} gap, "
-            f"{_hours(row.available_seconds)} available"
+            f"{_hours(row.non_billable_seconds)} non-billable, "
+            f"{_hours(row.gap_to_date_seconds)} gap, {available}"
             + (" (over capacity)" if row.over_capacity else "")
         )
         body.append(f"<g><title>{escape(summary)}</title>")
@@ -98,8 +106,14 @@ def capacity_bars(rows: Sequence[UtilisationRow], chart_id: str = "capacity") ->
                 f"{_attrs(x=f'{x:.1f}', y=y, width=f'{w:.1f}', height=BAR_HEIGHT)}/>"
             )
             x += w
+        if row.is_to_date:
+            whole = LABEL_WIDTH + row.available_seconds / 3600 * scale
+            body.append(
+                f'<line class="chart__available-whole" '
+                f"{_attrs(x1=f'{whole:.1f}', x2=f'{whole:.1f}', y1=y - 3, y2=y + BAR_HEIGHT + 3)}/>"
+            )
         over_class = " chart__available--over" if row.over_capacity else ""
-        marker = LABEL_WIDTH + row.available_seconds / 3600 * scale
+        marker = LABEL_WIDTH + row.available_so_far_seconds / 3600 * scale
         body.append(
             f'<line class="chart__available{over_class}" '
             f"{_attrs(x1=f'{marker:.1f}', x2=f'{marker:.1f}', y1=y - 3, y2=y + BAR_HEIGHT + 3)}/>"
@@ -108,31 +122,50 @@ def capacity_bars(rows: Sequence[UtilisationRow], chart_id: str = "capacity") ->
     over = sum(1 for r in rows if r.over_capacity)
     desc = (
         f"Stacked bars for {len(rows)} agents: billable, non-billable and gap hours; a line marks "
-        f"each agent's available hours. {over} over capacity. The table below has the figures."
+        f"each agent's available hours"
+        + (" to date, a dashed one the whole period's" if any(r.is_to_date for r in rows) else "")
+        + f". {over} over capacity. The table below has the figures."
     )
     return mark_safe(  # noqa: S308 - every text inside is escaped above
         _svg(chart_id, width, height, "Logged hours against available hours", desc, body)
     )
 
 
+# Week labels under the trend: the widest ("30 Nov") is about 75 units at the phone's larger
+# axis font (reports.css), and the last one is anchored at its end, so labels stand at least
+# this far apart whatever the width they are drawn at.
+MIN_LABEL_SPACING = 120
+
+
+def week_label_indices(count: int, step_x: float) -> list[int]:
+    """Which of `count` weekly points get a label: the latest week always, then every k-th
+    week back from it, k chosen so labels never come closer than MIN_LABEL_SPACING."""
+    if count <= 0:
+        return []
+    every = max(1, ceil(MIN_LABEL_SPACING / step_x)) if step_x else 1
+    return sorted(range(count - 1, -1, -every))
+
+
 def trend_lines(
     points: Sequence[TrendPoint], target: Decimal | None, chart_id: str = "trend"
 ) -> SafeString:
-    """Weekly utilisation and logged % as lines, with the target as a dashed line."""
+    """Weekly utilisation and logged % (to date for the week in progress) as lines, with the
+    target as a dashed line."""
     if not points:
         return mark_safe("")  # noqa: S308 - a constant empty string
-    left, right, top_pad, bottom = 44, 16, 12, 28
-    width, height = 680, 220
+    left, right, top_pad, bottom = 80, 16, 12, 40
+    width, height = 680, 230
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [
         float(v) * 100
         for p in points
-        for v in (p.row.utilisation, p.row.logged_ratio)
+        for v in (p.row.utilisation_to_date, p.row.logged_ratio_to_date)
         if v is not None
     ]
     ceiling = max([100.0, *values, float(target or 0) * 100])
     ceiling = 25 * (int(ceiling / 25) + (0 if ceiling % 25 == 0 else 1))
     step_x = plot_w / max(1, len(points) - 1)
+    level_step = 25 if ceiling <= 150 else 50
 
     def xy(index: int, percent: float) -> str:
         x = left + (index * step_x if len(points) > 1 else plot_w / 2)
@@ -140,30 +173,31 @@ def trend_lines(
         return f"{x:.1f},{y:.1f}"
 
     body = []
-    for level in range(0, int(ceiling) + 1, 25):
+    for level in range(0, int(ceiling) + 1, level_step):
         y = top_pad + plot_h * (1 - level / ceiling)
         body.append(
             f'<line class="chart__grid" '
             f"{_attrs(x1=left, x2=width - right, y1=f'{y:.1f}', y2=f'{y:.1f}')}/>"
-            f'<text class="chart__axis" {_attrs(x=left - 6, y=f"{y + 4:.1f}", text_anchor="end")}>'
-            f"{level} %</text>"
+            f'<text class="chart__axis chart__axis--y" '
+            f"{_attrs(x=left - 6, y=f'{y + 4:.1f}', text_anchor='end')}>{level} %</text>"
         )
-    label_every = max(1, len(points) // 8)
-    for index, point in enumerate(points):
-        if index % label_every == 0 or index == len(points) - 1:
-            x = xy(index, 0).split(",")[0]
-            anchor = "end" if index == len(points) - 1 and index else "middle"
-            body.append(
-                f'<text class="chart__axis" {_attrs(x=x, y=height - 8, text_anchor=anchor)}>'
-                f"{escape(point.week_start.strftime('%d %b'))}</text>"
-            )
+    last = len(points) - 1
+    for index in week_label_indices(len(points), step_x if len(points) > 1 else 0):
+        x = xy(index, 0).split(",")[0]
+        anchor = "end" if index == last and last else "middle"
+        monday = points[index].week_start
+        body.append(
+            f'<text class="chart__axis chart__axis--x" '
+            f"{_attrs(x=x, y=height - 10, text_anchor=anchor)}>"
+            f"{monday.day} {escape(monday.strftime('%b'))}</text>"
+        )
     if target is not None:
         y = top_pad + plot_h * (1 - float(target) * 100 / ceiling)
         body.append(
             f'<line class="chart__target" '
             f"{_attrs(x1=left, x2=width - right, y1=f'{y:.1f}', y2=f'{y:.1f}')}/>"
         )
-    for kind, attr in (("logged", "logged_ratio"), ("utilisation", "utilisation")):
+    for kind, attr in (("logged", "logged_ratio_to_date"), ("utilisation", "utilisation_to_date")):
         coords = [
             (i, float(getattr(p.row, attr)) * 100)
             for i, p in enumerate(points)
@@ -174,13 +208,16 @@ def trend_lines(
             body.append(f'<polyline class="chart__line chart__line--{kind}" points="{path}"/>')
         for i, v in coords:
             cx, cy = xy(i, v).split(",")
+            to_date = " to date" if points[i].row.is_to_date else ""
             body.append(
                 f'<circle class="chart__dot chart__dot--{kind}" {_attrs(cx=cx, cy=cy, r=3)}>'
-                f"<title>{escape(points[i].label)}: {kind} {v:.0f} %</title></circle>"
+                f"<title>{escape(points[i].label)}: {kind} {v:.0f} %{to_date}</title></circle>"
             )
     desc = (
-        f"Weekly utilisation (billable ÷ available) and logged % over {len(points)} weeks"
+        f"Weekly utilisation (billable ÷ available) and logged % over {len(points)} weeks, "
+        f"from the first week with time logged"
         + (f", against a target of {float(target) * 100:.0f} %" if target is not None else "")
+        + ("; the week in progress counts to date" if points[-1].row.is_to_date else "")
         + ". The table below has the figures."
     )
     return mark_safe(  # noqa: S308 - every text inside is escaped above

@@ -101,6 +101,21 @@ UTILISATION_HEADER = [
     "billed_h",
     "revenue",
 ]
+# Added after the first columns so that existing readers of the CSV keep their positions.
+TO_DATE_HEADER = ["available_to_date_h", "utilisation_to_date_pct", "logged_to_date_pct"]
+TREND_HEADER = ["week", *UTILISATION_HEADER[1:11], *TO_DATE_HEADER]
+
+
+def _to_date_cells(row: UtilisationRow) -> list[Any]:
+    return [
+        decimal_hours(row.available_so_far_seconds),
+        _pct(row.utilisation_to_date),
+        _pct(row.logged_ratio_to_date),
+    ]
+
+
+def _trend_cells(row: UtilisationRow) -> list[Any]:
+    return _utilisation_cells(row)[:11] + _to_date_cells(row)
 
 
 def _utilisation_cells(row: UtilisationRow) -> list[Any]:
@@ -118,6 +133,7 @@ def _utilisation_cells(row: UtilisationRow) -> list[Any]:
         row.band,
         decimal_hours(row.billed_seconds),
         _money_text(row.revenue),
+        *_to_date_cells(row),
     ]
 
 
@@ -176,17 +192,15 @@ def utilisation(request: PageRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         name = f"utilisation-{table}-{period.start}-{period.end}"
         if table == "teams":
-            return _csv(name, ["team", *UTILISATION_HEADER[1:]], team_list, _utilisation_cells)
+            header = ["team", *UTILISATION_HEADER[1:], *TO_DATE_HEADER]
+            return _csv(name, header, team_list, _utilisation_cells)
         if table == "trend":
-            return _csv(
-                name,
-                ["week", *UTILISATION_HEADER[1:11]],
-                [p.row for p in trend],
-                lambda r: _utilisation_cells(r)[:11],
-            )
-        return _csv(name, ["agent", *UTILISATION_HEADER[1:]], rows, _utilisation_cells)
+            return _csv(name, TREND_HEADER, [p.row for p in trend], _trend_cells)
+        header = ["agent", *UTILISATION_HEADER[1:], *TO_DATE_HEADER]
+        return _csv(name, header, rows, _utilisation_cells)
     total = selectors.combined_row(rows, name="All agents") if rows else None
     context.update(
+        in_progress=period.start <= period.today <= period.end,
         rows=rows,
         teams=team_list,
         all_teams=Team.objects.order_by("name"),

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
-from tallyhour.accounts.models import Agent, Organisation, User, Workday
+from tallyhour.accounts.models import Agent, Organisation, Role, User, Workday
 from tallyhour.accounts.permissions import approved_agent_ids, can_admin, can_bill
 from tallyhour.core import dates
 from tallyhour.core.audit import history_for
@@ -156,11 +156,30 @@ class Week:
 
 
 def profile_of(agent: User) -> Agent:
-    """The agent's profile, read once per user object (created on first use)."""
+    """The agent's profile, read once per user object. Reading never creates one: someone
+    without a profile is shown the defaults until their first logged time creates it (the
+    services' `agent_profile`). The stand-in is unsaved and not cached on the user, so a
+    write later in the same request still finds no profile and makes the real one."""
     try:
         return agent.agent
     except Agent.DoesNotExist:
-        return agent_profile(agent)
+        return Agent(user_id=agent.pk)
+
+
+# Roles whose people log time: they get an agent profile when they first do. Billing users
+# and client contacts have no My week unless an admin gives them a profile.
+TIME_LOGGING_ROLES = frozenset({Role.ENGINEER, Role.APPROVER, Role.ADMIN})
+
+
+def logs_time(user: User) -> bool:
+    """Whether My week is for `user`: their role logs time, or they have an agent profile."""
+    if user.role in TIME_LOGGING_ROLES or user.is_superuser:
+        return True
+    try:
+        user.agent  # noqa: B018 - reads (and caches) the profile, for the week to reuse
+    except Agent.DoesNotExist:
+        return False
+    return True
 
 
 _ENTRY_COLUMNS = [f.attname for f in TimeEntry._meta.concrete_fields]

@@ -54,7 +54,9 @@ _PROFILE = User.agent.related  # the one-to-one a loaded user object keeps its p
 
 
 def agent_profile(user: User) -> Agent:
-    """The user's agent profile (created on first use), read once per user object.
+    """The user's agent profile for a write, read once per user object; logging time (or
+    leave) is what creates it. Pages that only read must not call this: they show someone
+    without a profile the defaults instead (timesheets' `profile_of`).
 
     One write asks for it up to four times (charge type, lock date, week, overlaps); it is
     kept on the user object like any loaded one-to-one, with its default charge type."""

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -17,7 +19,7 @@ from django.db.models import (
     When,
 )
 
-from tallyhour.accounts.models import Agent, Role, User
+from tallyhour.accounts.models import Agent, Role, User, Workday
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.billing.models import InvoiceState
 from tallyhour.core import dates
@@ -97,10 +99,22 @@ UTILISATION_FIELDS = (
 )
 
 
+def reported_agents(agents: QuerySet[Agent]) -> QuerySet[Agent]:
+    """The agents reports list: active accounts with an agent profile, but no client contact
+    and no billing user whose profile has no workday (the empty profile My week used to
+    make for anyone who opened it). A billing user given a workday logs time and counts."""
+    has_workday = Exists(Workday.objects.filter(agent=OuterRef("pk")))
+    return (
+        agents.filter(user__is_active=True)
+        .exclude(user__role=Role.CONTACT)
+        .filter(~Q(user__role=Role.BILLING) | Q(has_workday))
+    )
+
+
 def chosen_agents(
     actor: User, agent_ids: list[int] | None, team_id: int | None, *, only: tuple[str, ...] = ()
 ) -> list[Agent]:
-    agents = agents_visible_to(actor).order_by("user__username")
+    agents = reported_agents(agents_visible_to(actor)).order_by("user__username")
     if only:
         agents = agents.only(*only)
     if agent_ids:

@@ -16,6 +16,7 @@ from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
 from tallyhour.core.htmx import done
 from tallyhour.core.pageerrors import back_on_error, form_submit
+from tallyhour.timesheets import selectors
 from tallyhour.timesheets.forms import LeaveForm
 from tallyhour.timetracking import services as tracking
 
@@ -23,7 +24,8 @@ from tallyhour.timetracking import services as tracking
 @login_required
 @require_http_methods(["GET", "POST"])
 def leave_page(request: PageRequest) -> HttpResponse:
-    profile = tracking.agent_profile(request.user)
+    # Recording leave makes the agent profile; looking at the page does not.
+    profile = selectors.profile_of(request.user)
     form = LeaveForm(request.POST or None, label_suffix="")
     status = 200
     if request.method == "POST":
@@ -31,7 +33,7 @@ def leave_page(request: PageRequest) -> HttpResponse:
         def record() -> Leave:
             data = form.cleaned_data
             return account_services.leave_create(
-                agent=profile,
+                agent=tracking.agent_profile(request.user),
                 actor=request.user,
                 kind=data["kind"],
                 first_day=data["first_day"],
@@ -53,7 +55,7 @@ def leave_page(request: PageRequest) -> HttpResponse:
     horizon = today + dt.timedelta(days=120)
     context = {
         "form": form,
-        "leaves": Leave.objects.filter(agent=profile).order_by("-first_day")[:50],
+        "leaves": Leave.objects.filter(agent_id=request.user.pk).order_by("-first_day")[:50],
         "upcoming": [
             day for day in calendar_for(profile, today, horizon) if day.holiday or day.closure
         ][:10],

@@ -147,6 +147,9 @@ def week_fragment(
 @errors_as_page
 def week_page(request: PageRequest, week: str | None = None) -> HttpResponse:
     agent = agent_from(request, request.GET.get("agent"))
+    if agent.pk == request.user.pk and not selectors.logs_time(agent):
+        # No profile is made by looking: billing users have no week of their own.
+        return render(request, "timesheets/no_time.html")
     if week:
         monday = _week_in_path(week)
     else:
@@ -166,6 +169,9 @@ def week_page(request: PageRequest, week: str | None = None) -> HttpResponse:
 @errors_as_page
 def day_page(request: PageRequest, day: str) -> HttpResponse:
     agent = agent_from(request, request.GET.get("agent"))
+    if agent.pk == request.user.pk and not selectors.logs_time(agent):
+        # No profile is made by looking: billing users have no week of their own.
+        return render(request, "timesheets/no_time.html")
     try:
         date = dt.date.fromisoformat(day)
     except ValueError as exc:

@@ -28,6 +28,9 @@ COLUMNS = [
     ("Target", 7),
     ("Headroom", 9),
     ("Billed h", 9),
+    # After the others, so that scripts reading the columns above keep their positions.
+    ("To date h", 9),
+    ("Util to date", 12),
     ("", 14),
 ]
 
@@ -37,6 +40,7 @@ def _pct(value: Any) -> str:
 
 
 def _cells(row: UtilisationRow) -> list[str]:
+    # The band judges utilisation to date (the "Util to date" column).
     note = "OVER CAPACITY" if row.over_capacity else {"under": "under target"}.get(row.band, "")
     return [
         row.name,
@@ -49,6 +53,8 @@ def _cells(row: UtilisationRow) -> list[str]:
         _pct(row.target_utilisation),
         str(hours(row.headroom_seconds)),
         str(hours(row.billed_seconds)),
+        str(hours(row.available_so_far_seconds)),
+        _pct(row.utilisation_to_date),
         note,
     ]
 
