@@ -92,7 +92,7 @@ def test_reject_returns_the_week_to_the_agent_with_the_reason(approver, engineer
     submitted.refresh_from_db()
     assert submitted.state == SubmissionState.REJECTED
     page = login(engineer).get(reverse("timesheets:week", args=["2026-W47"])).content.decode()
-    assert "Reason: Friday is missing" in page and "Submit week" in page
+    assert "“Friday is missing”" in page and "Submit up to Wed 18 Nov" in page
     assert 'class="entry entry--rejected"' in page
 
 

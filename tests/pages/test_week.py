@@ -418,12 +418,12 @@ def test_submit_and_recall_through_the_page(engineer, ticket):
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
     page = http.get(week_url()).content.decode()
-    assert "waiting for approval" in page and "Recall submission" in page
+    assert "waiting for approval" in page and ">Recall<" in page
 
     http.post(reverse("timesheets:submission_recall", args=[submission.pk]))
     entry.refresh_from_db()
     assert entry.state == EntryState.DRAFT
-    assert "Submit week" in http.get(week_url()).content.decode()
+    assert "Submit up to Wed 18 Nov" in http.get(week_url()).content.decode()  # today
 
 
 def test_submit_twice_is_a_message_not_an_error(engineer):

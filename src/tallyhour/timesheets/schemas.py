@@ -26,6 +26,11 @@ class SubmissionOut(Schema):
     kind: SubmissionKind = Field(..., description="`week`, or `ticket` (per-ticket mode).")
     week: str | None
     week_start: dt.date | None
+    through: dt.date | None = Field(
+        ...,
+        description="The last day of the week it covers: a week is submitted up to the day "
+        "it is sent, and its later days join a follow-up submission.",
+    )
     ticket_id: int | None
     state: SubmissionState
     submitted_at: dt.datetime
@@ -150,7 +155,16 @@ class WeekOut(Schema):
     timezone: str
     state: str = Field(..., description="`open` until submitted, then the submission's state.")
     can_submit: bool
+    submit_through: dt.date | None = Field(
+        ..., description="The last day a submission sent now would cover (today at the latest)."
+    )
+    submitted_through: dt.date | None = Field(
+        ..., description="The last day a submitted or approved submission covers, if any."
+    )
     submission: SubmissionOut | None = Field(..., description="The latest submission, if any.")
+    submissions: list[SubmissionOut] = Field(
+        ..., description="Every submission of the week, oldest first (early ones, follow-ups)."
+    )
     running_timer: TimerOut | None
     days: list[DayOut]
     rows: list[GridRowOut] = Field(..., description="Ticket and activity rows by day.")

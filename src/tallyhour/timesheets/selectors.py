@@ -84,10 +84,12 @@ class Week:
     agent: User
     monday: dt.date
     days: list[Day]
-    submission: Submission | None
+    submission: Submission | None  # the latest
     running_timer: Timer | None
     timezone: str
     timers: list[Timer] = field(default_factory=list)  # running and paused, newest first
+    submissions: list[Submission] = field(default_factory=list)  # oldest first
+    today: dt.date | None = None  # in the agent's zone
 
     @property
     def label(self) -> str:
@@ -126,14 +128,54 @@ class Week:
         return any(e.state in EDITABLE_STATES and not e.invoice_line_id for e in self.entries)
 
     @property
+    def submitted_through(self) -> dt.date | None:
+        """The last day a submitted or approved submission covers (None: none does)."""
+        covering = [
+            sub.through
+            for sub in self.submissions
+            if sub.through is not None
+            and sub.state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
+        ]
+        return max(covering, default=None)
+
+    @property
+    def submit_through(self) -> dt.date | None:
+        """The last day a submission sent now covers: today at the latest (None: the week
+        has not started). Later days stay open and join a follow-up submission."""
+        today = self.today or self.sunday
+        return None if today < self.monday else min(self.sunday, today)
+
+    @property
+    def open_days(self) -> list[Day]:
+        """Days not covered by a submitted or approved submission."""
+        covered = self.submitted_through
+        return [d for d in self.days if covered is None or d.date > covered]
+
+    @property
+    def new_gap_seconds(self) -> int:
+        """The gap of the days a submission sent now would add (what its comment explains)."""
+        through = self.submit_through
+        return sum(d.gap_seconds for d in self.open_days if through and d.date <= through)
+
+    @property
     def can_submit(self) -> bool:
-        if self.submission is None or self.submission.state in (
-            SubmissionState.REJECTED,
-            SubmissionState.RECALLED,
-        ):
+        """New days up to today to send, or entries returned (or recalled) and open again."""
+        through = self.submit_through
+        if through is None:
+            return False
+        covered = self.submitted_through
+        if covered is None or covered < through:
             return True
-        # An approved week takes a follow-up submission for entries returned and fixed.
-        return self.submission.state == SubmissionState.APPROVED and self.has_unsubmitted
+        return any(
+            e.state in EDITABLE_STATES and not e.invoice_line_id
+            for d in self.days
+            if d.date <= through
+            for e in d.entries
+        )
+
+    @property
+    def pending(self) -> list[Submission]:
+        return [s for s in self.submissions if s.state == SubmissionState.SUBMITTED]
 
     @property
     def rows(self) -> list[GridRow]:
@@ -252,11 +294,10 @@ def week_for(agent: User, monday: dt.date) -> Week:
         day.logged_seconds += entry.worked_seconds
         if entry.is_billable:
             day.billable_seconds += entry.worked_seconds
-    submission = (
+    submissions = list(
         Submission.objects.select_related("decided_by")
         .filter(agent=agent, kind=SubmissionKind.WEEK, week_start=monday)
-        .order_by("-submitted_at", "-id")
-        .first()
+        .order_by("submitted_at", "id")
     )
     timers = list(timers_for(agent))
     timer = next((t for t in timers if t.state == TimerState.RUNNING), None)
@@ -264,10 +305,12 @@ def week_for(agent: User, monday: dt.date) -> Week:
         agent=agent,
         monday=monday,
         days=days,
-        submission=submission,
+        submission=submissions[-1] if submissions else None,
         running_timer=timer,
         timezone=profile.timezone,
         timers=timers,
+        submissions=submissions,
+        today=dates.local_date(dates.now(), tz),
     )
 
 

@@ -204,9 +204,15 @@ def submit_week(request: PageRequest, week: str) -> HttpResponse:
         comment=comment,
         require_gap_reason=True,
     )
+    assert submission.through is not None  # a week's submission names its last day
+    days = (
+        "the week"
+        if submission.through == monday + dt.timedelta(days=6)
+        else (f"up to {submission.through:%a %d %b}")
+    )
     return done(
         request,
-        f"Week {dates.format_week(monday)} submitted for approval "
+        f"Week {dates.format_week(monday)} submitted for approval, {days} "
         f"({hours(submission.total_seconds)} logged).",
         back,
     )
