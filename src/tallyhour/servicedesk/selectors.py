@@ -27,6 +27,14 @@ def ticket_get(*, actor: User, ticket_id: int) -> Ticket:
     return ticket
 
 
+# Work in hand first: open tickets, then resolved, closed last.
+_STATUS_RANK = Case(
+    When(status__in=OPEN_STATUSES, then=0),
+    When(status=TicketStatus.RESOLVED, then=1),
+    default=2,
+)
+
+
 def tickets_filtered(
     actor: User,
     *,
@@ -36,8 +44,8 @@ def tickets_filtered(
     search: str = "",
     assignee_id: int | None = None,
 ) -> QuerySet[Ticket]:
-    """The ticket list: scope `mine` (assigned to me), `team` (assigned to my teams' agents),
-    `open` or everything; then client, status, assignee and free-text search."""
+    """The ticket list: scope `mine` (assigned to me), `team` (assigned to my teams' agents)
+    or everything; then client, status, assignee and free-text search."""
     tickets = tickets_visible_to(actor)
     if scope == "mine":
         tickets = tickets.filter(assignee=actor)
@@ -60,6 +68,12 @@ def tickets_filtered(
             text |= Q(pk=int(search.lstrip("#")))
         tickets = tickets.filter(text)
     return tickets
+
+
+def tickets_for_list(actor: User, **filters: Any) -> QuerySet[Ticket]:
+    """The ticket list page's tickets (`tickets_filtered`), work in hand first: open tickets,
+    then resolved and closed ones, each most recently updated first."""
+    return tickets_filtered(actor, **filters).order_by(_STATUS_RANK, "-updated_at", "-id")
 
 
 def actions_visible_to(actor: User) -> QuerySet[Action]:
