@@ -225,7 +225,7 @@ def _query_without_page(request: PageRequest) -> str:
 @require_GET
 def ticket_list(request: PageRequest) -> HttpResponse:
     form = TicketFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else TicketFilterForm.DEFAULTS
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else TicketFilterForm.DEFAULTS
     client = filters.get("client")
     tickets = selectors.tickets_for_list(
         request.user,

@@ -2,8 +2,8 @@
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator

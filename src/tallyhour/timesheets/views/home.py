@@ -13,7 +13,6 @@ from tallyhour.accounts.models import Role, User
 from tallyhour.accounts.requests import PageRequest
 from tallyhour.timesheets.views.week import week_page
 
-
 LANDING_BY_ROLE: dict[str, str] = {
     Role.APPROVER: "timesheets:approvals",
     Role.BILLING: "billing:run",
