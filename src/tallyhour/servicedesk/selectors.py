@@ -115,21 +115,28 @@ def ticket_charge_types() -> QuerySet[Any]:
 PICKER_LIMIT = 20
 
 
+def _matching_every_word(tickets: QuerySet[Ticket], search: str) -> QuerySet[Ticket]:
+    """Tickets whose number, summary or client name matches each word typed, so "acme vpn"
+    finds Acme's VPN tickets and a picked label ("#12 VPN down") finds ticket 12 again."""
+    for word in search.split():
+        text = Q(summary__icontains=word) | Q(client__name__icontains=word)
+        number = word.lstrip("#")
+        if number.isdigit() and len(number) < 18:
+            text |= Q(pk=int(number))
+        tickets = tickets.filter(text)
+    return tickets
+
+
 def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIMIT) -> list[Ticket]:
-    """Open tickets for the ticket picker: the actor's own first, then the newest; searched
-    by number, summary and client name."""
+    """Tickets for the ticket picker, searched by number, summary and client name: the actor's
+    own first, open before resolved, most recently updated first. Closed tickets take no time."""
     tickets = (
         tickets_visible_to(actor)
         .exclude(status=TicketStatus.CLOSED)
         .annotate(theirs=Case(When(assignee=actor, then=0), default=1))
     )
-    search = search.strip()
-    if search:
-        text = Q(summary__icontains=search) | Q(client__name__icontains=search)
-        if search.lstrip("#").isdigit() and len(search) < 18:
-            text |= Q(pk=int(search.lstrip("#")))
-        tickets = tickets.filter(text)
-    return list(tickets.order_by("theirs", "-id")[:limit])
+    tickets = _matching_every_word(tickets, search)
+    return list(tickets.order_by("theirs", _STATUS_RANK, "-updated_at", "-id")[:limit])
 
 
 OPEN_TICKETS_SHOWN = 20
