@@ -101,7 +101,7 @@ def test_settings_overview_is_for_admins(request, persona):
     assert login(user).get(reverse("settings_overview")).status_code == 403
 
 
-# Session, user, notices, header timer, organisation.
+# 4 today: session, user, notices, organisation.
 SETTINGS_QUERY_BUDGET = 5
 
 
