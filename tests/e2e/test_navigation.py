@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tallyhour.accounts.models import Role
 from tallyhour.core import dates
+from tallyhour.servicedesk.models import TicketStatus
 from tallyhour.timesheets.models import Submission, SubmissionState
 from tallyhour.timesheets.services import submission_submit
 from tallyhour.timetracking.services import time_entry_create
@@ -64,7 +65,7 @@ def open_menu_if_folded(page) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("persona", sorted(PERSONAS))
 def test_each_persona_lands_on_its_work_and_sees_its_menu(
-    request, new_page, live_server, persona, width
+    request, new_page, live_server, persona, width, client_acme
 ):
     user = request.getfixturevalue(persona)
     landing, heading, menu = PERSONAS[persona]
@@ -78,7 +79,30 @@ def test_each_persona_lands_on_its_work_and_sees_its_menu(
     expect(nav).to_be_visible()
     assert [text.strip() for text in nav.get_by_role("link").all_inner_texts()] == menu
     shot(page, f"nav-{persona}-{width}")
-    # Every link of the menu opens (the menu's pages are the role's own).
+    if persona == "engineer":
+        # Tickets open on the engineer's own open tickets, with a way to see them all.
+        TicketFactory(
+            client=client_acme,
+            summary="Closed project task",
+            assignee=user,
+            status=TicketStatus.CLOSED,
+        )
+        TicketFactory(client=client_acme, summary="VPN drops hourly", assignee=user)
+        TicketFactory(client=client_acme, summary="Someone else's laptop")
+        nav.get_by_role("link", name="Tickets").click()
+        page.wait_for_url("**/tickets/")
+        views = page.get_by_role("navigation", name="Ticket views")
+        expect(views.get_by_role("link", name="My open tickets")).to_have_attribute(
+            "aria-current", "page"
+        )
+        expect(page.locator("#tickets")).to_contain_text("VPN drops hourly")
+        expect(page.locator("#tickets")).not_to_contain_text("Closed project task")
+        shot(page, f"nav-engineer-tickets-{width}")
+        views.get_by_role("link", name="All tickets").click()
+        page.wait_for_url("**/tickets/?scope=&status=")
+        expect(views.get_by_role("link", name="All tickets")).to_have_attribute(
+            "aria-current", "page"
+        )
     if persona == "admin":
         nav.get_by_role("link", name="Contracts").click()
         page.wait_for_url("**/contracts/")
