@@ -130,12 +130,9 @@ def _matching_every_word(tickets: QuerySet[Ticket], search: str) -> QuerySet[Tic
 def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIMIT) -> list[Ticket]:
     """Tickets for the ticket picker, searched by number, summary and client name: the actor's
     own first, open before resolved, most recently updated first. Closed tickets take no time."""
-    tickets = (
-        tickets_visible_to(actor)
-        .exclude(status=TicketStatus.CLOSED)
-        .annotate(theirs=Case(When(assignee=actor, then=0), default=1))
-    )
-    tickets = _matching_every_word(tickets, search)
+    tickets = _matching_every_word(
+        tickets_visible_to(actor).exclude(status=TicketStatus.CLOSED), search
+    ).annotate(theirs=Case(When(assignee=actor, then=0), default=1))
     return list(tickets.order_by("theirs", _STATUS_RANK, "-updated_at", "-id")[:limit])
 
 
