@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tallyhour.accounts.settings_views import settings_overview
 from tallyhour.halo import pages as halo_pages
-from tallyhour.timesheets.views.week import week_page
+from tallyhour.timesheets.views.home import home
 
 urlpatterns = [
     # First: every API call walks the patterns above its own, and the pages' list is long.
     path("api/v1/", include("tallyhour.api.urls", namespace="api")),
-    path("", week_page, name="home"),
+    path("", home, name="home"),
     path("", include("tallyhour.timesheets.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
     path("portal/", include("tallyhour.portal.urls")),
+    path("settings/", settings_overview, name="settings_overview"),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),
     path("settings/api-applications/", halo_pages.applications_page, name="halo-applications"),

@@ -22,6 +22,14 @@ def test_changing_the_lock_date_in_admin_is_audited(admin):
         "address": org.address,
         "tax_id": org.tax_id,
         "email": org.email,
+        "holiday_country": org.holiday_country,
+        "holiday_subdivision": org.holiday_subdivision,
+        "submission_mode": org.submission_mode,
+        "submission_deadline_days": org.submission_deadline_days,
+        "approval_reminder_days": org.approval_reminder_days,
+        "capture_mode": org.capture_mode,
+        "max_timer_hours": org.max_timer_hours,
+        "timer_grace_minutes": org.timer_grace_minutes,
     }
     response = http.post(f"/admin/accounts/organisation/{org.pk}/change/", form)
 

@@ -50,6 +50,9 @@ def test_log_submit_return_fix_approve_invoice_and_report(
     wrong = TimeEntry.objects.get(worked_seconds=1200)
     boss = new_page(approver)
     boss.goto(f"{url}/approvals/")
+    # The queue is one row per submission; its entries are on the submission's own page.
+    boss.get_by_role("link", name=re.compile("^Entries")).click()
+    boss.wait_for_url("**/approvals/*/")
     card = (
         boss.locator("article, section, li")
         .filter(has=boss.get_by_label(f"Return entry {wrong.pk}"))

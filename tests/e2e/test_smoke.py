@@ -8,7 +8,8 @@ from tests.e2e.conftest import shot
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 MAIN_PAGES = {
-    "week": "/",
+    "week": "/week/",
+    "settings": "/settings/",
     "approvals": "/approvals/",
     "billing": "/billing/",
     "invoices": "/billing/invoices/",

@@ -11,19 +11,21 @@ from tests.pages.helpers import login
 
 pytestmark = pytest.mark.django_db
 
+# "/" itself sends each role to its own start page (see test_navigation.py).
 PAGES = {
-    "home": reverse("home"),
+    "my_week": reverse("timesheets:my_week"),
     "week": reverse("timesheets:week", args=["2026-W47"]),
     "approvals": reverse("timesheets:approvals"),
     "billing": reverse("billing:run"),
     "invoices": reverse("billing:invoice_list"),
     "utilisation": reverse("reports:utilisation"),
+    "settings": reverse("settings_overview"),
 }
 
 ALLOWED = {
-    "engineer": {"home", "week"},
-    "approver": {"home", "week", "approvals", "utilisation"},
-    "billing": {"home", "week", "billing", "invoices", "utilisation"},
+    "engineer": {"my_week", "week"},
+    "approver": {"my_week", "week", "approvals", "utilisation"},
+    "billing": {"my_week", "week", "billing", "invoices", "utilisation"},
     "admin": set(PAGES),
 }
 
@@ -67,10 +69,10 @@ def test_logout_is_a_post_form_in_the_header(engineer):
 def test_navigation_shows_only_what_the_role_may_open(engineer, approver, billing):
     assert b"Approvals" not in login(engineer).get("/").content
     assert b"Billing" not in login(engineer).get("/").content
-    approver_page = login(approver).get("/").content
+    approver_page = login(approver).get("/", follow=True).content
     assert b"Approvals" in approver_page and b"Reports" in approver_page
     assert b">Billing<" not in approver_page
-    billing_page = login(billing).get("/").content
+    billing_page = login(billing).get("/", follow=True).content
     assert b">Billing<" in billing_page and b">Approvals<" not in billing_page
 
 

@@ -406,6 +406,7 @@ PAGES: dict[str, Entry] = {
     "GET /api/v1/docs/assets/<name>": E(PUBLIC, ids={"name": "css_asset"}),
     # my week, my day, my entries (every agent works on their own)
     "GET /": E(ANY_STAFF),
+    "GET /week/": E(ANY_STAFF),
     "GET /week/<str:week>/": E(ANY_STAFF),
     "POST /week/<str:week>/submit/": E(ANY_STAFF, ids={"week": "draft_week"}),
     "POST /week/<str:week>/copy-last-week/": E(ANY_STAFF, ids={"week": "draft_week"}),
@@ -427,6 +428,7 @@ PAGES: dict[str, Entry] = {
     ),
     # approvals
     "GET /approvals/": E(APPROVERS),
+    "GET /approvals/<int:submission_id>/": E(APPROVER),
     "POST /approvals/bulk-approve/": E(
         APPROVER, body=lambda w: {"submission_ids": [w.pk("submission")]}
     ),
@@ -517,6 +519,7 @@ PAGES: dict[str, Entry] = {
     "GET /reports/missed-hours/<slug:kind>/": E(REPORTS, ids={"kind": "missed_kind"}),
     "GET /reports/profitability/": E(BILLING),
     # settings
+    "GET /settings/": E(ADMIN),
     "GET /settings/tokens/": E(ANY_STAFF),
     "POST /settings/tokens/": E(ANY_STAFF, body={"name": "Script"}),
     "POST /settings/tokens/<int:pk>/revoke/": E(

@@ -30,18 +30,19 @@ def test_list_filters_search_and_pages(engineer, approver, client_acme):
     other = ClientFactory(name="Beta plc")
     TicketFactory(client=other, summary="New starter", status=TicketStatus.CLOSED)
     http = login(engineer)
-    page = http.get("/tickets/").content.decode()
+    everything = {"scope": "", "status": ""}
+    page = http.get("/tickets/", everything).content.decode()
     assert "VPN drops" in page and "Laptop order" in page and "New starter" in page
     assert 'aria-current="page">Tickets' in page
     only_mine = http.get("/tickets/", {"scope": "mine"}).content.decode()
     assert "VPN drops" in only_mine and "Laptop order" not in only_mine
     team = http.get("/tickets/", {"scope": "team"}).content.decode()
     assert "VPN drops" in team and "Laptop order" not in team  # approver is not in team A
-    by_client = http.get("/tickets/", {"client": other.pk}).content.decode()
+    by_client = http.get("/tickets/", {**everything, "client": other.pk}).content.decode()
     assert "New starter" in by_client and "VPN drops" not in by_client
-    open_only = http.get("/tickets/", {"status": "open"}).content.decode()
-    assert "New starter" not in open_only
-    assert "Laptop" in http.get("/tickets/", {"q": "lapt"}).content.decode()
+    open_only = http.get("/tickets/", {"scope": "", "status": "open"}).content.decode()
+    assert "New starter" not in open_only and "Laptop order" in open_only
+    assert "Laptop" in http.get("/tickets/", {**everything, "q": "lapt"}).content.decode()
     assert "VPN drops" in http.get("/tickets/", {"q": f"#{mine.pk}"}).content.decode()
     fragment = http.get("/tickets/", {"q": "vpn"}, **HTMX).content.decode()
     assert fragment.lstrip().startswith('<section class="card card--flush" id="tickets"')
@@ -49,7 +50,7 @@ def test_list_filters_search_and_pages(engineer, approver, client_acme):
 
 def test_list_pages(engineer, client_acme):
     for i in range(30):
-        TicketFactory(client=client_acme, summary=f"Ticket number {i}")
+        TicketFactory(client=client_acme, summary=f"Ticket number {i}", assignee=engineer)
     http = login(engineer)
     first = http.get("/tickets/").content.decode()
     assert "Page 1 of 2" in first and "Ticket number 29" in first

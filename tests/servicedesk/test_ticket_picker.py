@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from tallyhour.servicedesk.forms import TicketField
 from tallyhour.servicedesk.models import TicketStatus
+from tallyhour.timetracking.services import time_entry_create
+from tests.conftest import MONDAY, at
 from tests.factories import ClientFactory, TicketFactory
 from tests.pages.helpers import HTMX, login
 
@@ -77,3 +79,36 @@ def test_my_week_has_no_ticket_select(engineer, ticket):
     page = login(engineer).get(reverse("home")).text
     assert '<select name="ticket"' not in page
     assert 'class="ticket-picker"' in page and reverse("servicedesk:ticket_search") in page
+
+
+def test_search_matches_every_word_and_puts_open_before_resolved(engineer):
+    acme, globex = ClientFactory(name="Acme Widgets"), ClientFactory(name="Globex")
+    resolved = TicketFactory(client=acme, summary="Printer jam", status=TicketStatus.RESOLVED)
+    open_one = TicketFactory(client=acme, summary="Printer offline")
+    TicketFactory(client=globex, summary="Printer offline")
+    response = login(engineer).get(
+        reverse("servicedesk:ticket_search"),
+        {"field": "ticket", "id": "id_ticket", "ticket_q": "acme printer"},
+        **HTMX,
+    )
+    text = response.text
+    assert text.count('class="ticket-picker__option"') == 2 and "Globex" not in text
+    assert text.index(f"#{open_one.pk} Printer offline") < text.index(f"#{resolved.pk} Printer")
+
+
+def test_every_time_form_picks_tickets_with_the_picker(engineer, ticket):
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=30, ticket=ticket
+    )
+    http = login(engineer)
+    for url in (
+        reverse("timesheets:my_week"),
+        reverse("timesheets:day", args=[MONDAY.isoformat()]),
+        reverse("timesheets:time_entry_edit", args=[entry.pk]),
+    ):
+        page = http.get(url).text
+        assert '<select name="ticket"' not in page, url
+        assert 'class="ticket-picker"' in page, url
+    week = http.get(reverse("timesheets:my_week")).text
+    # My week holds two pickers: the add-entry form's and the timer's.
+    assert 'id="id_ticket_q"' in week and 'id="timer_ticket_q"' in week

@@ -84,6 +84,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "timezone", "currency", "lock_date")}),
         ("Invoicing", {"fields": ("invoice_number_format", "payment_terms_days")}),
         ("Seller details on invoices", {"fields": ("address", "tax_id", "email")}),
+        ("Public holidays", {"fields": ("holiday_country", "holiday_subdivision")}),
+        (
+            "Timesheets",
+            {"fields": ("submission_mode", "submission_deadline_days", "approval_reminder_days")},
+        ),
+        ("Capture", {"fields": ("capture_mode", "max_timer_hours", "timer_grace_minutes")}),
     )
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:

@@ -77,3 +77,8 @@ def can_see_agent(actor: User, agent_user_id: int) -> bool:
         approved = approved_agent_ids(actor).values("user_id")
         agents = agents.filter(Q(user=actor) | Q(user__in=approved))
     return agents.exists()
+
+
+def logs_time(actor: User) -> bool:
+    """Engineers, approvers and admins log their own time (billing users bill others')."""
+    return actor.role != Role.BILLING or actor.is_superuser

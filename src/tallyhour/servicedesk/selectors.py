@@ -27,6 +27,14 @@ def ticket_get(*, actor: User, ticket_id: int) -> Ticket:
     return ticket
 
 
+# Work in hand first: open tickets, then resolved, closed last.
+_STATUS_RANK = Case(
+    When(status__in=OPEN_STATUSES, then=0),
+    When(status=TicketStatus.RESOLVED, then=1),
+    default=2,
+)
+
+
 def tickets_filtered(
     actor: User,
     *,
@@ -36,8 +44,8 @@ def tickets_filtered(
     search: str = "",
     assignee_id: int | None = None,
 ) -> QuerySet[Ticket]:
-    """The ticket list: scope `mine` (assigned to me), `team` (assigned to my teams' agents),
-    `open` or everything; then client, status, assignee and free-text search."""
+    """The ticket list: scope `mine` (assigned to me), `team` (assigned to my teams' agents)
+    or everything; then client, status, assignee and free-text search."""
     tickets = tickets_visible_to(actor)
     if scope == "mine":
         tickets = tickets.filter(assignee=actor)
@@ -60,6 +68,12 @@ def tickets_filtered(
             text |= Q(pk=int(search.lstrip("#")))
         tickets = tickets.filter(text)
     return tickets
+
+
+def tickets_for_list(actor: User, **filters: Any) -> QuerySet[Ticket]:
+    """The ticket list page's tickets (`tickets_filtered`), work in hand first: open tickets,
+    then resolved and closed ones, each most recently updated first."""
+    return tickets_filtered(actor, **filters).order_by(_STATUS_RANK, "-updated_at", "-id")
 
 
 def actions_visible_to(actor: User) -> QuerySet[Action]:
@@ -101,21 +115,25 @@ def ticket_charge_types() -> QuerySet[Any]:
 PICKER_LIMIT = 20
 
 
-def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIMIT) -> list[Ticket]:
-    """Open tickets for the ticket picker: the actor's own first, then the newest; searched
-    by number, summary and client name."""
-    tickets = (
-        tickets_visible_to(actor)
-        .exclude(status=TicketStatus.CLOSED)
-        .annotate(theirs=Case(When(assignee=actor, then=0), default=1))
-    )
-    search = search.strip()
-    if search:
-        text = Q(summary__icontains=search) | Q(client__name__icontains=search)
-        if search.lstrip("#").isdigit() and len(search) < 18:
-            text |= Q(pk=int(search.lstrip("#")))
+def _matching_every_word(tickets: QuerySet[Ticket], search: str) -> QuerySet[Ticket]:
+    """Tickets whose number, summary or client name matches each word typed, so "acme vpn"
+    finds Acme's VPN tickets and a picked label ("#12 VPN down") finds ticket 12 again."""
+    for word in search.split():
+        text = Q(summary__icontains=word) | Q(client__name__icontains=word)
+        number = word.lstrip("#")
+        if number.isdigit() and len(number) < 18:
+            text |= Q(pk=int(number))
         tickets = tickets.filter(text)
-    return list(tickets.order_by("theirs", "-id")[:limit])
+    return tickets
+
+
+def tickets_for_picker(actor: User, *, search: str = "", limit: int = PICKER_LIMIT) -> list[Ticket]:
+    """Tickets for the ticket picker, searched by number, summary and client name: the actor's
+    own first, open before resolved, most recently updated first. Closed tickets take no time."""
+    tickets = _matching_every_word(
+        tickets_visible_to(actor).exclude(status=TicketStatus.CLOSED), search
+    ).annotate(theirs=Case(When(assignee=actor, then=0), default=1))
+    return list(tickets.order_by("theirs", _STATUS_RANK, "-updated_at", "-id")[:limit])
 
 
 OPEN_TICKETS_SHOWN = 20

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -32,8 +32,8 @@ from tallyhour.servicedesk.holds import capture_held, capture_release
 from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
 
 TICKETS_PER_PAGE = 25
-SCOPES = [("", "All tickets"), ("mine", "Assigned to me"), ("team", "My team's")]
-STATUS_FILTERS = [("", "Any status"), ("open", "Open (not resolved)"), *TicketStatus.choices]
+SCOPES = [("mine", "Assigned to me"), ("team", "My team's"), ("", "All tickets")]
+STATUS_FILTERS = [("open", "Open (not resolved)"), ("", "Any status"), *TicketStatus.choices]
 
 
 def _staff() -> Any:
@@ -45,6 +45,11 @@ def _staff() -> Any:
 
 
 class TicketFilterForm(forms.Form):
+    """The ticket list's filters. A filter the query leaves out takes its default (`DEFAULTS`:
+    my open tickets), so the list opens on the work in hand and an empty value means "all"."""
+
+    DEFAULTS = {"scope": "mine", "status": "open"}
+
     scope = forms.ChoiceField(choices=SCOPES, required=False, label="Show")
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(), required=False, empty_label="All clients"
@@ -52,9 +57,9 @@ class TicketFilterForm(forms.Form):
     status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, query: QueryDict, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+        super().__init__({**self.DEFAULTS, **query.dict()}, **kwargs)
         client_field = self.fields["client"]
         assert isinstance(client_field, forms.ModelChoiceField)
         client_field.queryset = Client.objects.order_by("name")
@@ -231,10 +236,10 @@ def _query_without_page(request: PageRequest) -> str:
 @login_required
 @require_GET
 def ticket_list(request: PageRequest) -> HttpResponse:
-    form = TicketFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = TicketFilterForm(request.GET)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else TicketFilterForm.DEFAULTS
     client = filters.get("client")
-    tickets = selectors.tickets_filtered(
+    tickets = selectors.tickets_for_list(
         request.user,
         scope=filters.get("scope", ""),
         client_id=client.pk if client else None,
@@ -242,7 +247,13 @@ def ticket_list(request: PageRequest) -> HttpResponse:
         search=filters.get("q", ""),
     )
     page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": _query_without_page(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query_without_page(request),
+        "showing_all": not filters.get("scope") and not filters.get("status"),
+        "all_query": urlencode({"scope": "", "status": ""}),
+    }
     return render_page(
         request, "servicedesk/ticket_list.html", "servicedesk/partials/ticket_table.html", context
     )

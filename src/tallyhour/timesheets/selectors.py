@@ -2,9 +2,11 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
@@ -436,19 +438,26 @@ def entry_flags(
 
 def approval_queue_items(actor: User, *, only: int | None = None) -> list[QueueItem]:
     """The approval queue with entries and flags, in a fixed number of queries."""
+    queue = approval_queue(actor)
+    if only is not None:
+        queue = queue.filter(pk=only)
+    return _queue_items(_with_entries_and_workdays(queue))
+
+
+def _with_entries_and_workdays(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """What flagging a submission reads: its entries (with names) and its agent's workdays."""
     entries = TimeEntry.objects.select_related("ticket", "ticket__client", "charge_type").order_by(
         "started_at", "id"
     )
-    queue = (
-        approval_queue(actor)
-        .select_related("agent__agent")
-        .prefetch_related(Prefetch("entries", queryset=entries), "agent__agent__workdays")
+    return submissions.select_related("agent__agent").prefetch_related(
+        Prefetch("entries", queryset=entries), "agent__agent__workdays"
     )
-    if only is not None:
-        queue = queue.filter(pk=only)
+
+
+def _queue_items(submissions: Iterable[Submission]) -> list[QueueItem]:
     long_seconds = Organisation.current().max_timer_hours * 3600
     items = []
-    for submission in queue:
+    for submission in submissions:
         profile = getattr(submission.agent, "agent", None)
         workdays = {w.weekday: w for w in profile.workdays.all()} if profile else {}
         tz = dates.zone(profile.timezone if profile else "UTC")
@@ -466,6 +475,33 @@ def approval_queue_items(actor: User, *, only: int | None = None) -> list[QueueI
             )
         )
     return items
+
+
+def approval_queue_page(
+    actor: User, *, page_number: str | int | None, per_page: int
+) -> tuple[Page[Submission], list[QueueItem]]:
+    """One page of `actor`'s approval queue (oldest first), each submission with its flags,
+    in a fixed number of queries however long the queue is."""
+    page = Paginator(_with_entries_and_workdays(approval_queue(actor)), per_page).get_page(
+        page_number
+    )
+    return page, _queue_items(page.object_list)
+
+
+def _decided_by(actor: User) -> QuerySet[Submission]:
+    """Every submission `actor` decides on, whatever its state (never their own)."""
+    subs = Submission.objects.select_related("agent", "ticket", "decided_by")
+    if not can_admin(actor):
+        subs = subs.filter(agent__in=approved_agent_ids(actor).values("user_id"))
+    return subs.exclude(agent=actor)
+
+
+def approval_item(*, actor: User, submission_id: int) -> QueueItem:
+    """One submission `actor` decides on (waiting or decided), with its entries and flags."""
+    items = _queue_items(_with_entries_and_workdays(_decided_by(actor).filter(pk=submission_id)))
+    if not items:
+        raise NotFound(f"Submission {submission_id} not found.")
+    return items[0]
 
 
 # --- entry history ----------------------------------------------------------------------------

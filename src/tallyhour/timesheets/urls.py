@@ -4,6 +4,7 @@ from tallyhour.timesheets.views import approvals, entries, leave, week
 
 app_name = "timesheets"
 urlpatterns = [
+    path("week/", week.week_page, name="my_week"),
     path("week/<str:week>/", week.week_page, name="week"),
     path("week/<str:week>/submit/", week.submit_week, name="submission_submit"),
     path("week/<str:week>/copy-last-week/", week.copy_last_week, name="copy_last_week"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/delete/", entries.entry_delete, name="time_entry_delete"),
     path("entries/<int:entry_id>/write-off/", approvals.write_off, name="time_entry_write_off"),
     path("approvals/", approvals.approvals, name="approvals"),
+    path("approvals/<int:submission_id>/", approvals.approval_detail, name="approval_detail"),
     path("approvals/bulk-approve/", approvals.bulk_approve, name="submissions_bulk_approve"),
     path("approvals/<int:submission_id>/approve/", approvals.approve, name="submission_approve"),
     path("approvals/<int:submission_id>/reject/", approvals.reject, name="submission_reject"),

@@ -32,3 +32,8 @@ def can_use_approvals(user: Any) -> bool:
 @register.filter
 def can_see_reports(user: Any) -> bool:
     return _signed_in(user) and permissions.can_see_reports(user)
+
+
+@register.filter
+def logs_time(user: Any) -> bool:
+    return _signed_in(user) and permissions.logs_time(user)

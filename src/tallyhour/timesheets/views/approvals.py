@@ -34,18 +34,42 @@ def _back_to_queue(request: PageRequest) -> str:
     return back
 
 
+# A page of the queue fits a screen or two as one compact row per submission; each row
+# opens the submission's own page with its entries.
+SUBMISSIONS_PER_PAGE = 25
+
+
+def _check_approvals_page(user: User) -> None:
+    if not can_use_approvals(user):
+        raise Forbidden("Approvals are for approvers and admins.")
+
+
 @login_required
 @require_GET
 @errors_as_page
 def approvals(request: PageRequest) -> HttpResponse:
-    if not can_use_approvals(request.user):
-        raise Forbidden("Approvals are for approvers and admins.")
+    _check_approvals_page(request.user)
+    page, queue = selectors.approval_queue_page(
+        request.user, page_number=request.GET.get("page"), per_page=SUBMISSIONS_PER_PAGE
+    )
     context = {
-        "queue": selectors.approval_queue_items(request.user),
-        "reject_form": RejectForm(),
+        "page": page,
+        "queue": queue,
         "approved": selectors.reopenable_submissions(request.user),
     }
     return render(request, "timesheets/approvals.html", context)
+
+
+@login_required
+@require_GET
+@errors_as_page
+def approval_detail(request: PageRequest, submission_id: int) -> HttpResponse:
+    """One submission with its entries: approve, reject (all or ticked entries), write off,
+    or reopen once approved."""
+    _check_approvals_page(request.user)
+    item = selectors.approval_item(actor=request.user, submission_id=submission_id)
+    context = {"item": item, "reject_form": RejectForm()}
+    return render(request, "timesheets/approval_detail.html", context)
 
 
 def _scope(submission: Submission) -> str:
