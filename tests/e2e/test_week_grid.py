@@ -11,7 +11,7 @@ from tallyhour.core import dates
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.services import time_entry_create
 from tallyhour.timetracking.timers import timer_start
-from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, shot
 from tests.factories import TicketFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -40,6 +40,12 @@ def week(engineer, ticket, internal):  # noqa: ANN001, ANN201
         agent=engineer, actor=engineer, started_at=nine, duration_minutes=60, ticket=ticket
     )
     return {"monday": monday, "tz": tz, "long": long, "ticket": ticket, "internal": internal}
+
+
+def shots(page: Page, name: str) -> None:
+    """The whole page, and the grid alone (what a reviewer looks at first)."""
+    shot(page, name)
+    page.locator("section:has(#grid-title)").screenshot(path=str(ARTIFACTS / f"{name}-grid.png"))
 
 
 def cell(page: Page, key: str, day: dt.date):  # noqa: ANN201
@@ -91,8 +97,7 @@ def test_typing_totals_into_the_grid(
     expect(page.locator(f"#grid-row-{long_row}-total")).to_have_text("0:00")
     expect(page.locator(f"#grid-row-{internal_row}-total")).to_have_text("0:00")
     assert_beside(page, f"#grid-row-{long_row} .week-grid__name", f"#grid-row-{long_row}")
-    page.locator("#week-grid-form").scroll_into_view_if_needed()
-    shot(page, f"week-grid-{size}-1-last-weeks-rows")
+    shots(page, f"week-grid-{size}-1-last-weeks-rows")
 
     # 1:30 on the long ticket on Monday: an entry of an hour and a half.
     type_total(page, long_row, monday, "1:30")
@@ -113,7 +118,7 @@ def test_typing_totals_into_the_grid(
     expect(page.get_by_label("Week totals")).to_contain_text("5:30")
     assert seconds_on(engineer, monday, tz, 2, ticket=None, charge_type=internal) == 5400
     expect(cell(page, long_row, monday)).to_have_value("1:30")
-    shot(page, f"week-grid-{size}-2-saved")
+    shots(page, f"week-grid-{size}-2-saved")
 
     # A lower total shortens the entry.
     type_total(page, long_row, monday, "0:45")
@@ -132,7 +137,7 @@ def test_typing_totals_into_the_grid(
     box = refused.bounding_box()
     assert error is not None and box is not None
     assert error["x"] >= box["x"] and error["x"] + error["width"] <= box["x"] + box["width"] + 0.5
-    shot(page, f"week-grid-{size}-3-refused")
+    shots(page, f"week-grid-{size}-3-refused")
     # The browser logs the refusal's 422 as a failed load: expected here, and nothing else.
     assert all("422" in message for message in console_errors), console_errors
     console_errors.clear()
@@ -143,8 +148,7 @@ def test_typing_totals_into_the_grid(
     expect(page.locator(".week-grid__timer")).to_be_visible()
     assert_beside(page, ".week-grid__timer .week-grid__name", ".week-grid__timer")
     assert_beside(page, f"#grid-row-{long_row} .week-grid__name", f"#grid-row-{long_row}")
-    page.locator("#week-grid-form").scroll_into_view_if_needed()
-    shot(page, f"week-grid-{size}-4-running-timer")
+    shots(page, f"week-grid-{size}-4-running-timer")
 
 
 def test_enter_saves_the_grid_without_javascript(
@@ -168,6 +172,6 @@ def test_enter_saves_the_grid_without_javascript(
     box.press("Enter")
     expect(page.locator(f"#grid-row-t{ticket.pk} .has-error")).to_contain_text("Over 24 hours")
     assert seconds_on(engineer, monday, tz, 3, ticket=ticket) == 2 * 3600 + 15 * 60
-    shot(page, "week-grid-no-javascript-refused")
+    shots(page, "week-grid-no-javascript-refused")
     assert all("422" in message for message in console_errors), console_errors
     console_errors.clear()  # the refused page's own status, as above

@@ -74,7 +74,7 @@ def posted_cells(data: QueryDict, monday: dt.date) -> list[PostedCell]:
             )
         if not monday <= day <= monday + dt.timedelta(days=6):
             raise InvalidInput(
-                f"{day:%Y-%m-%d} is not in the week of {monday:%Y-%m-%d}.",
+                f"{name!r}: {day:%Y-%m-%d} is not in the week of {monday:%Y-%m-%d}.",
                 fields={name: "outside the week"},
             )
         key = match[1] + match[2]
