@@ -3,9 +3,10 @@
 to the entries). htmx posts the grid on each change and swaps the #week region; without
 JavaScript the grid's Save button posts it and the page comes back.
 
-Each input is named `cell:<row key>:<ISO date>:<seconds shown>`. The seconds the person saw
-travel with the cell so that only cells they changed are written: the grid is posted whole,
-and a cell typed over in another tab or filled by a timer meanwhile must not be put back."""
+Each input is named `cell:<row key>:<day, 0 for Monday>:<seconds shown>`. The seconds the
+person saw travel with the cell so that only cells they changed are written: the grid is
+posted whole, and a cell typed over in another tab or filled by a timer meanwhile must not
+be put back."""
 
 import datetime as dt
 import re
@@ -30,7 +31,7 @@ from tallyhour.timesheets.views.week import agent_from, week_context, week_fragm
 from tallyhour.timetracking.models import ChargeType
 from tallyhour.timetracking.services import day_total_set
 
-CELL = re.compile(r"^cell:([ta])(\d{1,18}):(\d{4}-\d{2}-\d{2}):(\d{1,6})$")
+CELL = re.compile(r"^cell:([ta])(\d{1,18}):([0-6]):(\d{1,6})$")
 
 
 @dataclass
@@ -39,14 +40,15 @@ class PostedCell:
 
     name: str
     key: str
+    weekday: int
     day: dt.date
     shown_seconds: int
     typed: str
 
     @property
     def error_key(self) -> str:
-        """How the grid template finds this cell's error: `<row key>:<ISO date>`."""
-        return f"{self.key}:{self.day.isoformat()}"
+        """How the grid template finds this cell's error: `<row key>:<day 0-6>`."""
+        return f"{self.key}:{self.weekday}"
 
 
 @dataclass
@@ -66,27 +68,16 @@ def posted_cells(data: QueryDict, monday: dt.date) -> list[PostedCell]:
         if not name.startswith("cell:"):
             continue
         match = CELL.match(name)
-        day = _date_or_none(match[3]) if match else None
-        if match is None or day is None:
+        if match is None:
             raise InvalidInput(
-                f"{name!r} is not a grid cell (cell:<t|a><id>:<date>:<seconds>).",
+                f"{name!r} is not a grid cell (cell:<t|a><id>:<day 0-6>:<seconds>).",
                 fields={name: "malformed"},
             )
-        if not monday <= day <= monday + dt.timedelta(days=6):
-            raise InvalidInput(
-                f"{name!r}: {day:%Y-%m-%d} is not in the week of {monday:%Y-%m-%d}.",
-                fields={name: "outside the week"},
-            )
+        weekday = int(match[3])
+        day = monday + dt.timedelta(days=weekday)
         key = match[1] + match[2]
-        cells.append(PostedCell(name, key, day, int(match[4]), data.get(name) or ""))
+        cells.append(PostedCell(name, key, weekday, day, int(match[4]), data.get(name) or ""))
     return cells
-
-
-def _date_or_none(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _rows_of(cells: list[PostedCell]) -> dict[str, tuple[Ticket | None, ChargeType | None]]:
