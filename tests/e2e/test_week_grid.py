@@ -105,6 +105,10 @@ def test_typing_totals_into_the_grid(
     expect(page.locator(f"#grid-day-total-{monday.weekday()}")).to_have_text("2:30")
     assert seconds_on(engineer, monday, tz, 0, ticket=long) == 5400
 
+    # Each cell is named by its row and day (aria-labelledby), as a screen reader says it.
+    named = page.get_by_role("textbox", name=f"#{ticket.pk} Printer offline Tue {tuesday.day}")
+    expect(named).to_have_attribute("id", f"cell-{ticket_row}-1")
+
     # 90m on the other ticket on Tuesday; its row adds Monday's hour.
     type_total(page, ticket_row, tuesday, "90m")
     expect(page.locator(f"#grid-row-{ticket_row}-total")).to_have_text("2:30")
