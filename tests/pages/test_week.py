@@ -490,3 +490,219 @@ def test_my_week_query_budget_does_not_grow_with_entries(
     with django_assert_max_num_queries(WEEK_QUERY_BUDGET):
         response = http.get(week_url())
     assert response.content.decode().count('class="entry entry--draft"') == count
+
+
+# --- Week at a glance: typing a day's total into a cell ----------------------------------------
+
+
+def grid_url(week: str = WEEK) -> str:
+    return reverse("timesheets:week_grid", args=[week])
+
+
+def cell_name(key: str, day: dt.date, shown_seconds: int = 0) -> str:
+    return f"cell:{key}:{(day - MONDAY).days}:{shown_seconds}"
+
+
+def test_grid_cells_are_inputs_named_by_row_day_and_shown_seconds(engineer, ticket, internal):
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=90, ticket=ticket
+    )
+    # Last week's activity is a row too, empty this week.
+    time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY - dt.timedelta(days=7), 9),
+        duration_minutes=30,
+        charge_type=internal,
+    )
+    page = login(engineer).get(week_url()).content.decode()
+    assert f'name="{cell_name(f"t{ticket.pk}", MONDAY, 5400)}" value="1:30"' in page
+    assert f'name="{cell_name(f"a{internal.pk}", MONDAY)}" value=""' in page
+    assert f'id="cell-t{ticket.pk}-0"' in page
+    assert f'title="#{ticket.pk} Printer offline"' in page  # the whole title of a cut one
+    assert f'action="{grid_url()}"' in page and f'hx-post="{grid_url()}"' in page
+
+
+def test_grid_is_read_only_for_an_approver_and_in_a_submitted_week(engineer, approver, ticket):
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=90, ticket=ticket
+    )
+    page = login(approver).get(week_url() + f"?agent={engineer.pk}").content.decode()
+    assert "week-grid__input" not in page and "1:30" in page
+    http = login(engineer)
+    assert "week-grid__input" in http.get(week_url()).content.decode()
+    http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk, "comment": "x"}
+    )
+    assert "week-grid__input" not in http.get(week_url()).content.decode()
+
+
+def test_typing_a_total_with_htmx_returns_the_region_with_new_totals(engineer, ticket):
+    tuesday = MONDAY + dt.timedelta(days=1)
+    response = login(engineer).post(
+        grid_url(), {"agent": engineer.pk, cell_name(f"t{ticket.pk}", tuesday): "1:30"}, **HTMX
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page and 'id="week"' in page
+    entry = TimeEntry.objects.get(agent=engineer)
+    assert (entry.started_at, entry.worked_seconds) == (at(tuesday, 9), 5400)
+    assert f'name="{cell_name(f"t{ticket.pk}", tuesday, 5400)}" value="1:30"' in page
+    assert f"Saved #{ticket.pk} Tue 17 Nov: 1:30." in page  # the message, out of band
+
+
+@pytest.mark.parametrize(("typed", "minutes"), [("1:30", 90), ("90m", 90), ("1.5", 90), ("", 0)])
+def test_the_forms_people_type(engineer, ticket, typed, minutes):
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=45, ticket=ticket
+    )
+    response = login(engineer).post(
+        grid_url(), {"agent": engineer.pk, cell_name(f"t{ticket.pk}", MONDAY, 2700): typed}
+    )
+    assert response.status_code == 302 and response["Location"] == week_url()
+    assert sum(e.worked_seconds for e in TimeEntry.objects.all()) == minutes * 60
+
+
+def test_cells_left_as_shown_are_not_written(engineer, ticket):
+    # A timer's entry of 20:34 shows as 0:21; posting the grid back must not trim it, and a
+    # cell filled elsewhere since the page was drawn (shown as 0) must not be cleared.
+    entry = time_entry_create(
+        agent=engineer,
+        actor=engineer,
+        started_at=at(MONDAY, 9),
+        ended_at=at(MONDAY, 9) + dt.timedelta(seconds=1234),
+        ticket=ticket,
+    )
+    other = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 13), duration_minutes=60
+    )
+    posted = {
+        "agent": engineer.pk,
+        cell_name(f"t{ticket.pk}", MONDAY, 1234): "0:21",
+        cell_name(f"a{other.charge_type_id}", MONDAY + dt.timedelta(days=1), 0): "",
+    }
+    response = login(engineer).post(grid_url(), posted)
+    assert response.status_code == 302
+    assert [(e.pk, e.worked_seconds) for e in TimeEntry.objects.order_by("pk")] == [
+        (entry.pk, 1234),
+        (other.pk, 3600),
+    ]
+
+
+def used_last_week(agent, ticket):
+    """Give `agent` a grid row for `ticket` (it was worked on last week)."""
+    time_entry_create(
+        agent=agent,
+        actor=agent,
+        started_at=at(MONDAY - dt.timedelta(days=7), 9),
+        duration_minutes=30,
+        ticket=ticket,
+    )
+
+
+def test_a_bad_value_is_shown_in_its_cell(engineer, ticket):
+    used_last_week(engineer, ticket)
+    name = cell_name(f"t{ticket.pk}", MONDAY)
+    http = login(engineer)
+    response = http.post(grid_url(), {"agent": engineer.pk, name: "soon"}, **HTMX)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="week"' in page and "<html" not in page
+    assert f'name="{name}" value="soon"' in page and 'aria-invalid="true"' in page
+    assert ">Not a duration</span>" in page
+    assert "&#39;soon&#39; is not a duration: type 1:30, 90m or 1.5." in page  # the message
+    # Without JavaScript: the whole page, with the same cell.
+    response = http.post(grid_url(), {"agent": engineer.pk, name: "25:00"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "<html" in page and ">Over 24 hours</span>" in page and 'value="25:00"' in page
+    assert TimeEntry.objects.count() == 1
+
+
+def test_a_submitted_week_refuses_in_the_cell(engineer, ticket):
+    time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=60, ticket=ticket
+    )
+    http = login(engineer)
+    http.post(
+        reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk, "comment": "x"}
+    )
+    response = http.post(
+        grid_url(),
+        {"agent": engineer.pk, cell_name(f"t{ticket.pk}", MONDAY + dt.timedelta(days=1)): "1:00"},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert b"The week of 2026-11-16 is submitted" in response.content
+    assert TimeEntry.objects.count() == 1
+
+
+def test_locked_time_refuses_a_lower_total_in_the_cell(engineer, ticket):
+    entry = time_entry_create(
+        agent=engineer, actor=engineer, started_at=at(MONDAY, 9), duration_minutes=60, ticket=ticket
+    )
+    TimeEntry.objects.filter(pk=entry.pk).update(state=EntryState.APPROVED)
+    name = cell_name(f"t{ticket.pk}", MONDAY, 3600)
+    response = login(engineer).post(grid_url(), {"agent": engineer.pk, name: "0:30"}, **HTMX)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert ">1:00 locked</span>" in page and f'name="{name}" value="0:30"' in page
+    assert TimeEntry.objects.get().worked_seconds == 3600
+
+
+def test_an_overlap_is_refused_in_the_cell(engineer, ticket, internal):
+    used_last_week(engineer, ticket)
+    # A full day leaves no free slot for more time.
+    for hour in (0, 12):
+        time_entry_create(
+            agent=engineer,
+            actor=engineer,
+            started_at=at(MONDAY, hour),
+            duration_minutes=720,
+            charge_type=internal,
+        )
+    response = login(engineer).post(
+        grid_url(), {"agent": engineer.pk, cell_name(f"t{ticket.pk}", MONDAY): "0:30"}, **HTMX
+    )
+    assert response.status_code == 409 and b">No free slot</span>" in response.content
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("cell:x1:0:0", "malformed"),
+        ("cell:t1:7:0", "malformed"),
+        ("cell:t1:2026-11-16:0", "malformed"),
+        ("cell:t1:0:-5", "malformed"),
+        ("cell:t999999:0:0", "no such row"),
+        ("cell:a999999:0:0", "no such row"),
+    ],
+)
+def test_malformed_cells_are_a_422_naming_the_field(engineer, name, field):
+    response = login(engineer).post(grid_url(), {"agent": engineer.pk, name: "1:00"}, **HTMX)
+    assert response.status_code == 422
+    assert name.encode() in response.content
+    assert not TimeEntry.objects.exists()
+
+
+def test_someone_elses_grid_is_refused(engineer, other_engineer, ticket):
+    response = login(engineer).post(
+        grid_url(), {"agent": other_engineer.pk, cell_name(f"t{ticket.pk}", MONDAY): "1:00"}
+    )
+    assert response.status_code == 302
+    assert not TimeEntry.objects.exists()
+
+
+def test_grid_save_query_count_does_not_grow_with_cells(
+    engineer, ticket, internal, django_assert_max_num_queries
+):
+    http = login(engineer)
+    http.get(week_url())  # warm the session
+    posted = {"agent": engineer.pk}
+    for day in range(7):
+        for key in (f"t{ticket.pk}", f"a{internal.pk}"):
+            posted[cell_name(key, MONDAY + dt.timedelta(days=day))] = ""  # unchanged: no writes
+    # Session, user, agent, ticket and charge-type look-ups; then nothing per cell.
+    with django_assert_max_num_queries(5):
+        response = http.post(grid_url(), posted)
+    assert response.status_code == 302

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, F, Model, Prefetch, Q, QuerySet, Sum, When
 
 from tallyhour.accounts.calendars import CalendarDay, calendars_by_agent
 from tallyhour.accounts.models import Agent, Organisation, Role, User, Workday
@@ -67,7 +67,8 @@ class Day:
 
 @dataclass
 class GridRow:
-    """One ticket or activity across the week: seconds per day."""
+    """One ticket or activity across the week: seconds per day. `key` names the row in the
+    grid's form: `t<ticket id>`, or `a<charge type id>` for an activity without a ticket."""
 
     key: str
     label: str
@@ -92,6 +93,8 @@ class Week:
     timers: list[Timer] = field(default_factory=list)  # running and paused, newest first
     submissions: list[Submission] = field(default_factory=list)  # oldest first
     today: dt.date | None = None  # in the agent's zone
+    # Tickets and activities of last week, shown as rows even before this week has time on them.
+    last_week_rows: list[GridRow] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -181,22 +184,59 @@ class Week:
 
     @property
     def rows(self) -> list[GridRow]:
-        """Entries grouped by ticket (or by activity when there is none), by day."""
+        """Entries grouped by ticket (or by activity when there is none), by day, plus last
+        week's tickets and activities with no time yet."""
         rows: dict[str, GridRow] = {}
         for index, day in enumerate(self.days):
             for entry in day.entries:
-                if entry.ticket_id:
-                    key = f"t{entry.ticket_id}"
-                    label = f"#{entry.ticket_id} {entry.ticket.summary}"  # type: ignore[union-attr]
-                    detail = entry.ticket.client.name  # type: ignore[union-attr]
-                else:
-                    key, label, detail = f"a{entry.charge_type_id}", entry.charge_type.name, ""
+                ticket = entry.ticket if entry.ticket_id else None
+                key = f"t{entry.ticket_id}" if ticket else f"a{entry.charge_type_id}"
                 row = rows.get(key)
                 if row is None:
-                    row = rows[key] = GridRow(key, label, detail, bool(entry.ticket_id), [0] * 7)
+                    row = rows[key] = (
+                        _ticket_row(ticket.pk, ticket.summary, ticket.client.name)
+                        if ticket
+                        else _activity_row(entry.charge_type_id, entry.charge_type.name)
+                    )
                 row.cells[index] += entry.worked_seconds
                 row.billable_seconds += entry.billable_seconds if entry.is_billable else 0
+        for row in self.last_week_rows:
+            rows.setdefault(row.key, row)
         return sorted(rows.values(), key=lambda r: (not r.is_ticket, r.label.lower()))
+
+
+def _ticket_row(ticket_id: int, summary: str, client_name: str) -> GridRow:
+    return GridRow(f"t{ticket_id}", f"#{ticket_id} {summary}", client_name, True, [0] * 7)
+
+
+def _activity_row(charge_type_id: int, name: str) -> GridRow:
+    return GridRow(f"a{charge_type_id}", name, "", False, [0] * 7)
+
+
+def last_week_rows(agent: User, monday: dt.date, tz: Any) -> list[GridRow]:
+    """Empty grid rows for the tickets and activities the agent logged time on in the week
+    before `monday`: one set-based query, whatever the number of entries."""
+    start, end = dates.day_range(monday - dt.timedelta(days=7), monday - dt.timedelta(days=1), tz)
+    no_ticket = Q(ticket__isnull=True)
+    used = (
+        TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end)
+        # A ticket is one row whatever its charge types; only activities are per charge type.
+        .annotate(
+            activity_id=Case(When(no_ticket, then=F("charge_type_id"))),
+            activity_name=Case(When(no_ticket, then=F("charge_type__name"))),
+        )
+        .values_list(
+            "ticket_id", "ticket__summary", "ticket__client__name", "activity_id", "activity_name"
+        )
+        .order_by()  # nothing but the row's own columns in DISTINCT
+        .distinct()
+    )
+    return [
+        _ticket_row(ticket_id, summary, client)
+        if ticket_id is not None
+        else _activity_row(activity_id, activity_name)
+        for ticket_id, summary, client, activity_id, activity_name in used
+    ]
 
 
 def profile_of(agent: User) -> Agent:
@@ -313,6 +353,7 @@ def week_for(agent: User, monday: dt.date) -> Week:
         timers=timers,
         submissions=submissions,
         today=dates.local_date(dates.now(), tz),
+        last_week_rows=last_week_rows(agent, monday, tz),
     )
 
 

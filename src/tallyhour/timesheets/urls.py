@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tallyhour.timesheets.views import approvals, entries, leave, week
+from tallyhour.timesheets.views import approvals, entries, grid, leave, week
 
 app_name = "timesheets"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("week/<str:week>/", week.week_page, name="week"),
     path("week/<str:week>/submit/", week.submit_week, name="submission_submit"),
     path("week/<str:week>/copy-last-week/", week.copy_last_week, name="copy_last_week"),
+    path("week/<str:week>/grid/", grid.grid_save, name="week_grid"),
     path("day/<str:day>/", week.day_page, name="day"),
     path(
         "submissions/<int:submission_id>/recall/",

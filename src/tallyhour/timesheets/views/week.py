@@ -95,6 +95,7 @@ def week_context(
     *,
     entry_form: EntryForm | None = None,
     day: dt.date | None = None,
+    grid_errors: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     week = selectors.week_for(agent, monday)
     tz = dates.zone(week.timezone)
@@ -117,6 +118,7 @@ def week_context(
         "this_week": dates.format_week(dates.week_start(today)),
         "is_this_week": dates.week_start(today) == monday,
         "week_url": week_url(request, agent, monday),
+        "grid_errors": grid_errors or {},  # refused grid cells by `<row key>:<day 0-6>`
     }
     choices = ChargeTypeChoices()  # both forms show the same charge types
     if can_edit:
