@@ -331,6 +331,7 @@ NO_PRECONDITION = {
     "revoke_api_application": "revoking is final and harmless to repeat",
     "delete_webhook": "subscriptions are never changed in place, only added or removed",
     "work_on_ticket": "starts or resumes the caller's own timer; repeating changes nothing",
+    "set_day_total": "adds, shortens or removes draft entries by their own checks; no ETag",
     "open_ticket": "starts or resumes the caller's own timer; repeating changes nothing",
 }
 

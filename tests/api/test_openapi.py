@@ -15,6 +15,7 @@ PATHS = {
     "/tickets/{ticket_id}/actions": {"get", "post"},
     "/tickets/{ticket_id}/work": {"post"},
     "/tickets/{ticket_id}/open": {"post"},
+    "/timesheets/{agent_id}/days/{day}/total": {"post"},
     "/charge-types": {"get", "post"},
     "/agents": {"get"},
     "/leave": {"get", "post"},

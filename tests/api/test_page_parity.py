@@ -20,6 +20,7 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     "timesheets:time_entry_delete": ("delete_time_entry",),
     "timesheets:submission_submit": ("submit_week",),
     "timesheets:copy_last_week": ("copy_last_week",),
+    "timesheets:week_grid": ("set_day_total",),
     "timesheets:submission_recall": ("recall_submission",),
     "timesheets:ticket_submit": ("submit_ticket",),
     "timesheets:leave": ("create_leave",),

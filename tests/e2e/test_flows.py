@@ -55,12 +55,14 @@ def test_log_submit_return_fix_approve_invoice_and_report(
     boss.wait_for_url("**/approvals/*/")
     card = (
         boss.locator("article, section, li")
-        .filter(has=boss.get_by_label(f"Return entry {wrong.pk}"))
+        .filter(has=boss.get_by_label(f"Reject entry {wrong.pk}"))
         .last
     )
-    boss.get_by_label(f"Return entry {wrong.pk}").check()
-    card.get_by_label("Reason, if you reject or return entries").fill("That call was on Tuesday")
-    card.get_by_role("button", name="Return ticked entries").click()
+    boss.get_by_label(f"Reject entry {wrong.pk}").check()
+    card.get_by_label("Reason, if you reject the week or ticked entries").fill(
+        "That call was on Tuesday"
+    )
+    card.get_by_role("button", name="Reject ticked entries").click()
     boss.wait_for_load_state("networkidle")
     wrong.refresh_from_db()
     assert wrong.state == "rejected" and wrong.rejection_reason == "That call was on Tuesday"

@@ -186,7 +186,7 @@ def test_profitability_page(billing, approver, engineer, logged):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", reverse("timesheets:week", args=["2026-W47"]), "/day/2026-11-17/"]
+    "path", ["/week/", reverse("timesheets:week", args=["2026-W47"]), "/day/2026-11-17/"]
 )
 def test_billing_user_opening_my_week_gets_no_agent_profile(billing, path):
     response = login(billing).get(path)

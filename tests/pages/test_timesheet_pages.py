@@ -108,7 +108,7 @@ def test_return_single_entries_and_write_off_with_htmx(approver, engineer, submi
         {"reason": "Which meeting?", "scope": "selected", "entry_ids": [second.pk]},
         **HTMX,
     )
-    assert response.status_code == 200 and "Returned 1 entry" in response.text
+    assert response.status_code == 200 and "Rejected 1 entry" in response.text
     second.refresh_from_db()
     assert second.state == EntryState.REJECTED
     submission.refresh_from_db()

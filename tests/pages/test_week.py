@@ -633,7 +633,7 @@ def test_a_submitted_week_refuses_in_the_cell(engineer, ticket):
         **HTMX,
     )
     assert response.status_code == 409
-    assert b"The week of 2026-11-16 is submitted" in response.content
+    assert b"is in the submitted timesheet of the week of 16 Nov" in response.content
     assert TimeEntry.objects.count() == 1
 
 

@@ -223,6 +223,9 @@ API: dict[str, Entry] = {
     # timesheets and submissions
     "GET /api/v1/timesheets/{agent_id}/{week}": E(TEAM),
     "GET /api/v1/timesheets/{agent_id}/days/{day}": E(TEAM),
+    "POST /api/v1/timesheets/{agent_id}/days/{day}/total": E(
+        OWN_TIME, body=lambda w: {"ticket_id": w.pk("ticket"), "total_minutes": 30}
+    ),
     "POST /api/v1/timesheets/{agent_id}/{week}/submit": E(
         OWN_TIME, ids={"week": "draft_week"}, body={}
     ),
@@ -410,6 +413,7 @@ PAGES: dict[str, Entry] = {
     "GET /week/<str:week>/": E(ANY_STAFF),
     "POST /week/<str:week>/submit/": E(ANY_STAFF, ids={"week": "draft_week"}),
     "POST /week/<str:week>/copy-last-week/": E(ANY_STAFF, ids={"week": "draft_week"}),
+    "POST /week/<str:week>/grid/": E(ANY_STAFF, ids={"week": "draft_week"}),
     "GET /day/<str:day>/": E(ANY_STAFF),
     "POST /entries/": E(ANY_STAFF, body={"day": "2026-11-24", "start": "14:00", "minutes": "30"}),
     "GET /entries/<int:entry_id>/": E(TEAM),

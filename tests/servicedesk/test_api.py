@@ -6,8 +6,9 @@ import pytest
 
 from tallyhour.core.models import IdempotencyKey
 from tallyhour.servicedesk.models import Action, TicketStatus
+from tallyhour.timetracking.forgotten import timers_cap_forgotten
 from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
-from tallyhour.timetracking.timers import timer_start, timers_cap_forgotten
+from tallyhour.timetracking.timers import timer_start
 from tests.api.conftest import Api, assert_error
 from tests.conftest import MONDAY, at
 from tests.factories import TicketFactory

@@ -11,7 +11,8 @@ from tallyhour.billing.models import Invoice, InvoiceLine
 from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
-from tallyhour.timesheets.selectors import approval_queue_items, time_entry_history, week_for
+from tallyhour.timesheets.queue import approval_queue_items
+from tallyhour.timesheets.selectors import time_entry_history, week_for
 from tallyhour.timesheets.services import (
     submission_approve,
     submission_reject_entries,

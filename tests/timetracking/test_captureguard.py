@@ -10,9 +10,10 @@ from tallyhour.billing.selectors import billable_entries
 from tallyhour.core.errors import Conflict, Forbidden
 from tallyhour.core.models import Notice
 from tallyhour.timesheets.services import submission_approve, submission_submit
+from tallyhour.timetracking.forgotten import timers_cap_forgotten
 from tallyhour.timetracking.models import Timer
 from tallyhour.timetracking.services import time_entry_confirm
-from tallyhour.timetracking.timers import timer_start, timers_cap_forgotten
+from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ from tallyhour.core.audit import history_for
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
 from tallyhour.core.models import AuditEntry
 from tallyhour.timesheets.services import submission_reject, submission_submit
+from tallyhour.timetracking.day_totals import day_total_set
 from tallyhour.timetracking.models import EntrySource, EntryState, TimeEntry
-from tallyhour.timetracking.services import day_total_set, time_entry_create
+from tallyhour.timetracking.services import time_entry_create
 from tallyhour.timetracking.timers import timer_start
 from tests.conftest import MONDAY, at
 from tests.factories import TicketFactory

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Path, Query, Router
+from ninja import Field, Path, Query, Router, Schema
 
 from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.accounts.lookups import visible_agent
@@ -26,11 +26,13 @@ from tallyhour.core.apikit.schemas import (
     error_responses,
     paginate,
 )
-from tallyhour.core.errors import NotFound
+from tallyhour.core.errors import InvalidInput, NotFound
 from tallyhour.core.idempotency import idempotency_header
 from tallyhour.core.models import AuditEntry
+from tallyhour.servicedesk.lookups import ticket_from
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.models import Submission
+from tallyhour.timesheets.queue import approval_queue_items
 from tallyhour.timesheets.schemas import (
     APPROVAL_EXAMPLE,
     WEEK_DESCRIPTION,
@@ -52,7 +54,6 @@ from tallyhour.timesheets.schemas import (
 from tallyhour.timesheets.selectors import (
     Week,
     approval_queue,
-    approval_queue_items,
     submission_get,
     submissions_visible_to,
     time_entry_history,
@@ -71,6 +72,8 @@ from tallyhour.timesheets.services import (
     week_copy_previous_activities,
 )
 from tallyhour.timetracking.api import time_entry_lock
+from tallyhour.timetracking.day_totals import day_total_set
+from tallyhour.timetracking.lookups import charge_type_from
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.schemas import TimeEntryOut
 from tallyhour.timetracking.selectors import time_entry_get
@@ -410,3 +413,55 @@ def entry_history(request: AuthedRequest, entry_id: ObjectId) -> list[AuditEntry
     """Every recorded change to the entry, oldest first: who, when, before, after and why."""
     _, history = time_entry_history(actor=request.auth, entry_id=entry_id)
     return history
+
+
+class DayTotalIn(Schema):
+    ticket_id: int | None = Field(None, description="The row's ticket; or give charge_type_id.")
+    charge_type_id: int | None = Field(
+        None, description="The row's activity (a charge type, no ticket) when there is no ticket."
+    )
+    total_minutes: int = Field(..., ge=0, le=24 * 60, description="The day's new total.")
+
+
+class DayTotalOut(Schema):
+    before_minutes: int
+    after_minutes: int
+    created_ids: list[int]
+    shortened_ids: list[int]
+    deleted: int
+
+
+@router.post(
+    "/timesheets/{agent_id}/days/{day}/total",
+    response={200: DayTotalOut, **error_responses(403, 404, 409, 422)},
+    summary="Set a day's total for a ticket or activity (the week grid's cell)",
+    openapi_extra=examples(body={"1:30 on a ticket": {"ticket_id": 1234, "total_minutes": 90}}),
+)
+def set_day_total(
+    request: AuthedRequest, agent_id: ObjectId, day: dt.date, payload: DayTotalIn
+) -> dict[str, Any]:
+    """What typing into a cell of My week's grid does: a higher total adds one manual entry
+    for the difference in a free slot of the day; a lower one shortens or removes that row's
+    draft or rejected entries, newest first. Submitted, approved and invoiced time is never
+    changed (409 when the total would go below it)."""
+    check_day(day, "day")
+    agent = visible_agent(request.auth, agent_id)
+    ticket = ticket_from(payload.ticket_id)
+    charge_type = charge_type_from(payload.charge_type_id)
+    if ticket is None and charge_type is None:
+        raise InvalidInput("Give ticket_id or charge_type_id.", fields={"ticket_id": "required"})
+    change = day_total_set(
+        agent=agent,
+        actor=request.auth,
+        day=day,
+        ticket=ticket,
+        charge_type=charge_type,
+        total_seconds=payload.total_minutes * 60,
+    )
+    return {
+        "before_minutes": (change.before_seconds + 30) // 60,
+        "after_minutes": (change.after_seconds + 30) // 60,
+        "created_ids": [e.pk for e in change.created],
+        "shortened_ids": [e.pk for e in change.shortened],
+        "deleted": change.deleted,
+    }

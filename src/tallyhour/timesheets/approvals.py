@@ -43,9 +43,9 @@ def _notify_rejected(
     what = "your timesheet" if count == 0 else f"{count} of your time entries"
     notice_send(
         user=submission.agent,
-        text=f"{actor.display_name} returned {what}: {reason}",
+        text=f"{actor.display_name} rejected {what}: {reason}",
         url=reverse("home"),
-        subject="time returned",
+        subject="time rejected",
         now=now,
     )
 

@@ -12,7 +12,8 @@ from tallyhour.core.apikit.schemas import ObjectId, Paging, Text
 from tallyhour.core.models import AuditEntry
 from tallyhour.core.money import hours
 from tallyhour.timesheets.models import Submission, SubmissionKind, SubmissionState
-from tallyhour.timesheets.selectors import Day, GridRow, QueueItem, Week, submission_entries
+from tallyhour.timesheets.queue import QueueItem
+from tallyhour.timesheets.selectors import Day, GridRow, Week, submission_entries
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.schemas import TimeEntryOut, TimerOut
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from tallyhour.core.tasks import register_periodic
-from tallyhour.timetracking.timers import timers_cap_forgotten
+from tallyhour.timetracking.forgotten import timers_cap_forgotten
 
 CAPTURE_GUARD_EVERY = dt.timedelta(minutes=5)
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from tallyhour.timesheets.selectors import FLAG_LABELS
+from tallyhour.timesheets.queue import FLAG_LABELS
 
 register = template.Library()
 
@@ -26,7 +26,7 @@ ACTION_LABELS = {
     "time_entry.submit": "Submitted",
     "time_entry.recall": "Recalled",
     "time_entry.approve": "Approved",
-    "time_entry.reject": "Returned to the agent",
+    "time_entry.reject": "Rejected (back to the agent)",
     "time_entry.reopen": "Reopened",
     "time_entry.write_off": "Written off",
 }

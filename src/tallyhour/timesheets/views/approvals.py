@@ -18,14 +18,15 @@ from tallyhour.core.errors import Forbidden, InvalidInput, NotFound
 from tallyhour.core.htmx import done, safe_next
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
 from tallyhour.core.templatetags.tally import hours
+from tallyhour.timesheets import queue as approval_queue
 from tallyhour.timesheets import selectors, services
 from tallyhour.timesheets.forms import RejectForm, ReopenForm, WriteOffForm
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking.selectors import time_entry_get
 
 
-def _queue_item(user: User, submission_id: int) -> selectors.QueueItem | None:
-    return next(iter(selectors.approval_queue_items(user, only=submission_id)), None)
+def _queue_item(user: User, submission_id: int) -> approval_queue.QueueItem | None:
+    return next(iter(approval_queue.approval_queue_items(user, only=submission_id)), None)
 
 
 def _back_to_queue(request: PageRequest) -> str:
@@ -49,7 +50,7 @@ def _check_approvals_page(user: User) -> None:
 @errors_as_page
 def approvals(request: PageRequest) -> HttpResponse:
     _check_approvals_page(request.user)
-    page, queue = selectors.approval_queue_page(
+    page, queue = approval_queue.approval_queue_page(
         request.user, page_number=request.GET.get("page"), per_page=SUBMISSIONS_PER_PAGE
     )
     context = {
@@ -67,7 +68,7 @@ def approval_detail(request: PageRequest, submission_id: int) -> HttpResponse:
     """One submission with its entries: approve, reject (all or ticked entries), write off,
     or reopen once approved."""
     _check_approvals_page(request.user)
-    item = selectors.approval_item(actor=request.user, submission_id=submission_id)
+    item = approval_queue.approval_item(actor=request.user, submission_id=submission_id)
     context = {"item": item, "reject_form": RejectForm()}
     return render(request, "timesheets/approval_detail.html", context)
 
@@ -157,7 +158,7 @@ def reject(request: PageRequest, submission_id: int) -> HttpResponse:
         )
     name = submission.agent.display_name
     if selected and submission.state == "submitted":
-        message = f"Returned {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} to {name}."
+        message = f"Rejected {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} of {name}."
         if request.htmx:
             return _card(request, submission.pk, message=message)
         return done(request, message, back)

@@ -28,8 +28,8 @@ from tallyhour.core.pageerrors import back_on_error
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timesheets.views.week import agent_from, week_context, week_fragment, week_url
+from tallyhour.timetracking.day_totals import day_total_set
 from tallyhour.timetracking.models import ChargeType
-from tallyhour.timetracking.services import day_total_set
 
 CELL = re.compile(r"^cell:([ta])(\d{1,18}):([0-6]):(\d{1,6})$")
 
