@@ -4,10 +4,12 @@ They skip, saying why, when Playwright or /usr/bin/chromium is missing. Screensh
 page go to test-artifacts/screenshots/.
 """
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,6 +113,15 @@ def watch_console(page: "Page", errors: list[str]) -> None:
         " : e.sourceFile + ':' + e.lineNumber;"
         " console.error('CSP violation: ' + e.violatedDirective + ' at ' + where); });"
     )
+
+
+def next_wednesday_morning(hour: int = 9) -> dt.datetime:
+    """`hour`:00 London on a Wednesday after today. Tests move the server's clock there (the
+    live server runs in the test's process): forward, so the browser keeps the cookies the
+    server sets, and to a mid-week day, so "today" splits the week the same way every run."""
+    today = dt.datetime.now(dt.UTC).date()
+    wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 + 7)
+    return dt.datetime.combine(wednesday, dt.time(hour), tzinfo=ZoneInfo("Europe/London"))
 
 
 def shot(page: "Page", name: str) -> Path:

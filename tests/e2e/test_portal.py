@@ -44,7 +44,7 @@ def test_contact_sees_ticket_time_and_downloads_invoice_pdf(
         actor=engineer,
         body="Vendor margin on the part is 40 %",
         time_seconds=600,
-        now=yesterday + dt.timedelta(minutes=5),
+        now=yesterday + dt.timedelta(hours=2),  # after the reply: no overlap
     )
     theirs = TicketFactory(client=other_contact.client, summary="Globex VPN down")
     TimeEntry.objects.update(state=EntryState.APPROVED)

@@ -111,7 +111,7 @@ def test_billing_user_opening_my_week_is_not_made_an_agent(
 ):
     seed_weeks(engineer, ticket)
     page = new_page(billing, viewport=PHONE)
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/week/")
     expect(page.get_by_role("heading", name="You don’t log time")).to_be_visible()
     shot(page, "utilisation-billing-my-week-phone")
     assert not Agent.objects.filter(user=billing).exists()
