@@ -53,8 +53,8 @@ def test_home_shows_this_week_in_the_agents_zone(engineer, ticket):
     assert "2026-W47" in page and "Europe/London" in page
     assert "Swapped the toner" in page and f"#{ticket.pk} Printer offline" in page
     assert "09:00–10:30" in page
-    # Target 40:00 (5 × 8 h), logged 1:30, gap 38:30.
-    assert "40:00" in page and "1:30" in page and "38:30" in page
+    # Target 40:00 (5 × 8 h), logged 1:30; on Wednesday the gap so far is 22:30 (Mon–Wed).
+    assert "40:00" in page and "1:30" in page and "22:30" in page
 
 
 def test_names_and_notes_are_escaped_in_rows_and_grid(engineer, remote_support):
@@ -534,7 +534,10 @@ def test_grid_is_read_only_for_an_approver_and_in_a_submitted_week(engineer, app
     http.post(
         reverse("timesheets:submission_submit", args=[WEEK]), {"agent": engineer.pk, "comment": "x"}
     )
-    assert "week-grid__input" not in http.get(week_url()).content.decode()
+    page = http.get(week_url()).content.decode()
+    # Submitted on Wednesday: Monday to Wednesday are read-only, Thursday on stay open.
+    assert f'id="cell-t{ticket.pk}-0"' not in page and f'id="cell-t{ticket.pk}-2"' not in page
+    assert f'id="cell-t{ticket.pk}-3"' in page
 
 
 def test_typing_a_total_with_htmx_returns_the_region_with_new_totals(engineer, ticket):

@@ -110,7 +110,19 @@ def test_after_a_stop_the_page_does_not_start_it_again(engineer, ticket, time_ma
     assert "data-capture-on-open" not in page
     http.post(f"/tickets/{ticket.pk}/open/", **HTMX)
     assert not Timer.objects.exists()
-    http.post(f"/tickets/{ticket.pk}/work/")  # Start by hand lifts the hold
+    time_machine.move_to(NOW + dt.timedelta(hours=3), tick=False)  # the hold has lapsed
+    work(http, ticket)
+    assert Timer.objects.get().state == TimerState.RUNNING
+
+
+def test_starting_by_hand_lifts_the_hold(engineer, ticket):
+    ticket.assignee = engineer
+    ticket.save()
+    http = login(engineer)
+    work(http, ticket)
+    http.post(f"/timers/{Timer.objects.get().pk}/pause/", {"next": f"/tickets/{ticket.pk}/"})
+    assert "data-capture-on-open" not in http.get(f"/tickets/{ticket.pk}/").content.decode()
+    http.post(f"/tickets/{ticket.pk}/work/")
     assert Timer.objects.get().state == TimerState.RUNNING
 
 

@@ -146,7 +146,9 @@ class WeekTotalsOut(Schema):
     logged_hours: Decimal
     billable_hours: Decimal
     non_billable_hours: Decimal
-    gap_hours: Decimal
+    gap_hours: Decimal = Field(
+        ..., description="Target not covered by logged time, on the days up to today."
+    )
 
 
 class WeekOut(Schema):

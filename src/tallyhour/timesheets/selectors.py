@@ -35,9 +35,12 @@ class Day:
     billable_seconds: int = 0
     entries: list[TimeEntry] = field(default_factory=list)
     calendar: CalendarDay | None = None
+    is_future: bool = False  # after today in the agent's zone: no gap yet
 
     @property
     def gap_seconds(self) -> int:
+        if self.is_future:
+            return 0
         return max(0, self.target_seconds - self.logged_seconds)
 
     @property
@@ -152,6 +155,16 @@ class Week:
         """Days not covered by a submitted or approved submission."""
         covered = self.submitted_through
         return [d for d in self.days if covered is None or d.date > covered]
+
+    def is_open(self, day: dt.date) -> bool:
+        """Whether new time may go on `day` as far as this week's submissions go."""
+        covered = self.submitted_through
+        return covered is None or day > covered
+
+    @property
+    def open_flags(self) -> list[bool]:
+        """`is_open` for each day, Monday first."""
+        return [self.is_open(d.date) for d in self.days]
 
     @property
     def new_gap_seconds(self) -> int:
@@ -321,7 +334,11 @@ def week_for(agent: User, monday: dt.date) -> Week:
     sunday = monday + dt.timedelta(days=6)
     start, end = dates.day_range(monday, sunday, tz)
     calendar = calendars_by_agent([profile], monday, sunday)[agent.pk]
-    days = [Day(date=c.day, target_seconds=c.target_seconds, calendar=c) for c in calendar]
+    today = dates.local_date(dates.now(), tz)
+    days = [
+        Day(date=c.day, target_seconds=c.target_seconds, calendar=c, is_future=c.day > today)
+        for c in calendar
+    ]
     entries = _entries_with_names(
         TimeEntry.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end).order_by(
             "started_at", "id"
@@ -349,7 +366,7 @@ def week_for(agent: User, monday: dt.date) -> Week:
         timezone=profile.timezone,
         timers=timers,
         submissions=submissions,
-        today=dates.local_date(dates.now(), tz),
+        today=today,
         last_week_rows=last_week_rows(agent, monday, tz),
     )
 
