@@ -324,3 +324,12 @@ def test_bad_bodies_are_4xx_and_write_nothing(halo_engineer, ticket):
         )
         assert 400 <= response.status_code < 500
     assert not TimeEntry.objects.exists()
+
+
+def test_an_action_over_earlier_time_is_refused_naming_the_entry(halo_engineer, ticket):
+    first = halo_engineer.post("/api/Actions", [{"ticket_id": ticket.pk, "timetaken": 1}])
+    assert first.status_code in (200, 201), first.content
+    again = halo_engineer.post("/api/Actions", [{"ticket_id": ticket.pk, "timetaken": 0.5}])
+    assert again.status_code == 409
+    entry = TimeEntry.objects.get()
+    assert f"time entry {entry.pk}" in again.json()["message"]
