@@ -77,6 +77,7 @@ class Weeks(SeedState):
                 "agent_id",
                 "kind",
                 "week_start",
+                "through",
                 "state",
                 "submitted_at",
                 "comment",
@@ -128,6 +129,7 @@ class Weeks(SeedState):
             person.user_id,
             SubmissionKind.WEEK,
             monday,
+            submitted.date(),  # sent on Friday: up to Friday (the weekend stays open)
             state,
             submitted,
             "",
