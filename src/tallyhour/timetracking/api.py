@@ -442,7 +442,10 @@ def stop_timer(
     idempotency_key: str | None = idempotency_header(),
 ) -> Any:
     """Stop the timer and log its time as a draft entry ending now, answered as
-    `{"entry": {...}}`; `{"entry": null}` when it ran for under a second (nothing is logged).
+    `{"entry": {...}}`; `{"entry": null}` when nothing was logged: a timer that counted less
+    than the organisation's `timer_discard_seconds` (default 60) with no note is discarded.
+    An entry it would overlap is named in a 409 (the timer keeps running). Time that fell on
+    a closed day (lock date, submitted week) is split off there, flagged for review.
     The body is optional; `ticket_id` logs the time to that ticket (for a timer started
     without one). Honours `Idempotency-Key`: a retry never logs a second entry. Checks
     `If-Match` against the timer's `ETag` (412 when stale)."""
