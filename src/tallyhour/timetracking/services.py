@@ -151,13 +151,13 @@ def _check_overlap(
             ended_at__gt=started_at,
         )
         .exclude(pk=exclude_id or 0)  # 0 for a new span: no entry has that id
-        .values_list("pk", "started_at", "ended_at", "ticket_id", "ticket__summary")
+        .values_list("pk", "started_at", "ended_at", "ticket_id")
         .order_by("pk")[:1]
     )
-    for pk, clash_start, clash_end, ticket_id, summary in clashes:
-        tz = dates.zone(profile.timezone)
-        start, end = clash_start.astimezone(tz), clash_end.astimezone(tz)
-        what = f" on #{ticket_id} {summary}" if ticket_id else ""  # the entry, as people see it
+    for pk, clash_start, clash_end, ticket_id in clashes:
+        start, end = (t.astimezone(dates.zone(profile.timezone)) for t in (clash_start, clash_end))
+        # The entry as people know it, read only when refusing (the check runs on every write).
+        what = f" on #{ticket_id} {Ticket.objects.get(pk=ticket_id).summary}" if ticket_id else ""
         raise Conflict(
             f"This time overlaps your time entry {pk}{what}, {start:%a %d %b %H:%M}–{end:%H:%M}. "
             "Change the time or that entry.",

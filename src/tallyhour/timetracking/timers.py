@@ -256,10 +256,16 @@ def timer_stop(
     counted = timer.elapsed_seconds(now)
     note = timer.note if note is None else note.strip()
     logged = min(counted if seconds is None else seconds, MAX_ENTRY_SECONDS)
-    organisation = Organisation.current()
-    too_short = seconds is None and counted < organisation.timer_discard_seconds
     entry = None
-    if not discard and logged >= 1 and not (too_short and not note):
+    # Under a second there is nothing to log, and nothing to read (the API's hot path).
+    organisation = Organisation.current() if not discard and logged >= 1 else None
+    stray = (
+        organisation is not None
+        and seconds is None
+        and not note
+        and counted < organisation.timer_discard_seconds
+    )
+    if organisation is not None and not stray:
         entry = _log_timer_time(
             timer=timer,
             actor=actor,
