@@ -203,3 +203,15 @@ def test_a_timer_wholly_on_a_locked_day_is_logged_there_flagged(engineer, ticket
     org.save()
     entry = timer_stop(timer=timer, actor=engineer, now=at(MONDAY, 10))
     assert entry is not None and entry.needs_review and entry.worked_seconds == 3600
+
+
+def test_a_note_over_a_closed_day_says_to_log_an_entry(engineer, ticket):
+    timer = timer_start(agent=engineer, actor=engineer, ticket=ticket, now=at(MONDAY, 22))
+    timer_pause(timer=timer, actor=engineer, now=at(TUESDAY, 1))
+    _submitted_through(engineer, MONDAY)
+    timer.refresh_from_db()
+    with pytest.raises(Conflict) as refused:
+        timer_stop_as_action(timer=timer, actor=engineer, note="Patching", now=at(TUESDAY, 2))
+    assert refused.value.fields == {"log_as": "closed day"}
+    assert "Log it as a time entry" in refused.value.message
+    assert Timer.objects.exists() and not TimeEntry.objects.exists()

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from tallyhour.accounts.models import Agent, Organisation, User
 from tallyhour.core import dates
-from tallyhour.core.errors import InvalidInput
+from tallyhour.core.errors import Conflict, InvalidInput
 from tallyhour.servicedesk import signals
 from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus
 from tallyhour.servicedesk.services import action_create
@@ -33,6 +33,9 @@ from tallyhour.timetracking.timers import (
     timer_take_for_action,
     timers_pause_on_ticket,
 )
+
+# Refusals of time on a day that is closed (a submitted week, the lock date).
+CLOSED_DAY_CODES = ("week_locked", "locked_period")
 
 # Statuses in which nobody is working the ticket, so its timers stop counting.
 PAUSING_STATUSES = (TicketStatus.ON_HOLD, TicketStatus.RESOLVED)
@@ -170,16 +173,27 @@ def timer_stop_as_action(
         raise InvalidInput(
             "Say what you did: it becomes the note on the ticket.", fields={"note": "required"}
         )
-    return action_create(
-        ticket=timer.ticket,
-        actor=actor,
-        kind=ActionKind.NOTE,
-        body=note,
-        time_seconds=seconds,
-        client_visible=client_visible,
-        stop_timer=True,
-        now=now,
-    )
+    try:
+        return action_create(
+            ticket=timer.ticket,
+            actor=actor,
+            kind=ActionKind.NOTE,
+            body=note,
+            time_seconds=seconds,
+            client_visible=client_visible,
+            stop_timer=True,
+            now=now,
+        )
+    except Conflict as exc:
+        if exc.code not in CLOSED_DAY_CODES:
+            raise
+        # An action's time is one span; an entry can be split at the closed day's end.
+        raise Conflict(
+            "Part of this time falls on a day that is submitted or locked. Log it as a time "
+            "entry: it is split there and flagged for review, nothing is lost.",
+            fields={"log_as": "closed day"},
+            code=exc.code,
+        ) from exc
 
 
 # --- receivers of servicedesk's signals ---------------------------------------------------------
