@@ -225,7 +225,8 @@ class TimerStopForm(forms.Form):
         required=False,
         max_length=2000,
         label="What did you do?",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        # What the person types first; the dialog focuses it when it opens (showModal).
+        widget=forms.Textarea(attrs={"rows": 3, "autofocus": True}),
     )
     client_visible = forms.BooleanField(
         required=False, label="Show this note to the client (portal)"
