@@ -4,7 +4,6 @@ Each takes invoices the caller already fetched (through a selector) and returns 
 nothing here reads permissions or writes.
 """
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from fpdf import FPDF
 
 from tallyhour.accounts.models import Organisation
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
+from tallyhour.core import csvsafe
 from tallyhour.core.money import hours, minor_units
 from tallyhour.timetracking.models import TimeEntry
 
@@ -78,7 +78,7 @@ def filename(invoice: Invoice) -> str:
 
 def _csv(rows: Iterable[list[Any]], header: list[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
@@ -253,6 +254,7 @@ def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_GET
 @errors_as_page
@@ -279,6 +281,7 @@ CSV_KINDS = {
 }
 
 
+@never_cache
 @login_required
 @require_GET
 @errors_as_page

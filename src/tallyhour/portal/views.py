@@ -5,7 +5,6 @@ Every view is wrapped in `contact_page`, which turns the signed-in user into the
 through `portal.selectors`, the module that scopes everything to the contact's client.
 """
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -26,10 +25,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tallyhour.accounts.requests import PageRequest
 from tallyhour.billing import exports
+from tallyhour.core import csvsafe
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import error_page
 from tallyhour.core.money import hours
@@ -186,6 +187,7 @@ def balance(request: PageRequest, contact: Contact) -> HttpResponse:
     return render(request, "portal/balance.html", context)
 
 
+@never_cache
 @require_GET
 @contact_page
 def invoice_list(request: PageRequest, contact: Contact) -> HttpResponse:
@@ -193,6 +195,7 @@ def invoice_list(request: PageRequest, contact: Contact) -> HttpResponse:
     return render(request, "portal/invoices.html", {"contact": contact, "invoices": invoices})
 
 
+@never_cache
 @require_GET
 @contact_page
 def invoice_detail(request: PageRequest, contact: Contact, invoice_id: int) -> HttpResponse:
@@ -200,6 +203,7 @@ def invoice_detail(request: PageRequest, contact: Contact, invoice_id: int) -> H
     return render(request, "portal/invoice.html", {"contact": contact, "invoice": invoice})
 
 
+@never_cache
 @require_GET
 @contact_page
 def invoice_pdf(request: PageRequest, contact: Contact, invoice_id: int) -> HttpResponse:
@@ -228,6 +232,7 @@ def _shift(month: dt.date, by: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+@never_cache
 @require_GET
 @contact_page
 def statement(request: PageRequest, contact: Contact) -> HttpResponse:
@@ -242,12 +247,13 @@ def statement(request: PageRequest, contact: Contact) -> HttpResponse:
     return render(request, "portal/statement.html", context)
 
 
+@never_cache
 @require_GET
 @contact_page
 def statement_csv(request: PageRequest, contact: Contact) -> HttpResponse:
     result = selectors.statement_for(contact, _month(request))
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)
     writer.writerow(["month", "ticket", "summary", "billed_hours"])
     month = f"{result.month:%Y-%m}"
     for row in result.rows:

@@ -1,7 +1,6 @@
 """Report pages: utilisation (with charts), missed hours and its drill-downs, profitability.
 Every table also downloads as CSV (`?format=csv&table=...`)."""
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET
 from tallyhour.accounts.models import Organisation, Team
 from tallyhour.accounts.permissions import can_bill
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.core import dates
+from tallyhour.core import csvsafe, dates
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import error_page
 from tallyhour.core.money import hours as decimal_hours
@@ -71,7 +70,7 @@ def _csv(
 ) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(header)
     for row in rows:
         writer.writerow(cells(row))

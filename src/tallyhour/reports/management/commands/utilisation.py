@@ -1,12 +1,11 @@
 """`tallyhour utilisation --period 2026-11`: the utilisation table on the terminal (or CSV)."""
 
-import csv
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tallyhour.accounts.models import Organisation, Role, User
-from tallyhour.core import dates
+from tallyhour.core import csvsafe, dates
 from tallyhour.core.errors import DomainError
 from tallyhour.core.money import hours
 from tallyhour.reports.periods import parse_period
@@ -87,7 +86,7 @@ class Command(BaseCommand):
         if options["teams"]:
             rows = team_rows(rows)
         if options["csv"]:
-            writer = csv.writer(self.stdout)
+            writer = csvsafe.writer(self.stdout)
             writer.writerow([name.strip() or "note" for name, _ in COLUMNS])
             writer.writerows(_cells(row) for row in rows)
             return
