@@ -89,6 +89,7 @@ def charge_type_create(*, name: str, actor: User, **values: Any) -> ChargeType:
         raise TypeError(f"Unknown charge type fields: {sorted(unknown)}")
     charge_type = ChargeType(name=name, **values)
     _validate_and_save(charge_type)
+    charge_type.refresh_from_db()  # the stored values ("1.50"), as the API answers them
     audit_record(
         actor=actor,
         action="charge_type.create",
