@@ -40,7 +40,7 @@ def test_list_shows_rules_in_words(admin, remote_support, internal):
     page = login(admin).get(LIST).content.decode()
     assert "15 min up, min 30 min, per entry" in page
     assert "×1.5 out of hours" in page
-    assert "Exact" in page  # Internal has no rounding
+    assert "Exact, no rounding" in page  # Internal has no rounding
     assert reverse("charge_types:edit", args=[remote_support.pk]) in page
     assert "agent's own workday" in page  # out of hours is the agent's, said read-only
 

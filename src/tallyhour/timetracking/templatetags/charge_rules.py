@@ -30,7 +30,7 @@ def rounding_rule(charge_type: ChargeType) -> str:
     increment = charge_type.rounding_increment_minutes
     minimum = charge_type.rounding_minimum_minutes
     if not increment and not minimum:
-        return "Exact"
+        return "Exact, no rounding"
     parts = []
     if increment:
         parts.append(f"{increment} min {_MODES.get(charge_type.rounding_mode, '')}".strip())
@@ -52,4 +52,4 @@ def multiplier_rule(charge_type: ChargeType) -> str:
         )
         if value != one
     ]
-    return ", ".join(parts) or "None"
+    return ", ".join(parts) or "No multipliers"
