@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/", include("tallyhour.reports.urls")),
     path("portal/", include("tallyhour.portal.urls")),
     path("settings/", settings_overview, name="settings_overview"),
+    path("settings/charge-types/", include("tallyhour.timetracking.charge_type_urls")),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),
     path("settings/api-applications/", halo_pages.applications_page, name="halo-applications"),

@@ -115,6 +115,13 @@ def _flagged(entry):
 
 # name → (actor fixture, build(fixtures) → (read path, method, write path, body), success)
 CASES = {
+    "change charge type": (
+        "admin",
+        lambda f: (f"/charge-types/{f.remote_support.pk}",) * 2,
+        "patch",
+        {"multiplier_out_of_hours": "1.5"},
+        200,
+    ),
     "change client": (
         "billing",
         lambda f: (f"/clients/{f.client_acme.pk}",) * 2,

@@ -17,6 +17,7 @@ PATHS = {
     "/tickets/{ticket_id}/open": {"post"},
     "/timesheets/{agent_id}/days/{day}/total": {"post"},
     "/charge-types": {"get", "post"},
+    "/charge-types/{charge_type_id}": {"get", "patch"},
     "/agents": {"get"},
     "/leave": {"get", "post"},
     "/leave/{leave_id}": {"delete"},

@@ -86,7 +86,7 @@ def test_settings_overview_links_every_settings_page(admin, org):
         reverse("admin:accounts_organisation_change", args=[org.pk]),
         reverse("admin:accounts_team_changelist"),
         reverse("admin:accounts_agent_changelist"),
-        reverse("admin:timetracking_chargetype_changelist"),
+        reverse("charge_types:list"),
         reverse("webhooks:page"),
         reverse("halo-applications"),
         reverse("tokens:page"),

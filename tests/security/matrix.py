@@ -154,6 +154,7 @@ def E(
 # URL parameters and the World object (or value) they name unless an entry says otherwise.
 DEFAULT_IDS = {
     "agent_id": "agent",
+    "charge_type_id": "charge_type",
     "client_id": "client",
     "contract_id": "contract",
     "day": "day",
@@ -196,6 +197,10 @@ API: dict[str, Entry] = {
     "GET /api/v1/agents": E(ANY_STAFF, shows="agent_username", seen_by=TEAM),
     "GET /api/v1/charge-types": E(ANY_STAFF),
     "POST /api/v1/charge-types": E(ADMIN, body={"name": "Matrix work"}),
+    "GET /api/v1/charge-types/{charge_type_id}": E(ANY_STAFF),
+    "PATCH /api/v1/charge-types/{charge_type_id}": E(
+        ADMIN, body={"rounding_increment_minutes": 15, "multiplier_weekend": "2"}
+    ),
     # time entries
     "GET /api/v1/time-entries": E(ANY_STAFF, shows="entry_note", seen_by=TEAM),
     "POST /api/v1/time-entries": E(ANY_STAFF, body=NEW_ENTRY),
@@ -486,6 +491,14 @@ PAGES: dict[str, Entry] = {
     "POST /billing/invoices/<int:invoice_id>/lines/<int:line_id>/remove/": E(BILLING),
     "POST /billing/invoices/<int:invoice_id>/credit/": E(BILLING, body={"reason": "Goodwill"}),
     "POST /billing/invoices/<int:invoice_id>/paid/": E(BILLING),
+    # charge types: billing reads the rules, admins change them
+    "GET /settings/charge-types/": E(BILLING),
+    "GET /settings/charge-types/new/": E(ADMIN),
+    "POST /settings/charge-types/new/": E(ADMIN, body={"name": "Matrix work"}),
+    "GET /settings/charge-types/<int:charge_type_id>/edit/": E(ADMIN),
+    "POST /settings/charge-types/<int:charge_type_id>/edit/": E(
+        ADMIN, body={"name": "Remote support", "rounding_increment_minutes": "15"}
+    ),
     # clients: every staff user reads them, billing changes them
     "GET /clients/": E(ANY_STAFF),
     "GET /clients/<int:client_id>/": E(ANY_STAFF),

@@ -17,6 +17,7 @@ from tallyhour.reports.api import router as reports_router
 from tallyhour.servicedesk.api import router as servicedesk_router
 from tallyhour.timesheets.api import router as timesheets_router
 from tallyhour.timetracking.api import router as timetracking_router
+from tallyhour.timetracking.charge_type_api import router as charge_type_router
 from tallyhour.timetracking.ticket_api import router as ticket_capture_router
 from tallyhour.webhooks.api import router as webhooks_router
 
@@ -57,6 +58,7 @@ for router in (
     servicedesk_router,
     ticket_capture_router,
     accounts_router,
+    charge_type_router,
     timetracking_router,
     timesheets_router,
     billing_router,

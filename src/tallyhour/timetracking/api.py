@@ -1,4 +1,5 @@
-"""API: charge types, time entries and timers. The schemas live in `timetracking.schemas`."""
+"""API: time entries and timers (charge types are in `charge_type_api`). The schemas live in
+`timetracking.schemas`."""
 
 import datetime as dt
 from typing import Any
@@ -23,10 +24,8 @@ from tallyhour.core.errors import InvalidInput
 from tallyhour.core.idempotency import idempotency_header, idempotent
 from tallyhour.servicedesk.lookups import ticket_from
 from tallyhour.timetracking.lookups import charge_type_from
-from tallyhour.timetracking.models import ChargeType, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.models import TimeEntry, Timer, TimerState
 from tallyhour.timetracking.schemas import (
-    ChargeTypeIn,
-    ChargeTypeOut,
     ConfirmIn,
     DeleteParams,
     TimeEntryFilters,
@@ -39,14 +38,12 @@ from tallyhour.timetracking.schemas import (
     TimerStopOut,
 )
 from tallyhour.timetracking.selectors import (
-    charge_types_visible_to,
     time_entries_visible_to,
     time_entry_get,
     timer_get,
     timers_for,
 )
 from tallyhour.timetracking.services import (
-    charge_type_create,
     lock_agent,
     time_entry_confirm,
     time_entry_create,
@@ -75,60 +72,6 @@ def timer_lock(timer: Timer) -> Timer | None:
     """The timer read again under its row lock, after the agent's (see time_entry_lock)."""
     lock_agent(timer.agent)
     return Timer.objects.select_for_update(of=("self",)).filter(pk=timer.pk).first()
-
-
-# --- charge types -------------------------------------------------------------------------------
-
-
-@router.get(
-    "/charge-types",
-    response={200: list[ChargeTypeOut], **error_responses(422)},
-    summary="List charge types",
-    tags=["charge types"],
-)
-def list_charge_types(
-    request: AuthedRequest,
-    active: bool | None = Query(None, description="Filter on is_active.", examples=[True]),
-) -> QuerySet[ChargeType]:
-    """Kinds of work and non-billable activities, with their billing defaults."""
-    charge_types = charge_types_visible_to(request.auth)
-    if active is not None:
-        charge_types = charge_types.filter(is_active=active)
-    return charge_types
-
-
-@router.post(
-    "/charge-types",
-    response={201: ChargeTypeOut, **error_responses(403, 422)},
-    summary="Create a charge type",
-    tags=["charge types"],
-    openapi_extra=examples(
-        body={
-            "billable work": {"name": "Onsite support", "hourly_rate": "120.00"},
-            "activity": {"name": "Training", "is_billable": False},
-        }
-    ),
-)
-def create_charge_type(
-    request: AuthedRequest,
-    payload: ChargeTypeIn,
-    idempotency_key: str | None = idempotency_header(),
-) -> Any:
-    """Admins only. A non-billable activity is a charge type with `is_billable` false.
-    Honours `Idempotency-Key`."""
-    return idempotent(
-        request,
-        user=request.auth,
-        payload=payload,
-        schema=ChargeTypeOut,
-        status=201,
-        create=lambda: charge_type_create(
-            name=payload.name,
-            is_billable=payload.is_billable,
-            hourly_rate=payload.hourly_rate,
-            actor=request.auth,
-        ),
-    )
 
 
 # --- time entries -------------------------------------------------------------------------------

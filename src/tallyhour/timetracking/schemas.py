@@ -10,7 +10,15 @@ from pydantic import field_validator
 from tallyhour.core import dates
 from tallyhour.core.apikit.schemas import Day, Instant, ObjectId, Paging, Text
 from tallyhour.core.money import hours
-from tallyhour.timetracking.models import EntrySource, EntryState, TimeEntry, Timer, TimerState
+from tallyhour.timetracking.models import (
+    EntrySource,
+    EntryState,
+    RoundingMode,
+    RoundingScope,
+    TimeEntry,
+    Timer,
+    TimerState,
+)
 
 MAX_MINUTES = 24 * 60  # the longest entry the services accept
 
@@ -20,13 +28,64 @@ class ChargeTypeOut(Schema):
     name: str
     is_billable: bool = Field(..., description="Whether time of this type is billable by default.")
     hourly_rate: Decimal = Field(..., description="Default sell rate per hour.")
-    is_active: bool
+    is_active: bool = Field(
+        ..., description="Inactive ones keep their history; new time can't use them."
+    )
+    rounding_increment_minutes: int = Field(
+        ..., description="Billed in blocks of this many minutes (0: exact)."
+    )
+    rounding_minimum_minutes: int = Field(..., description="Billed at least this many minutes.")
+    rounding_mode: RoundingMode
+    rounding_scope: RoundingScope = Field(
+        ..., description="Rounded per entry, or per ticket per day."
+    )
+    multiplier_out_of_hours: Decimal = Field(
+        ..., description="Applied outside the agent's workday (set per agent)."
+    )
+    multiplier_weekend: Decimal
+    multiplier_holiday: Decimal = Field(..., description="Applied on public holidays.")
+
+
+def _multiplier(default: Decimal | None) -> Any:
+    return Field(default, gt=0, le=10, max_digits=4, decimal_places=2)
 
 
 class ChargeTypeIn(Schema):
     name: Text = Field(..., min_length=1, max_length=100)
     is_billable: bool = True
     hourly_rate: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
+    is_active: bool = True
+    rounding_increment_minutes: int = Field(0, ge=0, le=MAX_MINUTES)
+    rounding_minimum_minutes: int = Field(0, ge=0, le=MAX_MINUTES)
+    rounding_mode: RoundingMode = RoundingMode.UP
+    rounding_scope: RoundingScope = RoundingScope.ENTRY
+    multiplier_out_of_hours: Decimal = _multiplier(Decimal("1.00"))
+    multiplier_weekend: Decimal = _multiplier(Decimal("1.00"))
+    multiplier_holiday: Decimal = _multiplier(Decimal("1.00"))
+
+
+class ChargeTypePatch(Schema):
+    """Only the fields sent change; null is refused."""
+
+    name: Text | None = Field(None, min_length=1, max_length=100)
+    is_billable: bool | None = None
+    hourly_rate: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    is_active: bool | None = None
+    rounding_increment_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES)
+    rounding_minimum_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES)
+    rounding_mode: RoundingMode | None = None
+    rounding_scope: RoundingScope | None = None
+    multiplier_out_of_hours: Decimal | None = _multiplier(None)
+    multiplier_weekend: Decimal | None = _multiplier(None)
+    multiplier_holiday: Decimal | None = _multiplier(None)
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Validators only run on values sent, so this refuses an explicit null.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class TimeEntryOut(Schema):

@@ -249,3 +249,12 @@ def project_summary(*, actor: User, project: Ticket) -> ProjectSummary:
         )
 
     return ProjectSummary(project=project, own=line(project), tasks=[line(t) for t in tasks])
+
+
+def charge_type_get(*, actor: User, charge_type_id: int) -> ChargeType:
+    charge_type = unique_row(charge_types_visible_to(actor).filter(pk=charge_type_id))
+    if charge_type is None:
+        raise NotFound(
+            f"Charge type {charge_type_id} not found.", fields={"charge_type_id": "not found"}
+        )
+    return charge_type

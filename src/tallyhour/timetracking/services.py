@@ -3,7 +3,6 @@ service is one transaction and one audit row."""
 
 import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection, transaction
@@ -480,21 +479,3 @@ def time_entry_confirm(
     entry.save()
     change.record(actor=actor, action="time_entry.confirm")
     return entry
-
-
-@transaction.atomic
-def charge_type_create(
-    *, name: str, is_billable: bool, hourly_rate: Decimal, actor: User
-) -> ChargeType:
-    if not actor.is_admin_role:
-        raise Forbidden("Only admins create charge types.")
-    charge_type = ChargeType(name=name.strip(), is_billable=is_billable, hourly_rate=hourly_rate)
-    full_clean_or_invalid(charge_type)
-    charge_type.save()
-    audit_record(
-        actor=actor,
-        action="charge_type.create",
-        obj=charge_type,
-        after=snapshot(charge_type, ["name", "is_billable", "hourly_rate"]),
-    )
-    return charge_type
