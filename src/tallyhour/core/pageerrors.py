@@ -70,3 +70,14 @@ def form_submit(form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]
     if not form.is_valid():
         return None, 422
     return form_call(form, call)
+
+
+def form_errors_from(form: forms.Form, exc: DomainError) -> None:
+    """Put a service's field errors next to the fields they name, the rest above the form."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)

@@ -1,7 +1,6 @@
 """Client pages: the list, one client's page (contracts, prepay, retainer, invoices, tickets)
 and the create/edit forms for billing and admin users."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -13,7 +12,7 @@ from tallyhour.accounts.permissions import can_bill, require_billing
 from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import done, render_page
-from tallyhour.core.pageerrors import back_on_error, errors_as_page
+from tallyhour.core.pageerrors import back_on_error, errors_as_page, form_errors_from
 from tallyhour.crm import selectors, services
 from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm
 from tallyhour.crm.panels import client_rows_decorate
@@ -28,17 +27,6 @@ CONTACT_CHANGES: dict[str, dict[str, bool]] = {
     "access_on": {"is_active": True},
     "access_off": {"is_active": False},
 }
-
-
-def _form_from_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's field errors next to the fields they name, the rest above the form."""
-    placed = False
-    for name, message in exc.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -150,7 +138,7 @@ def client_new(request: PageRequest) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            _form_from_error(form, exc)
+            form_errors_from(form, exc)
         else:
             return done(
                 request,
@@ -173,7 +161,7 @@ def client_edit(request: PageRequest, client_id: int) -> HttpResponse:
         try:
             client = services.client_update(client=client, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_from_error(form, exc)
+            form_errors_from(form, exc)
         else:
             return done(request, "Client saved.", reverse("crm:client_detail", args=[client.pk]))
     status = 422 if form.errors else 200

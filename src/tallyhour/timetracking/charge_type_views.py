@@ -1,7 +1,6 @@
 """Charge type pages under Settings: the list (billing and admin users) and the create and
 edit forms (admins)."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -12,7 +11,7 @@ from tallyhour.accounts.permissions import can_admin, require_billing
 from tallyhour.accounts.requests import PageRequest
 from tallyhour.core.errors import DomainError, Forbidden
 from tallyhour.core.htmx import done
-from tallyhour.core.pageerrors import errors_as_page
+from tallyhour.core.pageerrors import errors_as_page, form_errors_from
 from tallyhour.timetracking.charge_type_forms import ChargeTypeForm
 from tallyhour.timetracking.charge_types import charge_type_create, charge_type_update
 from tallyhour.timetracking.selectors import charge_type_get, charge_types_visible_to
@@ -21,17 +20,6 @@ from tallyhour.timetracking.selectors import charge_type_get, charge_types_visib
 def _require_admin(request: PageRequest) -> None:
     if not can_admin(request.user):
         raise Forbidden("Only admins change charge types.")
-
-
-def _form_from_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's field errors next to the fields they name, the rest above the form."""
-    placed = False
-    for name, message in exc.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -57,7 +45,7 @@ def charge_type_new(request: PageRequest) -> HttpResponse:
         try:
             charge_type = charge_type_create(name=data.pop("name"), actor=request.user, **data)
         except DomainError as exc:
-            _form_from_error(form, exc)
+            form_errors_from(form, exc)
         else:
             return done(
                 request,
@@ -83,7 +71,7 @@ def charge_type_edit(request: PageRequest, charge_type_id: int) -> HttpResponse:
                 charge_type=charge_type, actor=request.user, changes=form.cleaned_data
             )
         except DomainError as exc:
-            _form_from_error(form, exc)
+            form_errors_from(form, exc)
         else:
             return done(
                 request, f"Charge type {charge_type.name} saved.", reverse("charge_types:list")
