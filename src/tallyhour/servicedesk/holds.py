@@ -33,7 +33,7 @@ def capture_hold(request: HttpRequest, ticket_id: int) -> None:
 
 def capture_release(request: HttpRequest, ticket_id: int) -> None:
     held = _held(request)
-    if held.pop(str(ticket_id), None) is not None or SESSION_KEY in request.session:
+    if held.pop(str(ticket_id), None) is not None:  # else nothing to write to the session
         request.session[SESSION_KEY] = held
 
 

@@ -21,10 +21,6 @@ SUBMISSION_FIELDS = [
 ]
 
 
-def hours_text(seconds: int) -> str:
-    return dates.duration_text(seconds)
-
-
 def submission_lock(submission: Submission) -> Submission:
     """The submission re-read under a row lock, with its agent and ticket."""
     return (

@@ -31,7 +31,6 @@ from tallyhour.timesheets.approvals import (
 )
 from tallyhour.timesheets.common import (
     SUBMISSION_FIELDS,
-    hours_text,
     submission_event_emit,
     submission_lock,
     submission_totals_refresh,
@@ -88,8 +87,8 @@ def _notify_approvers(submission: Submission, now: dt.datetime) -> None:
     )
     text = (
         f"{submission.agent.display_name} submitted {scope} for approval "
-        f"({hours_text(submission.total_seconds)} logged"
-        + (f", {hours_text(submission.gap_seconds)} gap" if submission.gap_seconds else "")
+        f"({dates.duration_text(submission.total_seconds)} logged"
+        + (f", {dates.duration_text(submission.gap_seconds)} gap" if submission.gap_seconds else "")
         + ")."
     )
     for approver in approvers_of(submission.agent):
@@ -212,8 +211,8 @@ def submission_submit(
     target, gap = week_target_and_gap(agent, week_start, first_new_day, through)
     if gap and require_gap_reason and not comment:
         raise InvalidInput(
-            f"{hours_text(gap)} short of the target up to {through:%a %d %b}; say why in the "
-            "comment.",
+            f"{dates.duration_text(gap)} short of the target up to {through:%a %d %b}; say why "
+            "in the comment.",
             fields={"comment": "required when the days sent have gaps"},
             code="gap_reason_required",
         )

@@ -17,17 +17,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.forms import parse_duration
-from tallyhour.core.pageerrors import back_on_error
 from tallyhour.core.templatetags.tally import hours
 from tallyhour.servicedesk.models import Ticket
-from tallyhour.timesheets.views.week import agent_from, week_context, week_fragment, week_url
+from tallyhour.timesheets.views.week import posted_week, week_context, week_fragment
 from tallyhour.timetracking.day_totals import day_total_set
 from tallyhour.timetracking.models import ChargeType
 
@@ -117,11 +114,7 @@ def _minutes_or_error(cell: PostedCell) -> int | CellError:
 @login_required
 @require_POST
 def grid_save(request: PageRequest, week: str) -> HttpResponse:
-    back_on_error(request, reverse("home"))
-    agent = agent_from(request, request.POST.get("agent"))
-    monday = dates.parse_week(week)
-    back = week_url(request, agent, monday)
-    back_on_error(request, back)
+    agent, monday, back = posted_week(request, week)
     cells = posted_cells(request.POST, monday)
     rows = _rows_of(cells)
 

@@ -53,6 +53,17 @@ def week_url(request: PageRequest, agent: User, monday: dt.date) -> str:
     return url + _agent_query(request, agent)
 
 
+def posted_week(request: PageRequest, week: str) -> tuple[User, dt.date, str]:
+    """A form posted to a week: whose week (the `agent` field), its Monday, and the week's page,
+    where an error goes back to (home until the week is known)."""
+    back_on_error(request, reverse("home"))
+    agent = agent_from(request, request.POST.get("agent"))
+    monday = dates.parse_week(week)
+    back = week_url(request, agent, monday)
+    back_on_error(request, back)
+    return agent, monday, back
+
+
 def zone_of(agent: User) -> Any:
     return dates.zone(selectors.profile_of(agent).timezone)
 
@@ -192,11 +203,7 @@ def day_page(request: PageRequest, day: str) -> HttpResponse:
 @login_required
 @require_POST
 def submit_week(request: PageRequest, week: str) -> HttpResponse:
-    back_on_error(request, reverse("home"))
-    agent = agent_from(request, request.POST.get("agent"))
-    monday = dates.parse_week(week)
-    back = week_url(request, agent, monday)
-    back_on_error(request, back)
+    agent, monday, back = posted_week(request, week)
     form = SubmitForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     submission = services.submission_submit(
@@ -237,11 +244,7 @@ def recall_submission(request: PageRequest, submission_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def copy_last_week(request: PageRequest, week: str) -> HttpResponse:
-    back_on_error(request, reverse("home"))
-    agent = agent_from(request, request.POST.get("agent"))
-    monday = dates.parse_week(week)
-    back = week_url(request, agent, monday)
-    back_on_error(request, back)
+    agent, monday, back = posted_week(request, week)
     created, skipped = services.week_copy_previous_activities(
         agent=agent, week_start=monday, actor=request.user
     )
