@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -94,6 +95,37 @@ class Organisation(models.Model):
         default=60,
         help_text="A timer stopped before it counted this long, with no note typed, is "
         "discarded rather than logged.",
+    )
+    # Invoices: how billed time becomes a quantity, and what the documents carry.
+    invoice_hours_places = models.PositiveSmallIntegerField(
+        choices=[(2, "Hundredths of an hour (0.01 h)"), (1, "Tenths of an hour (0.1 h)")],
+        default=2,
+        help_text="Billed time is rounded half-up to this before it is priced, so quantity × "
+        "rate is the line amount on every document.",
+    )
+    zero_value_statements = models.BooleanField(
+        default=False,
+        help_text="Draft a 0.00 statement for a client whose time is all covered; off: the "
+        "covered time is recorded without a document.",
+    )
+    locale = models.CharField(
+        max_length=16, default="en_GB", help_text="Number and date format of documents."
+    )
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#1f4e79",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f4e79")],
+    )
+    logo = models.BinaryField(blank=True, default=b"", editable=True)
+    logo_content_type = models.CharField(max_length=40, blank=True)
+    bank_details = models.TextField(
+        blank=True, help_text="Bank, account and sort code or IBAN and BIC, as printed."
+    )
+    payment_instructions = models.TextField(blank=True)
+    overdue_reminder_days = models.PositiveIntegerField(
+        default=7,
+        help_text="Remind a client this many days after an invoice falls due, and again each "
+        "time as many days pass; 0 turns reminders off.",
     )
 
     def __str__(self) -> str:

@@ -47,6 +47,10 @@ class InvoiceState(models.TextChoices):
     ISSUED = "issued", "Issued"
     PAID = "paid", "Paid"
     VOID = "void", "Void"
+    # Time all covered (no charge, fixed price, prepay, retainer allowance): kept as a record
+    # that holds the time, never numbered or sent (unless the organisation wants 0.00
+    # statements, when it is an ordinary draft).
+    NO_CHARGE = "no_charge", "No charge"
 
 
 class Invoice(models.Model):
@@ -56,7 +60,9 @@ class Invoice(models.Model):
     run = models.ForeignKey(
         InvoiceRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
     )
-    state = models.CharField(max_length=8, choices=InvoiceState.choices, default=InvoiceState.DRAFT)
+    state = models.CharField(
+        max_length=10, choices=InvoiceState.choices, default=InvoiceState.DRAFT
+    )
     kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     credits = models.ForeignKey(
         "self",
@@ -87,9 +93,14 @@ class Invoice(models.Model):
     tax_note = models.CharField(
         max_length=300, blank=True, help_text="E.g. the reverse-charge statement."
     )
+    purchase_order = models.CharField(
+        max_length=64, blank=True, help_text="The buyer's reference (BT-13), printed and exported."
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Sum of the payments recorded; `paid` once it reaches the total.
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -100,7 +111,7 @@ class Invoice(models.Model):
                 fields=["number_year", "number_sequence"], name="invoice_number_unique_per_year"
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(state="void") | Q(number__isnull=False),
+                condition=Q(state__in=["draft", "void", "no_charge"]) | Q(number__isnull=False),
                 name="issued_invoice_has_number",
             ),
             models.CheckConstraint(
@@ -206,3 +217,68 @@ class InvoiceNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class Payment(models.Model):
+    """Money received against an issued invoice (full or part)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    method = models.CharField(max_length=40, blank=True, help_text="Bank transfer, card, …")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.received_on}"
+
+
+class DeliveryKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    REMINDER = "reminder", "Reminder"
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceDelivery(models.Model):
+    """One email of an invoice (or a reminder of it) to the client's billing contacts."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=10, choices=DeliveryKind.choices)
+    state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    recipients = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    queued_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        verbose_name_plural = "invoice deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="invoice_delivery_state_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.invoice} ({self.state})"

@@ -27,6 +27,17 @@ class Client(models.Model):
     reverse_charge = models.BooleanField(
         default=False, help_text="The customer accounts for the tax (no tax on our invoices)."
     )
+    purchase_order = models.CharField(
+        max_length=64, blank=True, help_text="Printed on new invoices as the buyer's reference."
+    )
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="For times on documents; blank: the organisation's."
+    )
+    locale = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Number format on documents; blank: the organisation's.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -58,6 +69,9 @@ class Contact(models.Model):
     )
     can_see_invoices = models.BooleanField(
         default=False, help_text="May see invoices and credit notes and download their PDFs."
+    )
+    receives_invoices = models.BooleanField(
+        default=False, help_text="Invoices, credit notes and reminders are emailed to them."
     )
     is_active = models.BooleanField(default=True, help_text="Off: the contact cannot sign in.")
     # SHA-256 of the emailed invitation token; the token itself is never stored.
