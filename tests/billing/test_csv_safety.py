@@ -79,7 +79,7 @@ def test_lines_csv_of_a_credit_note(billing, credited):
     assert by_text["'-2+3"]["amount"] == "-12.50"
     assert by_text["'-2+3"]["quantity"].startswith("-")
     time_line = next(row for row in rows if row["description"].startswith("#"))
-    assert time_line["billed_hours"].startswith("-") and Decimal(time_line["billed_hours"]) < 0
+    assert time_line["billed_seconds"].startswith("-") and int(time_line["billed_seconds"]) < 0
 
 
 def test_invoice_pdf_is_not_cached(billing, credited):

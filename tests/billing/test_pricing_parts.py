@@ -19,6 +19,7 @@ from tallyhour.billing.pricing import (
     PlanContext,
     RateBook,
     Segment,
+    billed_hours,
     load_entries,
     micros_share,
     plan_client,
@@ -27,7 +28,7 @@ from tallyhour.billing.pricing import (
 )
 from tallyhour.billing.selectors import billable_entries
 from tallyhour.contracts.models import Contract, PrepayEntry, Rate, RetainerCharge
-from tallyhour.core.money import amount_for_seconds, round_money
+from tallyhour.core.money import round_money
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType, RoundingMode, RoundingScope
@@ -336,9 +337,11 @@ def test_plan_totals_add_up(rows, scope, currency):
         on_lines = sum(line.pieces.get(entry.pk, 0) for line in plan.lines)
         assert on_lines == billed[entry.pk]
         assert entry.pk in plan.primary_line(entry.pk).pieces
-    # Line amounts are rate × time rounded once, and the subtotal is their sum.
+    # A line's quantity is its time in hours at the organisation's precision; its amount is
+    # quantity × rate rounded once, and the subtotal is their sum.
     for line in plan.lines:
-        assert line.amount == amount_for_seconds(line.rate, line.seconds, currency)
+        assert line.quantity == billed_hours(line.seconds, org.invoice_hours_places)
+        assert line.amount == round_money(line.quantity * line.rate, currency)
     assert plan.subtotal == sum((line.amount for line in plan.lines), Decimal(0))
     # Entries' shares of a line add up to the line's amount (half a millionth each at most).
     for line in plan.lines:

@@ -18,11 +18,12 @@ from tallyhour.billing.invoices import (
     invoice_void,
 )
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState, LineKind, LineTime
+from tallyhour.billing.pricing import billed_hours
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.billing.selectors import cut_off_instant
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind
 from tallyhour.core.errors import Conflict
-from tallyhour.core.money import amount_for_seconds, round_money
+from tallyhour.core.money import round_money
 from tallyhour.timetracking.models import EntryState, TimeEntry
 from tests.conftest import MONDAY, at
 from tests.factories import ChargeTypeFactory, ClientFactory, TicketFactory, TimeEntryFactory
@@ -160,14 +161,15 @@ def check_invariants(entries, raw, final_cut_off, latest_cut_off, prepay) -> Non
             continue
         assert lines, "a live invoice always has lines"
         for line in lines:
-            if line.kind == LineKind.MANUAL:
+            # Every line reconciles: quantity × rate, rounded once, is its amount.
+            assert line.amount == round_money(line.quantity * line.rate, invoice.currency)
+            if line.kind in (LineKind.MANUAL, LineKind.FEE):
                 continue
             sign = -1 if invoice.is_credit_note else 1
             if not invoice.is_credit_note:
                 shares = LineTime.objects.filter(line=line).aggregate(s=Sum("seconds"))["s"]
                 assert line.billed_seconds == shares
-            expected = amount_for_seconds(line.rate, sign * line.billed_seconds, invoice.currency)
-            assert line.amount == sign * expected
+            assert sign * line.quantity == billed_hours(sign * line.billed_seconds, 2)
 
     # Prepay: balance = purchases − drawdowns, and the net drawdown is exactly the prepaid
     # time still billed on live invoices.

@@ -73,11 +73,15 @@ def test_preview_writes_nothing(worked_week, billing):
     assert (acme.client, beta.client) == (worked_week["acme"], worked_week["beta"])
     assert [(line.seconds, line.rate, line.amount, line.entries) for line in acme.lines] == [
         (5400, Decimal("90.00"), Decimal("135.00"), 2),
-        (1200, Decimal("120.00"), Decimal("40.00"), 1),
-        (600, Decimal("90.00"), Decimal("15.00"), 1),
+        (1200, Decimal("120.00"), Decimal("39.60"), 1),  # 20 min is 0.33 h
+        (600, Decimal("90.00"), Decimal("15.30"), 1),  # 10 min is 0.17 h
     ]
-    assert (acme.seconds, acme.subtotal, acme.entries) == (7200, Decimal("190.00"), 4)
-    assert acme.lines[0].hours == Decimal("1.50")
+    assert (acme.seconds, acme.subtotal, acme.entries) == (7200, Decimal("189.90"), 4)
+    assert [line.quantity for line in acme.lines] == [
+        Decimal("1.50"),
+        Decimal("0.33"),
+        Decimal("0.17"),
+    ]
     assert (
         acme.lines[0].description == f"#{worked_week['tickets'][0].pk} Printer offline — "
         "Remote support"
@@ -104,14 +108,14 @@ def test_commit_makes_one_draft_per_client(worked_week, billing, remote_support,
         for line in acme_invoice.lines.order_by("id")
     ]
     assert lines == [
-        (ticket, remote_support, 5400, Decimal("1.5000"), Decimal("90.00"), Decimal("135.00")),
-        (ticket, onsite, 1200, Decimal("0.3333"), Decimal("120.00"), Decimal("40.00")),
-        (second, remote_support, 600, Decimal("0.1667"), Decimal("90.00"), Decimal("15.00")),
+        (ticket, remote_support, 5400, Decimal("1.50"), Decimal("90.00"), Decimal("135.00")),
+        (ticket, onsite, 1200, Decimal("0.33"), Decimal("120.00"), Decimal("39.60")),
+        (second, remote_support, 600, Decimal("0.17"), Decimal("90.00"), Decimal("15.30")),
     ]
     assert (acme_invoice.subtotal, acme_invoice.tax_amount, acme_invoice.total) == (
-        Decimal("190.00"),
-        Decimal("38.00"),
-        Decimal("228.00"),
+        Decimal("189.90"),
+        Decimal("37.98"),
+        Decimal("227.88"),
     )
     # €90/h × 45 min = €67.50; 21 % of it is 14.175, which rounds half-up to 14.18.
     assert (
@@ -135,51 +139,67 @@ def test_jpy_client_rounds_to_whole_yen(engineer, billing):
     ticket = TicketFactory(client=client, charge_type=yen)
     approved(engineer, ticket, at(MONDAY, 9), 50 * MIN)
     [invoice] = run(billing).invoices
-    # ¥5000/h × 50 min = ¥4166.67 → ¥4167; tax 10 % = ¥416.7 → ¥417.
+    # 50 min is 0.83 h; ¥5000 × 0.83 = ¥4150; tax 10 % = ¥415.
     [line] = invoice.lines.all()
-    assert line.amount == Decimal("4167")
+    assert (line.quantity, line.amount) == (Decimal("0.83"), Decimal("4150"))
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("4167"),
-        Decimal("417"),
-        Decimal("4584"),
+        Decimal("4150"),
+        Decimal("415"),
+        Decimal("4565"),
     )
 
 
-def test_half_cents_round_up_per_line_not_per_entry(engineer, billing, client_acme):
+def test_quantity_and_amount_round_half_up_once_per_line(engineer, billing, client_acme):
     ten = ChargeTypeFactory(name="Ten an hour", hourly_rate=Decimal("10.00"))
-    thirty_six = ChargeTypeFactory(name="Thirty-six an hour", hourly_rate=Decimal("36.00"))
+    odd = ChargeTypeFactory(name="Odd rate", hourly_rate=Decimal("10.25"))
     client_acme.tax_rate = Decimal("12.50")
     client_acme.save()
-    ticket = TicketFactory(client=client_acme, charge_type=ten)
+    ticket = TicketFactory(client=client_acme, charge_type=odd)
     other = TicketFactory(client=client_acme, charge_type=ten)
-    approved(engineer, ticket, at(MONDAY, 9), 45)  # £10/h × 45 s = £0.125
-    approved(engineer, ticket, at(MONDAY, 10), 87, charge_type=thirty_six)  # exactly £0.87
+    approved(engineer, ticket, at(MONDAY, 9), 30 * MIN)  # 0.50 h × £10.25 = £5.125
     for hour in (11, 12, 13):
-        approved(engineer, other, at(MONDAY, hour), 45)
+        approved(engineer, other, at(MONDAY, hour), 18)  # 0.005 h each
 
     [invoice] = run(billing).invoices
 
-    amounts = list(invoice.lines.order_by("id").values_list("billed_seconds", "amount"))
-    # 0.125 → 0.13 (half-up; half-even would give 0.12). Three 45 s entries form one line of
-    # 135 s: £0.375 → £0.38, not 3 × £0.13 = £0.39.
-    assert amounts == [(45, Decimal("0.13")), (87, Decimal("0.87")), (135, Decimal("0.38"))]
-    # Subtotal £1.38 at 12.5 % is £0.1725 → £0.17.
+    lines = list(invoice.lines.order_by("id").values_list("billed_seconds", "quantity", "amount"))
+    # £5.125 → £5.13 (half-up; half-even would give £5.12). The three 18 s entries form one
+    # line of 54 s = 0.015 h → 0.02 h (£0.20), not 3 × 0.01 h (£0.30): time is rounded to a
+    # quantity once per line, and the amount is that quantity × the rate, rounded once.
+    assert lines == [
+        (1800, Decimal("0.50"), Decimal("5.13")),
+        (54, Decimal("0.02"), Decimal("0.20")),
+    ]
+    # Subtotal £5.33 at 12.5 % is £0.66625 → £0.67.
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("1.38"),
-        Decimal("0.17"),
-        Decimal("1.55"),
+        Decimal("5.33"),
+        Decimal("0.67"),
+        Decimal("6.00"),
+    )
+
+
+def test_tenths_of_an_hour_when_the_organisation_chooses_them(org, engineer, billing, ticket):
+    org.invoice_hours_places = 1
+    org.save()
+    approved(engineer, ticket, at(MONDAY, 9), 40 * MIN)
+    [invoice] = run(billing).invoices
+    line = invoice.lines.get()
+    assert (line.billed_seconds, line.quantity, line.amount) == (
+        2400,
+        Decimal("0.7"),
+        Decimal("63.00"),
     )
 
 
 def test_tax_is_on_the_subtotal(engineer, billing, client_acme):
-    # Per-line tax would be 2 × round(0.125 × 10 %) = 2 × £0.01; on the subtotal: £0.03.
-    ten = ChargeTypeFactory(name="Ten", hourly_rate=Decimal("10.00"))
+    # Per-line tax would be 2 × round(£0.15 × 10 %) = 2 × £0.02; on the subtotal: £0.03.
+    fifteen = ChargeTypeFactory(name="Fifteen", hourly_rate=Decimal("15.00"))
     client_acme.tax_rate = Decimal("10.00")
     client_acme.save()
-    approved(engineer, TicketFactory(client=client_acme, charge_type=ten), at(MONDAY, 9), 45)
-    approved(engineer, TicketFactory(client=client_acme, charge_type=ten), at(MONDAY, 10), 45)
+    approved(engineer, TicketFactory(client=client_acme, charge_type=fifteen), at(MONDAY, 9), 36)
+    approved(engineer, TicketFactory(client=client_acme, charge_type=fifteen), at(MONDAY, 10), 36)
     [invoice] = run(billing).invoices
-    assert (invoice.subtotal, invoice.tax_amount) == (Decimal("0.26"), Decimal("0.03"))
+    assert (invoice.subtotal, invoice.tax_amount) == (Decimal("0.30"), Decimal("0.03"))
 
 
 def test_only_approved_billable_uninvoiced_time_to_the_cut_off(engineer, billing, ticket, internal):
@@ -218,7 +238,8 @@ def test_written_down_time_bills_billable_seconds_not_worked(engineer, billing, 
         write_off_reason="learning curve",
     )
     [invoice] = run(billing).invoices
-    assert invoice.lines.get().amount == Decimal("60.00")
+    # 40 billable minutes are 0.67 h at £90.
+    assert invoice.lines.get().amount == Decimal("60.30")
     entry.refresh_from_db()
     assert (entry.worked_seconds, entry.billable_seconds) == (3600, 2400)
 
@@ -315,7 +336,7 @@ def test_void_releases_time_for_the_next_run(worked_week, billing):
     )
 
     [rebilled] = run(billing).invoices
-    assert rebilled.pk != acme_invoice.pk and rebilled.total == Decimal("228.00")
+    assert rebilled.pk != acme_invoice.pk and rebilled.total == Decimal("227.88")
     assert set(TimeEntry.objects.filter(invoice_line__invoice=rebilled)) == acme_entries
     with pytest.raises(Conflict):
         invoice_void(invoice=voided, actor=billing, reason="again")

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from tallyhour.accounts.models import Organisation
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
 from tallyhour.core import csvsafe
-from tallyhour.core.money import hours, minor_units
+from tallyhour.core.money import hours, minor_units, plain, round_money
 from tallyhour.timetracking.models import TimeEntry
 
 # -- CSV -------------------------------------------------------------------------------------
@@ -45,7 +45,7 @@ LINE_COLUMNS = [
     "description",
     "ticket_id",
     "charge_type",
-    "billed_hours",
+    "billed_seconds",
     "quantity",
     "rate",
     "amount",
@@ -126,9 +126,9 @@ def lines_csv(invoices: Iterable[Invoice]) -> str:
                     line.description,
                     line.ticket_id or "",
                     line.charge_type.name if line.charge_type else "",
-                    hours(line.billed_seconds, 4),
-                    line.quantity,
-                    line.rate,
+                    line.billed_seconds,
+                    plain(line.quantity),
+                    plain(line.rate),
                     line.amount,
                     inv.currency,
                 ]
@@ -172,19 +172,15 @@ def accounting_csv(
     return _csv(rows, ACCOUNTING_COLUMNS)
 
 
-def _plain(value: Decimal) -> Decimal:
-    """Trailing zeros dropped, never in exponent form (90.0000 → 90, not 9E+1)."""
-    return Decimal(format(value.normalize(), "f"))
-
-
 def _quantity_and_price(line: InvoiceLine, currency: str) -> tuple[Decimal, Decimal]:
-    """A quantity and unit price whose product is exactly the line amount.
+    """The line's quantity and unit price, whose product rounds to the line amount.
 
-    Time lines bill rate × time rounded once, which a 4-place hour count times the rate may
-    miss by a cent; those are exported as one unit at the line amount.
+    Lines are priced that way; only invoices drafted before quantities were rounded may
+    miss by a cent, and those are exported as one unit at the line amount.
     """
-    if line.quantity and line.quantity * line.rate == line.amount:
-        return _plain(line.quantity), _plain(line.rate)
+    quantity, price = plain(line.quantity), plain(line.rate)
+    if quantity and round_money(quantity * price, currency) == line.amount:
+        return quantity, price
     sign = Decimal(-1) if line.amount < 0 else Decimal(1)
     return sign, abs(line.amount)
 

@@ -38,7 +38,6 @@ from tallyhour.crm.models import Client
 from tallyhour.timetracking.claims import EntriesTaken, time_entries_claim
 from tallyhour.timetracking.models import TimeEntry
 
-HOURS = Decimal(3600)
 # A committing run plans and writes clients in batches of this many entries (a bigger client
 # is a batch alone) or clients, whichever comes first: one transaction and a fixed number
 # of queries per batch, and memory bounded by the batch, not the run.
@@ -167,15 +166,11 @@ def _tax_terms(client: Client) -> tuple[Decimal, str]:
 
 
 def _line_for(invoice: Invoice, planned: PlannedLine) -> InvoiceLine:
-    if planned.quantity_units is not None:
-        quantity = planned.quantity_units
-    else:
-        quantity = (Decimal(planned.seconds) / HOURS).quantize(Decimal("0.0001"))
     return line_on_terms(
         planned,
         invoice=invoice,
         billed_seconds=planned.seconds,
-        quantity=quantity,
+        quantity=planned.quantity,
         amount=planned.amount,
     )
 

@@ -38,3 +38,9 @@ def hours(seconds: int | None, places: int = 2) -> Decimal:
     """Seconds as decimal hours for display and the API (never used for billing maths)."""
     value = Decimal(seconds or 0) / SECONDS_PER_HOUR
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def plain(value: Decimal) -> Decimal:
+    """Trailing zeros dropped, never in exponent form (90.0000 → 90, not 9E+1): a stored
+    4-place quantity or rate as a document or an export shows it."""
+    return Decimal(format(value.normalize(), "f"))

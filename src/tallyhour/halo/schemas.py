@@ -10,6 +10,7 @@ from tallyhour.accounts.models import Agent, User
 from tallyhour.billing.models import Invoice
 from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
+from tallyhour.core.money import plain
 from tallyhour.crm.models import Client
 from tallyhour.halo import conventions as halo
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus
@@ -187,8 +188,8 @@ def invoice_record(invoice: Invoice, with_lines: bool) -> dict[str, Any]:
             {
                 "id": line.pk,
                 "description": line.description,
-                "qty_order": str(line.quantity),
-                "unit_price": str(line.rate),
+                "qty_order": str(plain(line.quantity)),
+                "unit_price": str(plain(line.rate)),
                 "net_amount": str(line.amount),
                 "ticket_id": line.ticket_id,
                 "chargerate": line.charge_type_id,

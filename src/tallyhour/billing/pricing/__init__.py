@@ -28,6 +28,7 @@ from tallyhour.billing.pricing.rates import RateBook, rate_level
 from tallyhour.billing.pricing.rounding import (
     MICROS,
     ONE,
+    billed_hours,
     billed_seconds_for,
     micros_share,
     round_seconds,
@@ -49,6 +50,7 @@ __all__ = [
     "Planner",
     "RateBook",
     "Segment",
+    "billed_hours",
     "billed_seconds_for",
     "contract_for",
     "load_entries",

@@ -188,6 +188,7 @@ class Planner:
                 ticket_id=entry.ticket_id,
                 charge_type_id=entry.charge_type_id,
                 currency=self.client.currency,
+                hours_places=self.org.invoice_hours_places,
                 **values,
             )
             self.lines[key] = line

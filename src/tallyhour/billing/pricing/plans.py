@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from tallyhour.accounts.models import User
 from tallyhour.billing.models import LineKind
+from tallyhour.billing.pricing.rounding import billed_hours
 from tallyhour.contracts.models import Contract
-from tallyhour.core.money import amount_for_seconds
+from tallyhour.core.money import round_money
 from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType
@@ -43,6 +44,7 @@ class PlannedLine:
     currency: str
     period_start: dt.date | None = None
     quantity_units: Decimal | None = None  # fees: a count, not hours
+    hours_places: int = 2  # time lines: the organisation's quantity precision
     pieces: dict[int, int] = field(default_factory=dict)  # entry id → billed seconds
     draws: list[tuple[int | None, int]] = field(default_factory=list)  # (block id, seconds)
     # (seconds, entries) once the pieces are written and dropped (see ClientPlan.release_pieces)
@@ -57,14 +59,17 @@ class PlannedLine:
         return self.summary[1] if self.summary else len(self.pieces)
 
     @property
-    def hours(self) -> Decimal:
-        return (Decimal(self.seconds) / 3600).quantize(Decimal("0.01"))
+    def quantity(self) -> Decimal:
+        """What the invoice line bills: units for fees, else billed hours at the
+        organisation's precision."""
+        if self.quantity_units is not None:
+            return self.quantity_units
+        return billed_hours(self.seconds, self.hours_places)
 
     @property
     def amount(self) -> Decimal:
-        if self.quantity_units is not None:
-            return amount_for_seconds(self.rate, 3600, self.currency) * self.quantity_units
-        return amount_for_seconds(self.rate, self.seconds, self.currency)
+        """Quantity × rate, rounded once to the currency: what every document recomputes."""
+        return round_money(self.quantity * self.rate, self.currency)
 
 
 @dataclass

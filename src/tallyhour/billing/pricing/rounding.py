@@ -46,6 +46,14 @@ def billed_seconds_for(seconds: int, charge: RoundingRule) -> int:
     )
 
 
+def billed_hours(seconds: int, places: int) -> Decimal:
+    """Billed time as the invoice quantity: hours rounded half-up to `places` decimals
+    (the organisation's choice). Lines are priced from this figure, so the quantity printed
+    times the rate printed is the amount printed; the exact seconds stay on the line."""
+    step = Decimal(1).scaleb(-places)
+    return (Decimal(seconds) / 3600).quantize(step, rounding=ROUND_HALF_UP)
+
+
 def scaled_seconds(part: int, whole: int, total: int) -> int:
     """part/whole of total, rounded half-up, in integer seconds."""
     if whole <= 0:
