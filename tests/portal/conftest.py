@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from tallyhour.accounts.models import Organisation
 from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice
 from tallyhour.billing.runs import invoice_run_execute
@@ -102,6 +103,8 @@ def world(
         retainer_included_minutes=600,
     )
     TimeEntry.objects.update(state=EntryState.APPROVED)
+    # Acme's time is all prepaid: it gets a 0.00 statement only because the MSP asks for them.
+    Organisation.objects.filter(pk=Organisation.current().pk).update(zero_value_statements=True)
     result = invoice_run_execute(
         cut_off=MONDAY + dt.timedelta(days=2),
         actor=billing,

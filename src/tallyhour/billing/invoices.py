@@ -177,15 +177,17 @@ def _release(invoice: Invoice, lines: list[InvoiceLine], *, actor: User, why: st
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
-    """Void a draft and release its time for the next run."""
+    """Void a draft (or a no-charge record, e.g. after a contract is corrected) and release
+    its time for the next run."""
     check_billing(actor)
     if not (reason or "").strip():
         raise InvalidInput("Give a reason for voiding.", fields={"reason": "required"})
     invoice = _lock_invoice(invoice)
-    if invoice.state != InvoiceState.DRAFT:
+    if invoice.state not in (InvoiceState.DRAFT, InvoiceState.NO_CHARGE):
         raise Conflict("Only drafts can be voided; issued invoices are corrected by a credit note.")
     change = Audited(invoice, INVOICE_FIELDS)
     released = _release(invoice, list(invoice.lines.all()), actor=actor, why="voided")
+    LineTime.objects.filter(line__invoice=invoice).update(billed=False)
     invoice.state = InvoiceState.VOID
     invoice.save(update_fields=["state"])
     change.record(

@@ -133,6 +133,8 @@ class Invoice(models.Model):
 
     @property
     def title(self) -> str:
+        if self.state == InvoiceState.NO_CHARGE:
+            return f"No-charge record {self.pk}"
         noun = "Credit note" if self.is_credit_note else "Invoice"
         return f"{noun} {self.number}" if self.number else f"Draft {noun.lower()} {self.pk}"
 

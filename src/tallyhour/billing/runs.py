@@ -12,7 +12,14 @@ from django.db.models import Count
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.billing import sql
 from tallyhour.billing.invoices import INVOICE_FIELDS, apply_totals, line_on_terms
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, RunState
+from tallyhour.billing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    InvoiceState,
+    LineTime,
+    RunState,
+)
 from tallyhour.billing.pricing import (
     BillableEntry,
     ClientPlan,
@@ -208,14 +215,17 @@ def _bill_batch(
         invoices = []
         for client, plan in planned:
             tax_rate, tax_note = _tax_terms(client)
+            no_charge = plan.all_covered and not org.zero_value_statements
             invoice = Invoice(
                 client=client,
                 run=run,
+                state=InvoiceState.NO_CHARGE if no_charge else InvoiceState.DRAFT,
                 currency=client.currency,
                 tax_rate=tax_rate,
                 tax_note=tax_note,
                 period_end=cut_off,
                 buyer_name=client.name,
+                purchase_order=client.purchase_order,
             )
             apply_totals(invoice, plan.subtotal)
             invoices.append(invoice)
@@ -271,6 +281,11 @@ def _bill_batch(
             sql.copy_line_times(times)
         else:
             sql.insert_line_times_orm(times)
+        # A no-charge record is final at once: its time counts as billed (at nothing) in
+        # reports, as it would on an issued invoice.
+        records = [invoice.pk for invoice in invoices if invoice.state == InvoiceState.NO_CHARGE]
+        if records:
+            LineTime.objects.filter(line__invoice__in=records).update(billed=True)
         prepay_drawdowns_create(drawdowns=drawdowns, actor=run.started_by, now=now)
         retainer_charges_create(fees=fees)
         try:
@@ -402,7 +417,7 @@ def invoice_run_execute(
             after_batch()
     run.refresh_from_db()
     run.state, run.finished_at = RunState.COMPLETED, dates.now()
-    run.invoice_count = run.invoices.count()
+    run.invoice_count = run.invoices.exclude(state=InvoiceState.NO_CHARGE).count()
     run.entry_count = TimeEntry.objects.filter(invoice_line__invoice__run=run).count()
     run.error = "\n".join(errors)
     run.save(update_fields=["state", "finished_at", "invoice_count", "entry_count", "error"])

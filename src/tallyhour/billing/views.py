@@ -307,7 +307,9 @@ def run_detail(request: PageRequest, run_id: int) -> HttpResponse:
     run = selectors.runs_visible_to(request.user).filter(pk=run_id).first()
     if run is None:
         raise NotFound(f"Invoice run {run_id} not found.")
-    context = {"run": run, "invoices": run.invoices.select_related("client").order_by("pk")}
+    invoices = list(run.invoices.select_related("client").order_by("pk"))
+    records = sum(1 for invoice in invoices if invoice.state == InvoiceState.NO_CHARGE)
+    context = {"run": run, "invoices": invoices, "records": records}
     return render_page(
         request, "billing/run_detail.html", "billing/partials/run_progress.html", context
     )

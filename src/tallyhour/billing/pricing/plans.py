@@ -13,6 +13,8 @@ from tallyhour.crm.models import Client
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType
 
+COVERED_KINDS = (LineKind.COVERED, LineKind.PREPAY, LineKind.RETAINER_INCLUDED)
+
 
 @dataclass(slots=True)
 class BillableEntry:
@@ -104,6 +106,12 @@ class ClientPlan:
     @property
     def seconds(self) -> int:
         return sum(line.seconds for line in self.lines)
+
+    @property
+    def all_covered(self) -> bool:
+        """Nothing to charge: every line is time a contract covers (no charge, fixed price,
+        prepaid hours, retainer allowance)."""
+        return all(line.kind in COVERED_KINDS for line in self.all_lines)
 
     @property
     def subtotal(self) -> Decimal:
