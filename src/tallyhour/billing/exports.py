@@ -5,6 +5,7 @@ nothing here reads permissions or writes.
 """
 
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -173,21 +174,23 @@ def accounting_csv(
 
 
 def _quantity_and_price(line: InvoiceLine, currency: str) -> tuple[Decimal, Decimal]:
-    """The line's quantity and unit price, whose product rounds to the line amount.
+    """The line's quantity and unit price, whose product rounds to the line amount; a
+    negative price (a discount) is shown as a negative quantity at a positive price, as
+    EN 16931 requires (BR-27).
 
     Lines are priced that way; only invoices drafted before quantities were rounded may
     miss by a cent, and those are exported as one unit at the line amount.
     """
     quantity, price = plain(line.quantity), plain(line.rate)
-    if quantity and round_money(quantity * price, currency) == line.amount:
-        return quantity, price
-    sign = Decimal(-1) if line.amount < 0 else Decimal(1)
-    return sign, abs(line.amount)
+    if not (quantity and round_money(quantity * price, currency) == line.amount):
+        quantity, price = Decimal(1), line.amount
+    return (-quantity, -price) if price < 0 else (quantity, price)
 
 
 # -- UBL 2.1 (EN 16931) -----------------------------------------------------------------------
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -238,25 +241,48 @@ def _tax_category(parent: ET.Element, tag: str, invoice: Invoice) -> None:
     _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
 
+def _payment_means(parent: ET.Element, invoice: Invoice, org: Organisation) -> None:
+    """Credit transfer to the IBAN in the bank details when there is one (EN 16931 wants an
+    account with code 30); otherwise "not defined" with the invoice number as reference."""
+    iban = IBAN.search(org.bank_details.replace(" ", "").upper()) if org.bank_details else None
+    means = _cac(parent, "PaymentMeans")
+    _cbc(means, "PaymentMeansCode", "30" if iban else "1")
+    if invoice.number:
+        _cbc(means, "PaymentID", invoice.number)
+    if iban:
+        _cbc(_cac(means, "PayeeFinancialAccount"), "ID", iban.group(0))
+
+
+IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+
+
 def ubl_invoice(invoice: Invoice, organisation: Organisation | None = None) -> bytes:
-    """The invoice (or credit note, type code 381) as an EN 16931 UBL 2.1 Invoice."""
+    """The invoice as an EN 16931 UBL 2.1 Invoice, or a credit note as a UBL CreditNote
+    (type 381), whose amounts are positive: the document type says they are credited."""
     org = organisation or Organisation.current()
     currency = invoice.currency
     country = (org.holiday_country or "GB").upper()
-    root = ET.Element(f"{{{UBL}}}Invoice")
+    credit = invoice.is_credit_note
+    sign = Decimal(-1) if credit else Decimal(1)
+    namespace = UBL_CREDIT_NOTE if credit else UBL
+    root = ET.Element(f"{{{namespace}}}{'CreditNote' if credit else 'Invoice'}")
     _cbc(root, "CustomizationID", EN16931)
     _cbc(root, "ID", invoice.number or f"DRAFT-{invoice.pk}")
     _cbc(root, "IssueDate", (invoice.issue_date or invoice.period_end).isoformat())
-    if invoice.due_date:
+    if invoice.due_date and not credit:
         _cbc(root, "DueDate", invoice.due_date.isoformat())
-    _cbc(root, "InvoiceTypeCode", "381" if invoice.is_credit_note else "380")
+    _cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", "381" if credit else "380")
     if invoice.tax_note:
         _cbc(root, "Note", invoice.tax_note)
     _cbc(root, "DocumentCurrencyCode", currency)
     _cbc(_cac(root, "InvoicePeriod"), "EndDate", invoice.period_end.isoformat())
+    if invoice.purchase_order:
+        _cbc(_cac(root, "OrderReference"), "ID", invoice.purchase_order)
     if invoice.credits_id and invoice.credits and invoice.credits.number:
         reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
         _cbc(reference, "ID", invoice.credits.number)
+        if invoice.credits.issue_date:
+            _cbc(reference, "IssueDate", invoice.credits.issue_date.isoformat())
     issued = bool(invoice.number)
     client = invoice.client
     _party(
@@ -275,13 +301,18 @@ def ubl_invoice(invoice: Invoice, organisation: Organisation | None = None) -> b
         invoice.buyer_tax_id if issued else client.tax_id,
         country,
     )
-    if invoice.due_date:
-        _cbc(_cac(root, "PaymentTerms"), "Note", f"Due by {invoice.due_date.isoformat()}")
+    if not credit:
+        _payment_means(root, invoice, org)
+        if invoice.due_date:
+            terms = f"Due by {invoice.due_date.isoformat()}."
+            if org.payment_instructions:
+                terms += " " + " ".join(org.payment_instructions.split())
+            _cbc(_cac(root, "PaymentTerms"), "Note", terms)
     tax_total = _cac(root, "TaxTotal")
-    _cbc(tax_total, "TaxAmount", _money(invoice.tax_amount, currency), currencyID=currency)
+    _cbc(tax_total, "TaxAmount", _money(sign * invoice.tax_amount, currency), currencyID=currency)
     subtotal = _cac(tax_total, "TaxSubtotal")
-    _cbc(subtotal, "TaxableAmount", _money(invoice.subtotal, currency), currencyID=currency)
-    _cbc(subtotal, "TaxAmount", _money(invoice.tax_amount, currency), currencyID=currency)
+    _cbc(subtotal, "TaxableAmount", _money(sign * invoice.subtotal, currency), currencyID=currency)
+    _cbc(subtotal, "TaxAmount", _money(sign * invoice.tax_amount, currency), currencyID=currency)
     _tax_category(subtotal, "TaxCategory", invoice)
     totals = _cac(root, "LegalMonetaryTotal")
     for tag, value in (
@@ -290,16 +321,24 @@ def ubl_invoice(invoice: Invoice, organisation: Organisation | None = None) -> b
         ("TaxInclusiveAmount", invoice.total),
         ("PayableAmount", invoice.total),
     ):
-        _cbc(totals, tag, _money(value, currency), currencyID=currency)
+        _cbc(totals, tag, _money(sign * value, currency), currencyID=currency)
     for number, line in enumerate(invoice.lines.all(), start=1):
         quantity, price = _quantity_and_price(line, currency)
-        unit = (
-            "HUR" if line.kind not in (LineKind.FEE, LineKind.MANUAL) and quantity != 1 else "C62"
-        )
-        element = _cac(root, "InvoiceLine")
+        unit = "HUR" if line.kind not in (LineKind.FEE, LineKind.MANUAL) else "C62"
+        element = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         _cbc(element, "ID", number)
-        _cbc(element, "InvoicedQuantity", quantity, unitCode=unit)
-        _cbc(element, "LineExtensionAmount", _money(line.amount, currency), currencyID=currency)
+        _cbc(
+            element,
+            "CreditedQuantity" if credit else "InvoicedQuantity",
+            sign * quantity,
+            unitCode=unit,
+        )
+        _cbc(
+            element,
+            "LineExtensionAmount",
+            _money(sign * line.amount, currency),
+            currencyID=currency,
+        )
         item = _cac(element, "Item")
         _cbc(item, "Name", line.description[:200] or "Services")
         _tax_category(item, "ClassifiedTaxCategory", invoice)

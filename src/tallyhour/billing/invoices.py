@@ -95,6 +95,12 @@ def invoice_issue(*, invoice: Invoice, actor: User, now: dt.datetime | None = No
         raise Conflict(f"Invoice {invoice} is {invoice.state}; only drafts can be issued.")
     if not invoice.lines.exists():
         raise Conflict("An invoice without lines cannot be issued.")
+    if invoice.tax_note and not (Organisation.current().tax_id and invoice.client.tax_id):
+        # EN 16931 (BR-AE-02): a reverse-charge invoice names both parties' VAT numbers.
+        raise Conflict(
+            "A reverse-charge invoice needs the organisation's and the client's VAT numbers; "
+            "add them before issuing."
+        )
     return _issue_locked(invoice, actor=actor, now=now)
 
 
