@@ -87,10 +87,11 @@ def test_fee_without_entries_still_rolls_over_last_month(engineer, billing, clie
     ticket = TicketFactory(client=client_acme, summary="Servers")
     approved(engineer, ticket, at(dt.date(2026, 10, 13), 10), 60 * M, charge_type=charge)
     run(billing, cut_off=dt.date(2026, 10, 31))
-    # November has no time: the fee alone, with October's unused hour rolled over.
+    # November has no time: the fee alone, with October's unused time rolled over: its own
+    # hour left plus the two September rolled into it.
     run(billing, cut_off=dt.date(2026, 11, 30))
     november = RetainerCharge.objects.get(contract=contract, period_start=dt.date(2026, 11, 1))
-    assert november.rollover_seconds == 3600
+    assert november.rollover_seconds == 3 * 3600
 
 
 def test_prepay_and_retainer_clients_in_one_batch(engineer, billing, client_acme):

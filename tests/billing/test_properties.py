@@ -179,7 +179,7 @@ def check_invariants(entries, raw, final_cut_off, latest_cut_off, prepay) -> Non
     assert ledger.aggregate(s=Sum("seconds"))["s"] == purchases - drawn
     on_invoices = LineTime.objects.filter(
         line__kind=LineKind.PREPAY,
-        line__invoice__state__in=["draft", "issued", "paid"],
+        line__invoice__state__in=["draft", "issued", "paid", "no_charge"],
         entry__invoice_line__invoice=F("line__invoice"),
     ).aggregate(s=Sum("seconds"))["s"]
     assert drawn == (on_invoices or 0)

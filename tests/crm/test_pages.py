@@ -144,7 +144,8 @@ def test_detail_for_billing_shows_ledger_invoices_and_tickets(billing, prepaid, 
     assert "Prepaid support" in page and "Prepaid hours" in page
     # Balance = 10 h bought − 1.5 h drawn.
     assert "8.50 h" in page and "£850.00" in page and "Ten-hour block" in page
-    assert "Drawdown" in page and "Recent invoices" in page and "Draft invoice" in page
+    # The drawn time was all prepaid: a no-charge record, not a 0.00 draft.
+    assert "Drawdown" in page and "Recent invoices" in page and "No-charge record" in page
     assert "Printer offline" in page
 
 

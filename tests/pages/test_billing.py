@@ -53,7 +53,7 @@ def test_preview_shows_lines_per_client_and_totals_per_currency(billing, approve
     response = login(billing).get(RUN, {"cut_off": "2026-11-16"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Acme Ltd" in page and "£142.50" in page  # 95 min × £90
+    assert "Acme Ltd" in page and "£142.20" in page  # 95 min is 1.58 h, × £90
     assert "€45.00" in page  # 30 min × 90 EUR
     assert "Commit: create 2 draft invoices" in page
     assert not InvoiceRun.objects.exists() and not Invoice.objects.exists()
@@ -102,7 +102,7 @@ def test_commit_then_issue_through_the_pages(billing, approved, client_acme):
     assert detail_url in listing
 
     detail = http.get(detail_url).content.decode()
-    assert "£142.50" in detail and "£28.50" in detail and "£171.00" in detail
+    assert "£142.20" in detail and "£28.44" in detail and "£170.64" in detail
     assert "1.58" in detail and "£90.00" in detail  # hours, rate
     assert "1 time entry" in detail and "Printer" in detail
     assert "Test MSP" in detail and "Issue invoice" in detail

@@ -275,12 +275,18 @@ class Planner:
     # retainer
 
     def _allowance_left(self, contract: Contract, period: dt.date) -> int:
+        """Included time still unused in the month: its allowance (the charged one, or the
+        included hours plus what the month before leaves over) less what live lines and
+        this plan have used. Entries come in working order, so a month's leftover is final
+        before the next month draws on it, however the span is cut into runs."""
         key = (contract.pk, period)
         if key not in self._allowance:
             charge = self._retainer_charge(contract, period)
-            allowance = (
-                charge.allowance_seconds if charge else self._planned_allowance(contract, period)
-            )
+            if charge is not None:
+                allowance = charge.allowance_seconds
+            else:
+                allowance = contract.retainer_included_minutes * 60
+                allowance += self._rollover_into(contract, period)
             self._allowance[key] = max(0, allowance - self.context.used_seconds(contract, period))
         return self._allowance[key]
 
@@ -292,27 +298,12 @@ class Planner:
             (c for c in self._unreleased_charges(contract) if c.period_start == period), None
         )
 
-    def _planned_allowance(self, contract: Contract, period: dt.date) -> int:
-        fee = next(
-            (
-                f
-                for f in self.plan.fees
-                if f.contract.pk == contract.pk and f.period_start == period
-            ),
-            None,
-        )
-        if fee is not None:
-            return contract.retainer_included_minutes * 60 + fee.rollover_seconds
-        return contract.retainer_included_minutes * 60
-
     def _rollover_into(self, contract: Contract, period: dt.date) -> int:
-        if not contract.rollover:
-            return 0
+        """What the month before `period` leaves unused (with rollover on)."""
         previous = month_start(period - dt.timedelta(days=1))
-        charge = self._retainer_charge(contract, previous)
-        if charge is None:
+        if not contract.rollover or previous < month_start(contract.starts_on):
             return 0
-        return max(0, charge.allowance_seconds - self.context.used_seconds(contract, previous))
+        return self._allowance_left(contract, previous)
 
     def plan_fees(self) -> None:
         """Retainer fees for every month begun by the cut-off that has no live charge yet."""
@@ -339,8 +330,8 @@ class Planner:
                         period_start=period,
                         quantity_units=ONE,
                     )
-                    rollover = self._rollover_into(contract, period)
-                    self.plan.fees.append(PlannedFee(contract, period, rollover, line))
+                    # The rollover is known once the month before is priced (see build).
+                    self.plan.fees.append(PlannedFee(contract, period, 0, line))
                 period = next_month(period)
 
     # the whole client
@@ -370,6 +361,8 @@ class Planner:
             )
             for segment in self.segments(entry, seconds):
                 self._price_segment(entry, contract, kind, day, base, segment)
+        for fee in self.plan.fees:
+            fee.rollover_seconds = self._rollover_into(fee.contract, fee.period_start)
         for line in self.plan.lines:
             if line.kind in (LineKind.TIME, LineKind.OVERAGE) and not line.base_rate:
                 self.plan.warnings.append(f"No rate for “{line.description}”: billed at 0.")
