@@ -125,6 +125,13 @@ class LedgerRow:
     billed_on: str
 
 
+UNSENT_LABELS: dict[str, str] = {
+    InvoiceState.DRAFT: "not yet invoiced",
+    InvoiceState.NO_CHARGE: "covered, no invoice",
+    InvoiceState.VOID: "voided before invoicing",
+}
+
+
 def _billed_on(line: InvoiceLine | None) -> str:
     if line is None:
         return ""
@@ -132,11 +139,7 @@ def _billed_on(line: InvoiceLine | None) -> str:
     if invoice.state in SENT_STATES:
         return invoice.title
     # Drafts, and the never-sent records of fully covered time, have no number to show.
-    return {
-        InvoiceState.DRAFT: "not yet invoiced",
-        InvoiceState.NO_CHARGE: "covered, no invoice",
-        InvoiceState.VOID: "voided before invoicing",
-    }.get(invoice.state, "")
+    return UNSENT_LABELS.get(str(invoice.state), "")
 
 
 def ledger_rows(contact: Contact, ledger: PrepayLedger) -> list[LedgerRow]:
@@ -145,9 +148,7 @@ def ledger_rows(contact: Contact, ledger: PrepayLedger) -> list[LedgerRow]:
     for entry, running in ledger.rows_with_balance():
         line = entry.invoice_line
         invoice = line.invoice if line else None
-        visible = (
-            invoice is not None and invoice.state in SENT_STATES and contact.can_see_invoices
-        )
+        visible = invoice is not None and invoice.state in SENT_STATES and contact.can_see_invoices
         rows.append(
             LedgerRow(
                 entry=entry,
