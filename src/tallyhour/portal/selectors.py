@@ -5,8 +5,9 @@ Each function takes the `Contact` (from `portal_contact`) and filters by its cli
 belonging to another client is simply not found (404), never forbidden (403): a contact cannot
 even learn that it exists. What leaves here is what the MSP shows clients: tickets with their
 status, client-visible actions and the billable time on them, prepaid hours, retainer usage,
-and issued invoices and credit notes. Internal notes, time without a client-visible action,
-cost rates, drafts and other clients never do.
+issued invoices and credit notes, and the entries each invoice line bills. Internal notes,
+cost rates, drafts and other clients never do: time an invoice bills without a client-visible
+action shows as hours labelled "Internal work", and elsewhere not at all.
 """
 
 import datetime as dt
@@ -245,12 +246,12 @@ def _entry_time(row: LineTime, zone: ZoneInfo) -> EntryTime:
     )
 
 
-def _line_times(contact: Contact, lines: list[InvoiceLine], zone: ZoneInfo) -> list[LineTimes]:
-    """All the lines' entries in one query (a 50-line invoice is not 50 queries)."""
+def _line_times(
+    contact: Contact, lines: list[InvoiceLine], rows: QuerySet[LineTime], zone: ZoneInfo
+) -> list[LineTimes]:
+    """The lines' entries from one query (a 50-line invoice is not 50 queries)."""
     rows = (
-        LineTime.objects.filter(
-            line_id__in=[line.pk for line in lines], line__invoice__client_id=contact.client_id
-        )
+        rows.filter(line__invoice__client_id=contact.client_id)
         .select_related("entry__agent", "entry__action")
         .order_by("entry__started_at", "pk")
     )
@@ -263,7 +264,8 @@ def _line_times(contact: Contact, lines: list[InvoiceLine], zone: ZoneInfo) -> l
 def invoice_times_for(contact: Contact, invoice: Invoice, zone: ZoneInfo) -> list[LineTimes]:
     """Every line of an invoice from `invoice_for` with the entries it bills (credit notes
     carry none: they take back the time of the invoice they correct)."""
-    return _line_times(contact, list(invoice.lines.all()), zone)
+    rows = LineTime.objects.filter(line__invoice_id=invoice.pk)
+    return _line_times(contact, list(invoice.lines.all()), rows, zone)
 
 
 def invoice_line_for(contact: Contact, invoice_id: int, line_id: int) -> tuple[Invoice, LineTimes]:
@@ -271,7 +273,8 @@ def invoice_line_for(contact: Contact, invoice_id: int, line_id: int) -> tuple[I
     line = next((line for line in invoice.lines.all() if line.pk == line_id), None)
     if line is None:
         raise NotFound(f"Invoice line {line_id} not found.")
-    return invoice, _line_times(contact, [line], client_zone(contact.client))[0]
+    rows = LineTime.objects.filter(line_id=line.pk)
+    return invoice, _line_times(contact, [line], rows, client_zone(contact.client))[0]
 
 
 # --- monthly statement ----------------------------------------------------------------------
