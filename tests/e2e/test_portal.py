@@ -11,7 +11,7 @@ from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import dates
 from tallyhour.servicedesk.services import action_create
 from tallyhour.timetracking.models import EntryState, TimeEntry
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, watch_console
 from tests.factories import TicketFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -121,3 +121,68 @@ def test_billing_invites_a_contact_who_sets_a_password(
         context.close()
     staff.goto(f"{url}/clients/{client_acme.pk}/")
     assert staff.locator("#contacts").get_by_text("Active").is_visible()
+
+
+def test_contact_opens_an_invoice_line_and_its_entries_add_up(
+    browser, live_server, settings, console_errors, engineer, billing, ticket, contact
+):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    url = live_server.url
+    start = dates.now().replace(microsecond=0) - dt.timedelta(days=2)
+    for hours_before, body, seconds in (
+        (0, "Replaced the fuser unit; printing again", 5400),
+        (3, "Ordered a spare drum for the printer", 1200),
+    ):
+        action_create(
+            ticket=ticket,
+            actor=engineer,
+            kind="reply",
+            body=body,
+            time_seconds=seconds,
+            now=start + dt.timedelta(hours=hours_before),
+        )
+    action_create(
+        ticket=ticket,
+        actor=engineer,
+        body="Vendor margin on the part is 40 %",
+        time_seconds=900,
+        now=start + dt.timedelta(hours=5),
+    )
+    TimeEntry.objects.update(state=EntryState.APPROVED)
+    run = invoice_run_execute(cut_off=dates.now().date(), actor=billing, commit=True)
+    invoice = invoice_issue(invoice=run.invoices[0], actor=billing)
+    line = invoice.lines.get()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        watch_console(page, console_errors)
+        page.set_default_timeout(10_000)
+        sign_in(page, url, contact.email)
+        page.get_by_role("link", name="Invoices", exact=True).click()
+        page.get_by_role("link", name=invoice.title).click()
+        page.wait_for_url(f"{url}/portal/invoices/{invoice.pk}/")
+        assert page.get_by_role("heading", name="Time behind this invoice").is_visible()
+        entries = page.locator(f"[data-line-entries='{line.pk}']")
+        assert not entries.is_visible()  # closed until asked for
+        shot(page, "portal-7-invoice-lines-closed")
+
+        page.locator(f"#line-{line.pk} > summary").click()
+        assert entries.is_visible()
+        assert entries.get_by_text("Replaced the fuser unit").is_visible()
+        assert entries.get_by_text("Internal work").is_visible()
+        assert page.get_by_text("Vendor margin").count() == 0
+        cells = entries.locator("[data-entry-seconds]")
+        seconds = [int(cells.nth(i).get_attribute("data-entry-seconds")) for i in range(3)]
+        total = int(entries.locator("[data-line-total]").get_attribute("data-line-total"))
+        assert cells.count() == 3 and sum(seconds) == total == line.billed_seconds
+        assert "2:05" in entries.locator("tfoot").inner_text()
+        shot(page, "portal-8-invoice-line-entries")
+
+        page.get_by_role("link", name="Link to this line").click()
+        page.wait_for_url(f"{url}/portal/invoices/{invoice.pk}/lines/{line.pk}/")
+        assert page.locator("[data-line-total]").inner_text().startswith("2:05")
+        shot(page, "portal-9-invoice-line-page")
+    finally:
+        context.close()
+    assert not console_errors, "\n".join(console_errors)

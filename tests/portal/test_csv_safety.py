@@ -1,5 +1,6 @@
-"""The portal statement CSV quotes ticket summaries a spreadsheet would run as formulas while
-credited hours stay negative numbers; invoice pages, PDFs and statements are never cached."""
+"""The portal statement CSV quotes ticket summaries a spreadsheet would run as formulas and
+hours stay plain numbers; a credited invoice drops out of it; invoice pages, PDFs and
+statements are never cached."""
 
 import csv
 import datetime as dt
@@ -21,7 +22,7 @@ def statement(http, month: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
-def test_statement_csv_neutralises_summaries_and_keeps_credits_numeric(
+def test_statement_csv_neutralises_summaries_and_drops_credited_invoices(
     world, billing, time_machine
 ):
     acme = world["acme"]
@@ -36,12 +37,12 @@ def test_statement_csv_neutralises_summaries_and_keeps_credits_numeric(
     when = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
     time_machine.move_to(when, tick=False)
     invoice_credit(invoice=acme.invoice, actor=billing, reason="Disputed", now=when)
-    december = statement(http, "2026-12")
-    row = next(r for r in december if r[1] == str(acme.ticket.pk))
-    assert row[2].startswith("'=HYPERLINK")
-    assert row[3].startswith("-") and Decimal(row[3]) < 0
-    total = december[-1]
-    assert total[2] == "Total" and Decimal(total[3]) < 0
+    # The credited invoice bills nothing now, and the credit note carries no time of its own:
+    # neither month counts the ticket (the statement counts what the invoices still bill).
+    for month in ("2026-11", "2026-12"):
+        rows = statement(http, month)
+        assert all(r[1] != str(acme.ticket.pk) for r in rows), month
+        assert rows[-1][2] == "Total" and Decimal(rows[-1][3]) == 0
 
 
 def test_invoice_pages_and_statement_are_not_cached(world):

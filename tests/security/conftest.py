@@ -232,6 +232,7 @@ def _build_world() -> World:
             "issued_invoice": issued_invoice,
             "portal_contact": contact,
             "line": line,
+            "issued_line": issued_invoice.lines.first(),
             "run": result.run,
             "contract": contract,
             "leave": leave,

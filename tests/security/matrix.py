@@ -576,6 +576,9 @@ PAGES: dict[str, Entry] = {
     "GET /portal/invoices/": E(PORTAL_ANY, shows="invoice_number", seen_by=PORTAL),
     "GET /portal/invoices/<int:invoice_id>/": E(PORTAL, ids={"invoice_id": "issued_invoice"}),
     "GET /portal/invoices/<int:invoice_id>/pdf/": E(PORTAL, ids={"invoice_id": "issued_invoice"}),
+    "GET /portal/invoices/<int:invoice_id>/lines/<int:line_id>/": E(
+        PORTAL, ids={"invoice_id": "issued_invoice", "line_id": "issued_line"}
+    ),
     "GET /portal/statement/": E(PORTAL_ANY),
     "GET /portal/statement.csv": E(PORTAL_ANY),
 }

@@ -69,7 +69,7 @@ def prepay_ledger(contract: Contract) -> PrepayLedger:
     """Every row of the ledger, oldest first, with balance = purchases − drawdowns."""
     rows = list(
         PrepayEntry.objects.filter(contract=contract)
-        .select_related("invoice_line__invoice", "created_by")
+        .select_related("invoice_line__invoice", "invoice_line__ticket", "created_by")
         .order_by("created_at", "pk")
     )
     purchased = sum(r.seconds for r in rows if r.kind == PrepayKind.PURCHASE)

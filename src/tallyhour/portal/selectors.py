@@ -5,18 +5,21 @@ Each function takes the `Contact` (from `portal_contact`) and filters by its cli
 belonging to another client is simply not found (404), never forbidden (403): a contact cannot
 even learn that it exists. What leaves here is what the MSP shows clients: tickets with their
 status, client-visible actions and the billable time on them, prepaid hours, retainer usage,
-and issued invoices and credit notes. Internal notes, time without a client-visible action,
-cost rates, drafts and other clients never do.
+issued invoices and credit notes, and the entries each invoice line bills. Internal notes,
+cost rates, drafts and other clients never do: time an invoice bills without a client-visible
+action shows as hours labelled "Internal work", and elsewhere not at all.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
-from tallyhour.contracts.models import Contract, ContractKind
+from tallyhour.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, LineTime
+from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry
 from tallyhour.contracts.selectors import (
     PrepayLedger,
     RetainerUsage,
@@ -25,7 +28,7 @@ from tallyhour.contracts.selectors import (
 )
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
-from tallyhour.crm.models import Contact
+from tallyhour.crm.models import Client, Contact
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -111,13 +114,52 @@ def retainers_for(contact: Contact, today: dt.date) -> list[RetainerUsage]:
     return [retainer_usage(contract, today) for contract in active]
 
 
-def sent_invoice_ids(contact: Contact) -> set[int]:
-    """Ids of the client's issued or paid invoices (to link ledger rows to them)."""
-    return set(
-        Invoice.objects.filter(client_id=contact.client_id, state__in=SENT_STATES).values_list(
-            "pk", flat=True
+@dataclass
+class LedgerRow:
+    """A prepay ledger row as the client reads it: the ticket a drawdown paid for and where
+    it was billed. `invoice` is set only when the contact may open that invoice."""
+
+    entry: PrepayEntry
+    balance_seconds: int  # just after this row
+    ticket: Ticket | None
+    invoice: Invoice | None
+    billed_on: str
+
+
+UNSENT_LABELS: dict[str, str] = {
+    InvoiceState.DRAFT: "not yet invoiced",
+    InvoiceState.NO_CHARGE: "covered, no invoice",
+    InvoiceState.VOID: "voided before invoicing",
+}
+
+
+def _billed_on(line: InvoiceLine | None) -> str:
+    if line is None:
+        return ""
+    invoice = line.invoice
+    if invoice.state in SENT_STATES:
+        return invoice.title
+    # Drafts, and the never-sent records of fully covered time, have no number to show.
+    return UNSENT_LABELS.get(str(invoice.state), "")
+
+
+def ledger_rows(contact: Contact, ledger: PrepayLedger) -> list[LedgerRow]:
+    """The ledger's rows, oldest first, naming each drawdown's ticket and invoice."""
+    rows = []
+    for entry, running in ledger.rows_with_balance():
+        line = entry.invoice_line
+        invoice = line.invoice if line else None
+        visible = invoice is not None and invoice.state in SENT_STATES and contact.can_see_invoices
+        rows.append(
+            LedgerRow(
+                entry=entry,
+                balance_seconds=running,
+                ticket=line.ticket if line else None,
+                invoice=invoice if visible else None,
+                billed_on=_billed_on(line),
+            )
         )
-    )
+    return rows
 
 
 # --- invoices -------------------------------------------------------------------------------
@@ -147,6 +189,94 @@ def invoice_for(contact: Contact, invoice_id: int) -> Invoice:
     return invoice
 
 
+def prepay_with_rows_for(contact: Contact) -> list[tuple[PrepayLedger, list[LedgerRow]]]:
+    return [(ledger, ledger_rows(contact, ledger)) for ledger in prepay_for(contact)]
+
+
+# --- the time behind each invoice line ------------------------------------------------------
+
+# What the client reads for time that has no client-visible action: the hours are on the
+# bill, so they are shown; the note is the MSP's own and is not.
+INTERNAL_WORK = "Internal work"
+
+
+@dataclass
+class EntryTime:
+    """One entry's share of a line, ready to show: never carries an internal note."""
+
+    day: dt.date  # in the client's time zone
+    agent: str
+    seconds: int
+    note: str
+    internal: bool
+
+
+@dataclass
+class LineTimes:
+    """An invoice line with the entries it bills; they add up to its billed hours."""
+
+    line: InvoiceLine
+    entries: list[EntryTime]
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(entry.seconds for entry in self.entries)
+
+
+def client_zone(client: Client) -> ZoneInfo:
+    return dates.zone(client.timezone or Organisation.current().timezone)
+
+
+def _entry_time(row: LineTime, zone: ZoneInfo) -> EntryTime:
+    entry = row.entry
+    # A missing reverse one-to-one raises an AttributeError subclass, so getattr copes.
+    action = getattr(entry, "action", None)
+    if action is None or not action.client_visible:
+        note, internal = INTERNAL_WORK, True
+    else:
+        status = action.get_new_status_display() if action.new_status else ""
+        note = action.body.strip() or (f"Status changed to {status}" if status else "")
+        internal = False
+    return EntryTime(
+        day=dates.local_date(entry.started_at, zone),
+        agent=entry.agent.display_name,
+        seconds=row.seconds,
+        note=note,
+        internal=internal,
+    )
+
+
+def _line_times(
+    contact: Contact, lines: list[InvoiceLine], rows: QuerySet[LineTime], zone: ZoneInfo
+) -> list[LineTimes]:
+    """The lines' entries from one query (a 50-line invoice is not 50 queries)."""
+    rows = (
+        rows.filter(line__invoice__client_id=contact.client_id)
+        .select_related("entry__agent", "entry__action")
+        .order_by("entry__started_at", "pk")
+    )
+    by_line: dict[int, list[EntryTime]] = defaultdict(list)
+    for row in rows:
+        by_line[row.line_id].append(_entry_time(row, zone))
+    return [LineTimes(line, by_line[line.pk]) for line in lines]
+
+
+def invoice_times_for(contact: Contact, invoice: Invoice, zone: ZoneInfo) -> list[LineTimes]:
+    """Every line of an invoice from `invoice_for` with the entries it bills (credit notes
+    carry none: they take back the time of the invoice they correct)."""
+    rows = LineTime.objects.filter(line__invoice_id=invoice.pk)
+    return _line_times(contact, list(invoice.lines.all()), rows, zone)
+
+
+def invoice_line_for(contact: Contact, invoice_id: int, line_id: int) -> tuple[Invoice, LineTimes]:
+    invoice = invoice_for(contact, invoice_id)
+    line = next((line for line in invoice.lines.all() if line.pk == line_id), None)
+    if line is None:
+        raise NotFound(f"Invoice line {line_id} not found.")
+    rows = LineTime.objects.filter(line_id=line.pk)
+    return invoice, _line_times(contact, [line], rows, client_zone(contact.client))[0]
+
+
 # --- monthly statement ----------------------------------------------------------------------
 
 
@@ -173,27 +303,38 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
+def billed_time_for(contact: Contact) -> QuerySet[LineTime]:
+    """The time the client's invoices bill: each entry's share of a line on an issued or paid
+    invoice that no credit note has taken back. The same rows the invoice page lists under
+    each line, so the statement and the invoices always agree."""
+    return LineTime.objects.filter(
+        line__invoice__client_id=contact.client_id,
+        line__invoice__state__in=SENT_STATES,
+        line__invoice__kind=InvoiceKind.INVOICE,
+        line__invoice__credit_notes__isnull=True,
+    )
+
+
 def statement_for(contact: Contact, month: dt.date) -> Statement:
-    """Billed hours by ticket on the invoices and credit notes issued in `month` (after
-    rounding and write-offs, credit notes negative), from the lines the client received."""
+    """Billed hours by ticket on the invoices issued in `month` (after rounding and
+    write-offs); a credited invoice bills nothing, so neither it nor its credit note counts."""
     first, last = month_bounds(month)
     rows = (
-        InvoiceLine.objects.filter(
-            invoice__client_id=contact.client_id,
-            invoice__state__in=SENT_STATES,
-            invoice__issue_date__gte=first,
-            invoice__issue_date__lte=last,
-            ticket__isnull=False,
-            ticket__client_id=contact.client_id,
+        billed_time_for(contact)
+        .filter(
+            line__invoice__issue_date__gte=first,
+            line__invoice__issue_date__lte=last,
+            line__ticket__isnull=False,
+            line__ticket__client_id=contact.client_id,
         )
-        .values("ticket_id", "ticket__summary")
-        .annotate(seconds=Sum("billed_seconds"))
-        .order_by("ticket_id")
+        .values("line__ticket_id", "line__ticket__summary")
+        .annotate(seconds=Sum("seconds"))
+        .order_by("line__ticket_id")
     )
     return Statement(
         month=first,
         rows=[
-            StatementRow(row["ticket_id"], row["ticket__summary"], row["seconds"] or 0)
+            StatementRow(row["line__ticket_id"], row["line__ticket__summary"], row["seconds"] or 0)
             for row in rows
             if row["seconds"]
         ],

@@ -29,6 +29,11 @@ urlpatterns = [
     path("balance/", views.balance, name="balance"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path(
+        "invoices/<int:invoice_id>/lines/<int:line_id>/",
+        views.invoice_line,
+        name="invoice_line",
+    ),
     path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("statement/", views.statement, name="statement"),
     path("statement.csv", views.statement_csv, name="statement_csv"),

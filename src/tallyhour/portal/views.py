@@ -180,9 +180,8 @@ def balance(request: PageRequest, contact: Contact) -> HttpResponse:
     context = {
         "contact": contact,
         "today": today,
-        "prepay": selectors.prepay_for(contact),
+        "prepay": selectors.prepay_with_rows_for(contact),
         "retainers": selectors.retainers_for(contact, today),
-        "sent_invoices": selectors.sent_invoice_ids(contact),
     }
     return render(request, "portal/balance.html", context)
 
@@ -200,7 +199,28 @@ def invoice_list(request: PageRequest, contact: Contact) -> HttpResponse:
 @contact_page
 def invoice_detail(request: PageRequest, contact: Contact, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_for(contact, invoice_id)
-    return render(request, "portal/invoice.html", {"contact": contact, "invoice": invoice})
+    zone = selectors.client_zone(contact.client)
+    context = {
+        "contact": contact,
+        "invoice": invoice,
+        "line_times": selectors.invoice_times_for(contact, invoice, zone),
+        "zone_name": zone.key,
+    }
+    return render(request, "portal/invoice.html", context)
+
+
+@never_cache
+@require_GET
+@contact_page
+def invoice_line(
+    request: PageRequest, contact: Contact, invoice_id: int, line_id: int
+) -> HttpResponse:
+    """One line's entries: a page of its own to link to, or just the table for htmx."""
+    invoice, times = selectors.invoice_line_for(contact, invoice_id, line_id)
+    context = {"contact": contact, "invoice": invoice, "times": times}
+    if request.htmx:
+        return render(request, "portal/partials/line_entries.html", context)
+    return render(request, "portal/invoice_line.html", context)
 
 
 @never_cache
