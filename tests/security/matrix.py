@@ -553,6 +553,7 @@ PAGES: dict[str, Entry] = {
     "POST /settings/api-applications/<int:pk>/revoke/": E(ADMIN, ids={"pk": "application"}),
     # the client portal: a contact sees their own client's tickets and billed work, nothing else
     "GET /portal/login/": E(PORTAL_PUBLIC),
+    "GET /portal/brand.css": E(PORTAL_PUBLIC),  # the brand colour, for invoice documents
     "POST /portal/login/": E(PORTAL_PUBLIC, body={"username": "nobody@x.example", "password": "x"}),
     "POST /portal/logout/": E(PORTAL_PUBLIC),
     "GET /portal/accept/<str:token>/": E(PORTAL_PUBLIC, ids={"token": "invitation"}),

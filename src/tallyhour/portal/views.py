@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.billing import exports
+from tallyhour.billing import documents, exports
 from tallyhour.core import csvsafe
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import error_page
@@ -200,7 +200,8 @@ def invoice_list(request: PageRequest, contact: Contact) -> HttpResponse:
 @contact_page
 def invoice_detail(request: PageRequest, contact: Contact, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_for(contact, invoice_id)
-    return render(request, "portal/invoice.html", {"contact": contact, "invoice": invoice})
+    context = {"contact": contact, "invoice": invoice, "doc": documents.build(invoice)}
+    return render(request, "portal/invoice.html", context)
 
 
 @never_cache
