@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tallyhour.accounts.settings_views import settings_overview
+from tallyhour.accounts.settings_views import settings_invoicing, settings_overview
 from tallyhour.billing.views import brand_stylesheet
 from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views.home import home
@@ -22,6 +22,7 @@ urlpatterns = [
     path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
     path("settings/", settings_overview, name="settings_overview"),
+    path("settings/invoicing/", settings_invoicing, name="settings_invoicing"),
     path("settings/charge-types/", include("tallyhour.timetracking.charge_type_urls")),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),

@@ -85,6 +85,9 @@ NO_OPERATION = {
     # together with it.
     "crm:contact_invite",
     "crm:contact_change",
+    # Organisation settings have no API yet (Django admin edits them too); the invoicing
+    # page is the first of them with a page of its own.
+    "settings_invoicing",
 }
 # Modules whose views are an API (HaloPSA-compatible), not pages.
 API_MODULES = {"tallyhour.halo.views"}

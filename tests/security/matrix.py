@@ -537,6 +537,17 @@ PAGES: dict[str, Entry] = {
     "GET /reports/profitability/": E(BILLING),
     # settings
     "GET /settings/": E(ADMIN),
+    "GET /settings/invoicing/": E(ADMIN),
+    "POST /settings/invoicing/": E(
+        ADMIN,
+        body={
+            "brand_colour": "#1f4e79",
+            "locale": "en_GB",
+            "payment_terms_days": "14",
+            "invoice_hours_places": "2",
+            "overdue_reminder_days": "7",
+        },
+    ),
     "GET /settings/tokens/": E(ANY_STAFF),
     "POST /settings/tokens/": E(ANY_STAFF, body={"name": "Script"}),
     "POST /settings/tokens/<int:pk>/revoke/": E(

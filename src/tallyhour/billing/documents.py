@@ -6,7 +6,6 @@ Django way (a `billing/document.html` in a TEMPLATES dir). Everything here reads
 writes. Money, numbers and dates are formatted in the client's locale, times in its zone.
 """
 
-import base64
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from tallyhour.accounts.models import Organisation
+from tallyhour.accounts.selectors import organisation_logo_uri
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
 from tallyhour.core import dates, localformat
 from tallyhour.core.money import hours, minor_units
@@ -32,7 +32,6 @@ TIME_KINDS = frozenset(
         LineKind.COVERED,
     }
 )
-LOGO_TYPES = frozenset({"image/png", "image/jpeg"})
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#1f4e79"
 STYLESHEET = "billing/document.css"
@@ -119,15 +118,6 @@ def brand_colour(org: Organisation) -> str:
 def brand_css(org: Organisation) -> str:
     """The one per-organisation rule: the brand colour as a custom property."""
     return f":root {{ --brand: {brand_colour(org)}; }}\n"
-
-
-def logo_data_uri(org: Organisation) -> str:
-    """The logo inline as a data: URI, which both the page's CSP (img-src data:) and the PDF
-    renderer accept without fetching anything."""
-    logo = bytes(org.logo or b"")
-    if not logo or org.logo_content_type not in LOGO_TYPES:
-        return ""
-    return f"data:{org.logo_content_type};base64,{base64.b64encode(logo).decode('ascii')}"
 
 
 def _parties(invoice: Invoice, org: Organisation) -> tuple[Party, Party]:
@@ -256,7 +246,7 @@ def build(
         is_draft=not invoice.number,
         seller=seller,
         buyer=buyer,
-        logo_uri=logo_data_uri(org),
+        logo_uri=organisation_logo_uri(org),
         brand_colour=brand_colour(org),
         issue_date=localformat.date(invoice.issue_date, locale),
         due_date=localformat.date(invoice.due_date, locale),
