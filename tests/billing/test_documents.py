@@ -135,7 +135,11 @@ def test_appendix_in_the_clients_zone_hides_internal_notes(engineer, billing, ti
     client_acme.save()
     visible = approved(engineer, ticket, at(MONDAY, 15), 1800, note="Rebooted the router")
     Action.objects.create(
-        ticket=ticket, agent=engineer, body="x", time_entry=visible, client_visible=True,
+        ticket=ticket,
+        agent=engineer,
+        body="x",
+        time_entry=visible,
+        client_visible=True,
         created_at=at(MONDAY, 15),
     )
     invoice = draft_for(engineer, billing, ticket)  # adds an entry noted "Replaced the fuser"

@@ -36,9 +36,7 @@ class InvoicingSettingsForm(forms.Form):
         min_value=0, max_value=365, help_text="Days after the due date; 0: no reminders."
     )
     bank_details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    payment_instructions = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    payment_instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -58,4 +58,3 @@ def settings_invoicing(request: PageRequest) -> HttpResponse:
         form = InvoicingSettingsForm(initial=initial)
     context = {"organisation": org, "form": form, "logo_uri": organisation_logo_uri(org)}
     return render(request, "accounts/settings_invoicing.html", context, status=status)
-
