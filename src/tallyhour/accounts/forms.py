@@ -7,6 +7,9 @@ from django import forms
 
 from tallyhour.accounts.models import Organisation
 
+# The model's choices, for the form's select.
+HOURS_PLACES = list(Organisation._meta.get_field("invoice_hours_places").choices or [])
+
 
 class InvoicingSettingsForm(forms.Form):
     logo = forms.FileField(
@@ -26,7 +29,7 @@ class InvoicingSettingsForm(forms.Form):
     )
     invoice_hours_places = forms.TypedChoiceField(
         coerce=int,
-        choices=Organisation._meta.get_field("invoice_hours_places").choices,
+        choices=HOURS_PLACES,
         label="Billed hours rounded to",
     )
     zero_value_statements = forms.BooleanField(

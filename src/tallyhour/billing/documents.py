@@ -179,8 +179,8 @@ def _terms(invoice: Invoice, org: Organisation, locale: str) -> str:
         days = (invoice.due_date - invoice.issue_date).days
         due = localformat.date(invoice.due_date, locale)
         return f"Due within {days} day{'s' if days != 1 else ''}, by {due}."
-    days = invoice.client.payment_terms_days
-    days = org.payment_terms_days if days is None else days
+    client_days = invoice.client.payment_terms_days
+    days = org.payment_terms_days if client_days is None else client_days
     return f"Due within {days} day{'s' if days != 1 else ''} of issue."
 
 
