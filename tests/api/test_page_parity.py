@@ -47,6 +47,7 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     "billing:invoice_issue": ("issue_invoice",),
     "billing:invoice_void": ("void_invoice",),
     "billing:invoice_line_add": ("add_line",),
+    "billing:invoice_reference": ("update_invoice",),
     "billing:invoice_line_remove": ("remove_line",),
     "billing:invoice_credit": ("credit_invoice",),
     "billing:invoice_paid": ("mark_paid",),

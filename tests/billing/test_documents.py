@@ -185,3 +185,24 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
+
+
+def test_reference_is_edited_on_drafts_only(engineer, billing, ticket):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    invoice = draft_for(engineer, billing, ticket)
+    http = login(billing)
+    url = reverse("billing:invoice_reference", args=[invoice.pk])
+    assert http.post(url, {"purchase_order": " PO-9 "}).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.purchase_order == "PO-9"
+    page = http.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "Your reference" in page and "PO-9" in page
+    api = f"/api/v1/invoices/{invoice.pk}"
+    answer = http.patch(api, {"purchase_order": "PO-10"}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["purchase_order"] == "PO-10"
+    issue(invoice, billing)
+    answer = http.patch(api, {"purchase_order": "PO-11"}, content_type="application/json")
+    assert answer.status_code == 409

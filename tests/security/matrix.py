@@ -263,6 +263,7 @@ API: dict[str, Entry] = {
     "GET /api/v1/invoices/{invoice_id}/ubl": E(BILLING),
     "POST /api/v1/invoices/{invoice_id}/issue": E(BILLING),
     "POST /api/v1/invoices/{invoice_id}/void": E(BILLING, body={"reason": "Duplicate"}),
+    "PATCH /api/v1/invoices/{invoice_id}": E(BILLING, body={"purchase_order": "PO-1"}),
     "POST /api/v1/invoices/{invoice_id}/lines": E(
         BILLING, body={"description": "Toner", "quantity": "1", "unit_price": "40.00"}
     ),
@@ -485,6 +486,9 @@ PAGES: dict[str, Entry] = {
     "GET /billing/invoices/<int:invoice_id>/download.<str:fmt>": E(BILLING, ids={"fmt": "fmt"}),
     "POST /billing/invoices/<int:invoice_id>/issue/": E(BILLING),
     "POST /billing/invoices/<int:invoice_id>/void/": E(BILLING, body={"reason": "Duplicate"}),
+    "POST /billing/invoices/<int:invoice_id>/reference/": E(
+        BILLING, body={"purchase_order": "PO-1"}
+    ),
     "POST /billing/invoices/<int:invoice_id>/lines/": E(
         BILLING, body={"description": "Toner", "quantity": "1", "unit_price": "40.00"}
     ),

@@ -210,6 +210,19 @@ def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> 
 
 @login_required
 @require_POST
+def invoice_reference(request: PageRequest, invoice_id: int) -> HttpResponse:
+    """The draft's purchase-order reference, printed on the document."""
+    detail = reverse("billing:invoice_detail", args=[invoice_id])
+    back_on_error(request, detail)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    invoicing.invoice_purchase_order_set(
+        invoice=invoice, purchase_order=request.POST.get("purchase_order", ""), actor=request.user
+    )
+    return done(request, "Reference saved.", detail)
+
+
+@login_required
+@require_POST
 def invoice_line_add(request: PageRequest, invoice_id: int) -> HttpResponse:
     form = ManualLineForm(request.POST)
     if not form.is_valid():
