@@ -5,6 +5,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
 from pypdf import PdfReader
 
 from tallyhour.billing import documents
@@ -15,7 +17,7 @@ from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import localformat
 from tallyhour.servicedesk.models import Action
 from tests.billing.entries import approved
-from tests.conftest import MONDAY, at
+from tests.conftest import MONDAY, at, login
 
 CUT_OFF = MONDAY + dt.timedelta(days=6)
 
@@ -174,10 +176,25 @@ def override(settings, tmp_path):
     return tmp_path
 
 
-def test_template_override_changes_the_pdf(engineer, billing, ticket, override):
+def test_template_override_changes_page_and_pdf(engineer, billing, ticket, override):
     invoice = draft_for(engineer, billing, ticket)
     (text,) = pdf_pages(invoice_pdf(invoice))
     assert f"Our own layout for {invoice.title}" in text
+    page = login(billing).get(reverse("billing:invoice_detail", args=[invoice.pk]))
+    assert f"Our own layout for {invoice.title}" in page.content.decode()
+    assert "Bill to" not in page.content.decode()
+
+
+def test_pages_link_the_brand_stylesheet_and_render_the_document(engineer, billing, ticket):
+    invoice = draft_for(engineer, billing, ticket)
+    page = login(billing).get(reverse("billing:invoice_detail", args=[invoice.pk]))
+    html = page.content.decode()
+    assert 'href="/portal/brand.css?v=1f4e79"' in html and "billing/document.css" in html
+    assert "Bill to" in html and "Due within 14 days of issue" in html and "1.50&nbsp;h" in html
+    assert ' style="' not in html  # the strict CSP allows no inline style
+    sheet = HttpClient().get(reverse("brand_css"))  # anyone, signed in or not
+    assert sheet["Content-Type"] == "text/css"
+    assert sheet.content == b":root { --brand: #1f4e79; }\n"
 
 
 # The smallest valid PNG: one transparent pixel.
@@ -188,10 +205,6 @@ PNG = bytes.fromhex(
 
 
 def test_reference_is_edited_on_drafts_only(engineer, billing, ticket):
-    from django.urls import reverse
-
-    from tests.conftest import login
-
     invoice = draft_for(engineer, billing, ticket)
     http = login(billing)
     url = reverse("billing:invoice_reference", args=[invoice.pk])
