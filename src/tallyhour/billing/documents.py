@@ -249,7 +249,8 @@ def build(
         logo_uri=organisation_logo_uri(org),
         brand_colour=brand_colour(org),
         issue_date=localformat.date(invoice.issue_date, locale),
-        due_date=localformat.date(invoice.due_date, locale),
+        # A credit note is not paid by the client: no due date on it.
+        due_date="" if invoice.is_credit_note else localformat.date(invoice.due_date, locale),
         period_end=localformat.date(invoice.period_end, locale),
         terms=_terms(invoice, org, locale),
         purchase_order=invoice.purchase_order,
