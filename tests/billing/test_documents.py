@@ -219,3 +219,14 @@ def test_reference_is_edited_on_drafts_only(engineer, billing, ticket):
     issue(invoice, billing)
     answer = http.patch(api, {"purchase_order": "PO-11"}, content_type="application/json")
     assert answer.status_code == 409
+
+
+def test_filters_for_overriding_templates(engineer, billing, ticket, client_acme):
+    from django.template import Context, Template
+
+    client_acme.locale = "de_DE"
+    client_acme.save()
+    doc = documents.build(draft_for(engineer, billing, ticket))
+    template = Template("{% load documents %}{{ amount|money:doc }} | {{ hours|number:doc }}")
+    context = Context({"doc": doc, "amount": Decimal("1234.5"), "hours": Decimal("2.2500")})
+    assert template.render(context) == "1.234,50\xa0£ | 2,25"
