@@ -19,7 +19,7 @@ from tallyhour.accounts.models import Organisation
 from tallyhour.accounts.selectors import organisation_logo_uri
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
 from tallyhour.core import dates, localformat
-from tallyhour.core.money import hours, minor_units
+from tallyhour.core.money import hours, round_money
 from tallyhour.timetracking.models import TimeEntry
 
 # Lines whose quantity is hours (everything else counts units: fees, manual lines).
@@ -147,26 +147,25 @@ def _line(line: InvoiceLine, currency: str, locale: str, hour_places: int) -> Do
 
 
 def _tax_rows(invoice: Invoice, lines: list[InvoiceLine], locale: str) -> list[TaxRow]:
-    """One row per tax rate. Invoices carry one rate today; grouping keeps the template right
-    when lines carry their own rates."""
+    """One row per tax rate with what it applies to and what it adds. Invoices carry one rate
+    today (every line at `invoice.tax_rate`); the grouping keeps the template right for more."""
     by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
     for line in lines:
-        by_rate[getattr(line, "tax_rate", None) or invoice.tax_rate] += line.amount
+        by_rate[invoice.tax_rate] += line.amount
     if not by_rate:
         by_rate[invoice.tax_rate] = invoice.subtotal
+    currency = invoice.currency
     rows = []
     for rate, taxable in sorted(by_rate.items()):
-        # With one rate the stored tax is the tax (it was rounded once, on the subtotal).
-        tax = invoice.tax_amount if len(by_rate) == 1 else taxable * rate / 100
+        # With one rate the stored tax is the tax (rounded once, on the subtotal).
+        tax = round_money(taxable * rate / 100, currency)
+        if len(by_rate) == 1:
+            tax = invoice.tax_amount
         rows.append(
             TaxRow(
                 rate=localformat.number(rate, locale) + " %",
-                taxable=localformat.money(taxable, invoice.currency, locale),
-                tax=localformat.money(
-                    tax.quantize(Decimal(1).scaleb(-minor_units(invoice.currency))),
-                    invoice.currency,
-                    locale,
-                ),
+                taxable=localformat.money(taxable, currency, locale),
+                tax=localformat.money(tax, currency, locale),
             )
         )
     return rows
