@@ -100,7 +100,12 @@ LOGOUT_REDIRECT_URL = "login"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # An installation's own templates first (e.g. billing/document.html, the invoice
+        # document), then the built-in ones.
+        "DIRS": [
+            Path(os.environ.get("TEMPLATES_DIR", PROJECT_DIR / "templates")),
+            BASE_DIR / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

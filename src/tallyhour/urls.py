@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tallyhour.accounts.settings_views import settings_overview
+from tallyhour.accounts.settings_views import settings_invoicing, settings_overview
+from tallyhour.billing.views import brand_stylesheet
 from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views.home import home
 
@@ -20,8 +21,8 @@ urlpatterns = [
     path("clients/", include("tallyhour.crm.urls")),
     path("contracts/", include("tallyhour.contracts.urls")),
     path("reports/", include("tallyhour.reports.urls")),
-    path("portal/", include("tallyhour.portal.urls")),
     path("settings/", settings_overview, name="settings_overview"),
+    path("settings/invoicing/", settings_invoicing, name="settings_invoicing"),
     path("settings/charge-types/", include("tallyhour.timetracking.charge_type_urls")),
     path("settings/webhooks/", include("tallyhour.webhooks.urls")),
     path("settings/tokens/", include("tallyhour.accounts.token_urls")),
@@ -31,6 +32,10 @@ urlpatterns = [
         halo_pages.application_revoke,
         name="halo-application-revoke",
     ),
+    # Under /portal/ because the portal gate lets contacts reach only that; staff pages'
+    # invoice documents link the same sheet.
+    path("portal/brand.css", brand_stylesheet, name="brand_css"),
+    path("portal/", include("tallyhour.portal.urls")),
     path("admin/", admin.site.urls),
     path("", include("tallyhour.halo.urls")),
 ]

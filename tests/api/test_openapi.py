@@ -49,7 +49,7 @@ PATHS = {
     "/time-entries/{entry_id}/history": {"get"},
     "/invoice-runs": {"post"},
     "/invoices": {"get"},
-    "/invoices/{invoice_id}": {"get"},
+    "/invoices/{invoice_id}": {"get", "patch"},
     "/invoices/{invoice_id}/issue": {"post"},
     "/invoices/{invoice_id}/void": {"post"},
     "/invoice-runs/{run_id}": {"get"},

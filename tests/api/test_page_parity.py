@@ -47,6 +47,7 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     "billing:invoice_issue": ("issue_invoice",),
     "billing:invoice_void": ("void_invoice",),
     "billing:invoice_line_add": ("add_line",),
+    "billing:invoice_reference": ("update_invoice",),
     "billing:invoice_line_remove": ("remove_line",),
     "billing:invoice_credit": ("credit_invoice",),
     "billing:invoice_paid": ("mark_paid",),
@@ -85,6 +86,9 @@ NO_OPERATION = {
     # together with it.
     "crm:contact_invite",
     "crm:contact_change",
+    # Organisation settings have no API yet (Django admin edits them too); the invoicing
+    # page is the first of them with a page of its own.
+    "settings_invoicing",
 }
 # Modules whose views are an API (HaloPSA-compatible), not pages.
 API_MODULES = {"tallyhour.halo.views"}

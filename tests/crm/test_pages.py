@@ -238,3 +238,22 @@ def test_admin_edits_a_client_through_the_form(admin, client_acme):
     assert client_acme.name == "Acme Group" and client_acme.reverse_charge
     assert not client_acme.is_active  # unticked box
     assert history_for(client_acme).filter(action="client.update").exists()
+
+
+def test_document_fields_on_the_client_form(billing, client_acme):
+    edit = reverse("crm:client_edit", args=[client_acme.pk])
+    http = login(billing)
+    base = {"name": "Acme Ltd", "currency": "EUR", "tax_rate": "19", "is_active": "on"}
+    fields = {"purchase_order": " PO-77 ", "timezone": "Europe/Berlin", "locale": "de_DE"}
+    assert http.post(edit, {**base, **fields}).status_code == 302
+    client_acme.refresh_from_db()
+    assert (client_acme.purchase_order, client_acme.timezone, client_acme.locale) == (
+        "PO-77",
+        "Europe/Berlin",
+        "de_DE",
+    )
+    for name, bad in (("timezone", "Mars/Olympus"), ("locale", "xx_NOPE")):
+        response = http.post(edit, {**base, **fields, name: bad})
+        assert response.status_code == 422, name
+    client_acme.refresh_from_db()
+    assert client_acme.locale == "de_DE"

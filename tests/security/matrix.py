@@ -263,6 +263,7 @@ API: dict[str, Entry] = {
     "GET /api/v1/invoices/{invoice_id}/ubl": E(BILLING),
     "POST /api/v1/invoices/{invoice_id}/issue": E(BILLING),
     "POST /api/v1/invoices/{invoice_id}/void": E(BILLING, body={"reason": "Duplicate"}),
+    "PATCH /api/v1/invoices/{invoice_id}": E(BILLING, body={"purchase_order": "PO-1"}),
     "POST /api/v1/invoices/{invoice_id}/lines": E(
         BILLING, body={"description": "Toner", "quantity": "1", "unit_price": "40.00"}
     ),
@@ -485,6 +486,9 @@ PAGES: dict[str, Entry] = {
     "GET /billing/invoices/<int:invoice_id>/download.<str:fmt>": E(BILLING, ids={"fmt": "fmt"}),
     "POST /billing/invoices/<int:invoice_id>/issue/": E(BILLING),
     "POST /billing/invoices/<int:invoice_id>/void/": E(BILLING, body={"reason": "Duplicate"}),
+    "POST /billing/invoices/<int:invoice_id>/reference/": E(
+        BILLING, body={"purchase_order": "PO-1"}
+    ),
     "POST /billing/invoices/<int:invoice_id>/lines/": E(
         BILLING, body={"description": "Toner", "quantity": "1", "unit_price": "40.00"}
     ),
@@ -537,6 +541,17 @@ PAGES: dict[str, Entry] = {
     "GET /reports/profitability/": E(BILLING),
     # settings
     "GET /settings/": E(ADMIN),
+    "GET /settings/invoicing/": E(ADMIN),
+    "POST /settings/invoicing/": E(
+        ADMIN,
+        body={
+            "brand_colour": "#1f4e79",
+            "locale": "en_GB",
+            "payment_terms_days": "14",
+            "invoice_hours_places": "2",
+            "overdue_reminder_days": "7",
+        },
+    ),
     "GET /settings/tokens/": E(ANY_STAFF),
     "POST /settings/tokens/": E(ANY_STAFF, body={"name": "Script"}),
     "POST /settings/tokens/<int:pk>/revoke/": E(
@@ -553,6 +568,7 @@ PAGES: dict[str, Entry] = {
     "POST /settings/api-applications/<int:pk>/revoke/": E(ADMIN, ids={"pk": "application"}),
     # the client portal: a contact sees their own client's tickets and billed work, nothing else
     "GET /portal/login/": E(PORTAL_PUBLIC),
+    "GET /portal/brand.css": E(PORTAL_PUBLIC),  # the brand colour, for invoice documents
     "POST /portal/login/": E(PORTAL_PUBLIC, body={"username": "nobody@x.example", "password": "x"}),
     "POST /portal/logout/": E(PORTAL_PUBLIC),
     "GET /portal/accept/<str:token>/": E(PORTAL_PUBLIC, ids={"token": "invitation"}),

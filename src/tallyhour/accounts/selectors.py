@@ -1,9 +1,11 @@
 """Reads about agents: whom an actor may see, their tokens and leave (who may approve
 whom is in `permissions`)."""
 
+import base64
+
 from django.db.models import Q, QuerySet
 
-from tallyhour.accounts.models import Agent, ApiToken, Leave, Role, User
+from tallyhour.accounts.models import Agent, ApiToken, Leave, Organisation, Role, User
 from tallyhour.accounts.permissions import approved_agent_ids, can_bill
 
 
@@ -38,3 +40,15 @@ def users_visible_to(actor: User) -> QuerySet[User]:
 def staff_users() -> QuerySet[User]:
     """Active people who work for the MSP (everyone but client portal contacts), for pickers."""
     return User.objects.filter(is_active=True).exclude(role=Role.CONTACT)
+
+
+LOGO_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+def organisation_logo_uri(org: Organisation) -> str:
+    """The logo inline as a data: URI, which both the pages' CSP (img-src data:) and the PDF
+    renderer accept without fetching anything; empty without a logo."""
+    logo = bytes(org.logo or b"")
+    if not logo or org.logo_content_type not in LOGO_TYPES:
+        return ""
+    return f"data:{org.logo_content_type};base64,{base64.b64encode(logo).decode('ascii')}"

@@ -1,10 +1,11 @@
-"""Writes for accounts: agent profiles, portal sign-ins, API tokens, leave, closure days and
-the lock date."""
+"""Writes for accounts: agent profiles, portal sign-ins, API tokens, leave, closure days, the
+lock date and the invoicing settings."""
 
 import datetime as dt
 import hashlib
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from tallyhour.accounts.models import (
     scopes_for_role,
 )
 from tallyhour.accounts.permissions import can_admin, can_approve
-from tallyhour.core import dates
+from tallyhour.core import dates, localformat
 from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import (
     Conflict,
@@ -284,4 +285,70 @@ def organisation_set_lock_date(
     org.lock_date = lock_date
     org.save(update_fields=["lock_date"])
     change.record(actor=actor, action="organisation.lock_date", reason=reason)
+    return org
+
+
+# --- invoicing settings ---------------------------------------------------------------------
+
+INVOICING_FIELDS = [
+    "brand_colour",
+    "bank_details",
+    "payment_instructions",
+    "locale",
+    "invoice_hours_places",
+    "zero_value_statements",
+    "overdue_reminder_days",
+    "payment_terms_days",
+]
+LOGO_MAX_BYTES = 300 * 1024
+# Sniffed from the bytes, never trusted from the upload's declared type.
+LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def logo_content_type(data: bytes) -> str:
+    """The logo's type from its first bytes; InvalidInput unless PNG or JPEG of sane size."""
+    if len(data) > LOGO_MAX_BYTES:
+        raise InvalidInput(
+            f"The logo is over {LOGO_MAX_BYTES // 1024} KB.", fields={"logo": "too large"}
+        )
+    for signature, content_type in LOGO_SIGNATURES.items():
+        if data.startswith(signature):
+            return content_type
+    raise InvalidInput("The logo must be a PNG or JPEG image.", fields={"logo": "not an image"})
+
+
+@transaction.atomic
+def organisation_update_invoicing(
+    *,
+    actor: User,
+    changes: dict[str, Any],
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> Organisation:
+    """Change what invoice documents carry (branding, bank details, locale, terms); admins
+    only, audited. The logo is audited by size and type, not its bytes."""
+    if not can_admin(actor):
+        raise Forbidden("Only admins change invoicing settings.")
+    unknown = set(changes) - set(INVOICING_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown invoicing settings: {sorted(unknown)}")
+    org = Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
+    logo_before = {"logo": f"{len(bytes(org.logo or b''))} bytes {org.logo_content_type}"}
+    change = Audited(org, INVOICING_FIELDS)
+    for name, value in changes.items():
+        setattr(org, name, value.strip() if isinstance(value, str) else value)
+    if not localformat.valid_locale(org.locale):
+        raise InvalidInput(f"Unknown locale {org.locale!r}.", fields={"locale": "unknown"})
+    if logo is not None:
+        org.logo_content_type = logo_content_type(logo)
+        org.logo = logo
+    elif remove_logo:
+        org.logo, org.logo_content_type = b"", ""
+    full_clean_or_invalid(org)
+    org.save()
+    logo_after = {"logo": f"{len(bytes(org.logo or b''))} bytes {org.logo_content_type}"}
+    extra = logo_after if logo_after != logo_before else None
+    if extra:
+        change.before.update(logo_before)
+    change.record(actor=actor, action="organisation.invoicing", extra=extra)
     return org

@@ -15,6 +15,7 @@ from tallyhour.billing.invoices import (
     invoice_line_add,
     invoice_line_remove,
     invoice_mark_paid,
+    invoice_purchase_order_set,
     invoice_void,
 )
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
@@ -143,6 +144,7 @@ class InvoiceOut(Schema):
     due_date: dt.date | None
     run_id: int | None
     tax_note: str
+    purchase_order: str = Field(..., description="The buyer's reference (BT-13).")
     paid_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -162,6 +164,10 @@ class InvoiceFilters(Paging):
 
 class VoidIn(Schema):
     reason: Text = Field(..., max_length=2_000)
+
+
+class InvoicePatch(Schema):
+    purchase_order: Text = Field(..., max_length=64, description="Empty clears it.")
 
 
 class CreditIn(Schema):
@@ -301,6 +307,25 @@ def void_invoice(
     invoice = _invoice_to_change(request, invoice_id)
     with if_match_locked(request, lambda: lock_row(invoice)):
         invoice_void(invoice=invoice, actor=request.auth, reason=payload.reason)
+    return _tagged(request, response, invoice_id)
+
+
+@router.patch(
+    "/invoices/{invoice_id}",
+    response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412, 422)},
+    summary="Update a draft invoice",
+    openapi_extra=examples(body={"reference": {"purchase_order": "PO-4471"}}),
+)
+def update_invoice(
+    request: AuthedRequest, invoice_id: ObjectId, payload: InvoicePatch, response: HttpResponse
+) -> Invoice:
+    """Set a draft's purchase-order reference (issued invoices never change: 409). Checks
+    `If-Match`."""
+    invoice = _invoice_to_change(request, invoice_id)
+    with if_match_locked(request, lambda: lock_row(invoice)):
+        invoice_purchase_order_set(
+            invoice=invoice, purchase_order=payload.purchase_order, actor=request.auth
+        )
     return _tagged(request, response, invoice_id)
 
 

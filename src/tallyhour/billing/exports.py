@@ -6,19 +6,16 @@ nothing here reads permissions or writes.
 
 import io
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 — building XML, never parsing input
 
-from fpdf import FPDF
-
 from tallyhour.accounts.models import Organisation
+from tallyhour.billing import documents
 from tallyhour.billing.models import Invoice, InvoiceLine, LineKind
 from tallyhour.core import csvsafe
-from tallyhour.core.money import hours, minor_units, plain, round_money
-from tallyhour.timetracking.models import TimeEntry
+from tallyhour.core.money import minor_units, plain, round_money
 
 # -- CSV -------------------------------------------------------------------------------------
 
@@ -348,106 +345,9 @@ def ubl_invoice(invoice: Invoice, organisation: Organisation | None = None) -> b
 
 # -- PDF -------------------------------------------------------------------------------------
 
-_PLAIN = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "’": "'", "…": "..."})
-
-
-def _latin1(text: object) -> str:
-    """The built-in PDF fonts cover Latin-1 only; anything else becomes '?'."""
-    return str(text).translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
-
 
 def invoice_pdf(
     invoice: Invoice, *, with_entries: bool = False, organisation: Organisation | None = None
 ) -> bytes:
-    """A one-column A4 invoice; `with_entries` appends the time entries behind each line."""
-    org = organisation or Organisation.current()
-    issued = bool(invoice.number)
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    title = ("Credit note " if invoice.is_credit_note else "Invoice ") + (
-        invoice.number or f"(draft {invoice.pk})"
-    )
-    pdf.cell(0, 10, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-    seller = (invoice.seller_name, invoice.seller_address, invoice.seller_tax_id)
-    if not issued:
-        seller = (org.name, org.address, org.tax_id)
-    buyer = (invoice.buyer_name, invoice.buyer_address, invoice.buyer_tax_id)
-    if not issued:
-        buyer = (invoice.client.name, invoice.client.billing_address, invoice.client.tax_id)
-    for label, (name, address, tax_id) in (("From", seller), ("To", buyer)):
-        text = f"{label}: {name}\n{address}" + (f"\nTax ID {tax_id}" if tax_id else "")
-        pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
-    facts = [f"Work up to {invoice.period_end:%d %B %Y}"]
-    if invoice.issue_date:
-        facts.append(f"Issued {invoice.issue_date:%d %B %Y}")
-    if invoice.due_date:
-        facts.append(f"Due {invoice.due_date:%d %B %Y}")
-    if invoice.credits_id and invoice.credits:
-        facts.append(f"Corrects invoice {invoice.credits.number}")
-    pdf.multi_cell(0, 5, _latin1(" | ".join(facts)), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    currency = invoice.currency
-    with pdf.table(
-        col_widths=(100, 25, 30, 35), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
-    ) as table:
-        table.row(["Description", "Quantity", f"Rate ({currency})", f"Amount ({currency})"])
-        for line in invoice.lines.all():
-            table.row(
-                [
-                    _latin1(line.description),
-                    f"{line.quantity:.2f}",
-                    f"{line.rate:.2f}",
-                    _money(line.amount, currency),
-                ]
-            )
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 10)
-    for label, value in (
-        ("Subtotal", invoice.subtotal),
-        (f"Tax {invoice.tax_rate} %", invoice.tax_amount),
-        ("Total", invoice.total),
-    ):
-        pdf.cell(155, 6, label, align="R")
-        pdf.cell(
-            35, 6, f"{_money(value, currency)} {currency}", align="R", new_x="LMARGIN", new_y="NEXT"
-        )
-    if invoice.tax_note:
-        pdf.set_font("Helvetica", "I", 9)
-        pdf.multi_cell(0, 5, _latin1(invoice.tax_note), new_x="LMARGIN", new_y="NEXT")
-    if with_entries:
-        _appendix(pdf, invoice)
-    return bytes(pdf.output())
-
-
-def _appendix(pdf: FPDF, invoice: Invoice) -> None:
-    entries = (
-        TimeEntry.objects.filter(invoice_line__invoice=invoice)
-        .select_related("agent")
-        .order_by("invoice_line_id", "started_at", "pk")
-    )
-    by_line: dict[int, list[TimeEntry]] = defaultdict(list)
-    for entry in entries:
-        by_line[entry.invoice_line_id or 0].append(entry)
-    if not by_line:
-        return
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Appendix: time entries", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
-    with pdf.table(col_widths=(35, 35, 90, 15, 15)) as table:
-        table.row(["Started (UTC)", "Agent", "Note", "Worked h", "Billable h"])
-        for line in invoice.lines.all():
-            for entry in by_line.get(line.pk, []):
-                table.row(
-                    [
-                        f"{entry.started_at:%Y-%m-%d %H:%M}",
-                        _latin1(entry.agent.display_name),
-                        _latin1(f"{line.description}: {entry.note}"[:200]),
-                        str(hours(entry.worked_seconds)),
-                        str(hours(entry.billable_seconds)),
-                    ]
-                )
+    """The invoice document as an A4 PDF; `with_entries` appends the time behind each line."""
+    return documents.render_pdf(invoice, with_entries=with_entries, organisation=organisation)

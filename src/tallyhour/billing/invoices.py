@@ -242,6 +242,20 @@ def invoice_line_remove(*, invoice: Invoice, line_id: int, actor: User) -> Invoi
 
 
 @transaction.atomic
+def invoice_purchase_order_set(*, invoice: Invoice, purchase_order: str, actor: User) -> Invoice:
+    """The buyer's reference on a draft (a run copies the client's; issued invoices keep it)."""
+    invoice = _draft_for_edit(invoice, actor)
+    value = (purchase_order or "").strip()
+    if len(value) > Invoice._meta.get_field("purchase_order").max_length:  # type: ignore[operator]
+        raise InvalidInput("At most 64 characters.", fields={"purchase_order": "too long"})
+    change = Audited(invoice, ["purchase_order"])
+    invoice.purchase_order = value
+    invoice.save(update_fields=["purchase_order"])
+    change.record(actor=actor, action="invoice.purchase_order")
+    return invoice
+
+
+@transaction.atomic
 def invoice_line_add(
     *,
     invoice: Invoice,

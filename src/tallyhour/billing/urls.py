@@ -11,6 +11,7 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:invoice_id>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/<int:invoice_id>/lines/", views.invoice_line_add, name="invoice_line_add"),
+    path("invoices/<int:invoice_id>/reference/", views.invoice_reference, name="invoice_reference"),
     path(
         "invoices/<int:invoice_id>/lines/<int:line_id>/remove/",
         views.invoice_line_remove,

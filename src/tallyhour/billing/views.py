@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.billing import exports, runs, selectors
+from tallyhour.billing import documents, exports, runs, selectors
 from tallyhour.billing import invoices as invoicing
 from tallyhour.billing.forms import ManualLineForm, RunForm, VoidForm
 from tallyhour.billing.models import InvoiceState
@@ -151,10 +151,12 @@ def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
         by_line[entry.invoice_line_id].append(entry)  # type: ignore[index]
     for line in lines:
         line.entry_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
+    org = Organisation.current()
     context = {
         "invoice": invoice,
         "lines": lines,
-        "organisation": Organisation.current(),
+        "organisation": org,
+        "doc": documents.build(invoice, organisation=org),
         "void_form": VoidForm(),
     }
     return render(request, "billing/invoice_detail.html", context)
@@ -204,6 +206,19 @@ def invoice_line_remove(request: PageRequest, invoice_id: int, line_id: int) -> 
         lambda inv: invoicing.invoice_line_remove(invoice=inv, line_id=line_id, actor=request.user),
         "Line removed; its time is free for the next run.",
     )
+
+
+@login_required
+@require_POST
+def invoice_reference(request: PageRequest, invoice_id: int) -> HttpResponse:
+    """The draft's purchase-order reference, printed on the document."""
+    detail = reverse("billing:invoice_detail", args=[invoice_id])
+    back_on_error(request, detail)
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    invoicing.invoice_purchase_order_set(
+        invoice=invoice, purchase_order=request.POST.get("purchase_order", ""), actor=request.user
+    )
+    return done(request, "Reference saved.", detail)
 
 
 @login_required
@@ -271,6 +286,16 @@ def invoice_download(request: PageRequest, invoice_id: int, fmt: str) -> HttpRes
     else:
         response = HttpResponse(exports.lines_csv([invoice]), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@require_GET
+def brand_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The organisation's brand colour as a stylesheet: the strict CSP allows no inline style,
+    so invoice documents on staff and portal pages link this. Anyone may read it (a colour);
+    links carry the colour in the query so a change is fetched anew."""
+    response = HttpResponse(documents.brand_css(Organisation.current()), content_type="text/css")
+    response["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -36,6 +36,9 @@ class ClientOut(Schema):
     billing_email: str
     tax_id: str
     payment_terms_days: int | None = Field(..., description="null: the organisation's default.")
+    purchase_order: str = Field(..., description="Printed on new invoices (BT-13).")
+    timezone: str = Field(..., description="IANA zone for documents; empty: the organisation's.")
+    locale: str = Field(..., description="Number format of documents; empty: the organisation's.")
 
 
 class ClientIn(Schema):
@@ -69,10 +72,16 @@ class ClientPatch(Schema):
     payment_terms_days: int | None = Field(
         None, ge=0, le=365, description="null: the organisation's default."
     )
+    purchase_order: Text | None = Field(None, max_length=64)
+    timezone: Text | None = Field(None, max_length=64, description="IANA, e.g. Europe/Berlin.")
+    locale: Text | None = Field(None, max_length=16, description="e.g. de_DE.")
     is_active: bool | None = None
 
     @field_validator(
         "name",
+        "purchase_order",
+        "timezone",
+        "locale",
         "currency",
         "tax_rate",
         "reverse_charge",

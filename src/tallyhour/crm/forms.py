@@ -52,6 +52,23 @@ class ClientForm(forms.Form):
     )
     tax_id = forms.CharField(required=False, max_length=64, label="Tax ID")
     billing_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    purchase_order = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Purchase order",
+        help_text="Printed on new invoices as the client's reference.",
+    )
+    timezone = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Time zone",
+        help_text="For times on documents, e.g. Europe/Berlin. Empty: the organisation's.",
+    )
+    locale = forms.CharField(
+        required=False,
+        max_length=16,
+        help_text="Number and date format of documents, e.g. de_DE. Empty: the organisation's.",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -13,7 +13,7 @@ from django.db import transaction
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import require_billing
 from tallyhour.accounts.services import contact_user_create, user_active_set
-from tallyhour.core import dates
+from tallyhour.core import dates, localformat
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
 from tallyhour.crm.models import Client, Contact
@@ -27,6 +27,9 @@ CLIENT_FIELDS = [
     "billing_email",
     "tax_id",
     "payment_terms_days",
+    "purchase_order",
+    "timezone",
+    "locale",
     "is_active",
 ]
 # What an edit may change; anything else passed in is a programming error, not user input.
@@ -38,11 +41,21 @@ def _check(actor: User) -> None:
 
 
 def _tidy(fields: dict[str, Any]) -> dict[str, Any]:
-    for key in ("name", "billing_address", "billing_email", "tax_id"):
+    for key in ("name", "billing_address", "billing_email", "tax_id", "purchase_order"):
         if isinstance(fields.get(key), str):
             fields[key] = fields[key].strip()
     if isinstance(fields.get("currency"), str):
         fields["currency"] = fields["currency"].strip().upper()
+    # Blank zone and locale mean the organisation's; anything else must be one we can use.
+    zone = (fields.get("timezone") or "").strip()
+    if zone:
+        dates.zone(zone)
+        fields["timezone"] = zone
+    locale = (fields.get("locale") or "").strip()
+    if locale and not localformat.valid_locale(locale):
+        raise InvalidInput(f"Unknown locale {locale!r}.", fields={"locale": "unknown"})
+    if "locale" in fields:
+        fields["locale"] = locale
     return fields
 
 

@@ -123,6 +123,12 @@ class DemoBuilder(DayPlanner):
         org.tax_id = "GB 284 6315 72"
         org.email = f"accounts@{DOMAIN}"
         org.payment_terms_days = 14
+        # What the invoice documents print under the totals.
+        org.bank_details = (
+            "Yorkshire Commercial Bank\nSort code 40-12-76 · Account 31926819\n"
+            "IBAN GB29 YCBK 4012 7631 9268 19 · BIC YCBKGB2L"
+        )
+        org.payment_instructions = "Please quote the invoice number as your payment reference."
         org.save()
 
     def charge_type_list(self) -> None:

@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.billing import exports
+from tallyhour.billing import documents, exports
 from tallyhour.core import csvsafe
 from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import error_page
@@ -203,6 +203,7 @@ def invoice_detail(request: PageRequest, contact: Contact, invoice_id: int) -> H
     context = {
         "contact": contact,
         "invoice": invoice,
+        "doc": documents.build(invoice),
         "line_times": selectors.invoice_times_for(contact, invoice, zone),
         "zone_name": zone.key,
     }
