@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from tallyhour.accounts.apiauth import AuthedRequest
 from tallyhour.billing.bulk import invoice_run_issue
@@ -167,7 +167,7 @@ def delete_payment(
         payment_delete(
             invoice=invoice, payment_id=payment_id, actor=request.auth, reason=why.reason
         )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -202,7 +202,7 @@ def send_invoice(
     invoice = _invoice_to_change(request, invoice_id)
     with if_match_locked(request, lambda: lock_row(invoice)):
         delivery = invoice_send(invoice=invoice, actor=request.auth, kind=payload.kind)
-    return 202, delivery
+    return Status(202, delivery)
 
 
 @router.post(
