@@ -147,3 +147,16 @@ def test_api_refuses_engineers_and_approvers(request, who, invoice):
         api.post(f"{base}/send"),
     ):
         assert response.status_code in (403, 404)
+
+
+def test_stale_if_match_refuses_sending_and_removing_payments(billing, invoice):
+    api = Api(billing)
+    base = f"/invoices/{invoice.pk}"
+    stale = api.get(base)["ETag"]
+    payment = api.post(f"{base}/payments", {"amount": "1.00", "received_on": "2026-12-05"})
+    assert_error(api.post(f"{base}/send", headers={"If-Match": stale}), 412)
+    gone = api.http.delete(
+        f"/api/v1{base}/payments/{payment.json()['id']}", headers={**api.headers, "If-Match": stale}
+    )
+    assert_error(gone, 412)
+    assert not invoice.deliveries.exists() and invoice.payments.count() == 1

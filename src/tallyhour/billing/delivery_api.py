@@ -175,7 +175,7 @@ def delete_payment(
     response={200: Page[DeliveryOut], **error_responses(403, 404, 422)},
     summary="List an invoice's emails",
 )
-def list_deliveries(
+def list_invoice_deliveries(
     request: AuthedRequest, invoice_id: ObjectId, paging: Query[Paging]
 ) -> dict[str, Any]:
     """Every email of the invoice and its reminders, oldest first: queued, sent (with the
