@@ -107,7 +107,7 @@ def invoice_send(
     tasks.enqueue(DELIVER_TASK, run_after=now, delivery_id=delivery.pk)
     audit_record(
         actor=actor,
-        action=f"invoice.{kind}_send",
+        action="invoice.send" if kind == DeliveryKind.INVOICE else "invoice.remind",
         obj=invoice,
         after={"delivery": delivery.pk, "recipients": recipients},
     )
@@ -200,7 +200,7 @@ def delivery_run(*, delivery_id: int, now: dt.datetime | None = None) -> None:
         if final:
             audit_record(
                 actor=None,
-                action=f"invoice.{delivery.kind}_failed",
+                action="invoice.send_failed",
                 obj=delivery.invoice,
                 after={"delivery": delivery.pk, "error": delivery.error},
             )
