@@ -55,6 +55,7 @@ def test_invoice_page_sends_resends_and_reminds(billing, invoice):
     assert kinds == [DeliveryKind.INVOICE, DeliveryKind.INVOICE, DeliveryKind.REMINDER]
     body = http.get(reverse("billing:invoice_detail", args=[invoice.pk])).content.decode()
     assert "Deliveries" in body and "ap@acme.example" in body and "Resend" in body
+    assert body.count("(resent)") == 1
 
 
 def test_issue_and_send_a_draft_from_its_page(billing, client_acme):
@@ -160,3 +161,22 @@ def test_stale_if_match_refuses_sending_and_removing_payments(billing, invoice):
     )
     assert_error(gone, 412)
     assert not invoice.deliveries.exists() and invoice.payments.count() == 1
+
+
+def test_invoice_page_queries_do_not_grow_with_payments_and_emails(
+    billing, invoice, django_assert_max_num_queries
+):
+    http = login(billing)
+    page = reverse("billing:invoice_detail", args=[invoice.pk])
+    api = Api(billing)
+    paid = {"amount": "1.00", "received_on": "2026-12-05"}
+    api.post(f"/invoices/{invoice.pk}/send")
+    api.post(f"/invoices/{invoice.pk}/payments", paid)
+    with django_assert_max_num_queries(1_000) as few:
+        assert http.get(page).status_code == 200
+    budget = len(few.captured_queries)  # now: each request clears Django's query log
+    for _ in range(5):
+        api.post(f"/invoices/{invoice.pk}/send")
+        api.post(f"/invoices/{invoice.pk}/payments", paid)
+    with django_assert_max_num_queries(budget):
+        http.get(page)
