@@ -180,3 +180,15 @@ def test_invoice_page_queries_do_not_grow_with_payments_and_emails(
         api.post(f"/invoices/{invoice.pk}/payments", paid)
     with django_assert_max_num_queries(budget):
         http.get(page)
+
+
+def test_admin_shows_payments_and_deliveries_read_only(admin, billing, invoice):
+    Api(billing).post(f"/invoices/{invoice.pk}/send")
+    Api(billing).post(
+        f"/invoices/{invoice.pk}/payments", {"amount": "5.00", "received_on": "2026-12-05"}
+    )
+    admin.is_staff = admin.is_superuser = True  # Django's admin site wants its own flags
+    admin.save()
+    page = login(admin).get(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+    assert page.status_code == 200
+    assert "ap@acme.example" in page.content.decode() and "5.00" in page.content.decode()
