@@ -79,6 +79,8 @@ def test_run_page_issues_the_selected_drafts(billing, client_acme):
     http = login(billing)
     page = reverse("billing:run_detail", args=[run.pk])
     assert "Issue and send selected" in http.get(page).content.decode()
+    # The progress poll that sees the run finished brings the form along.
+    assert "Issue selected" in http.get(page, headers={"HX-Request": "true"}).content.decode()
     response = http.post(
         reverse("billing:run_issue", args=[run.pk]), {"invoice": [second.pk], "send": "0"}
     )

@@ -1,5 +1,6 @@
 """Payment and delivery state of an invoice for lists and pages; `{% load billing_status %}`."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import template
@@ -22,6 +23,11 @@ register = template.Library()
 @register.filter
 def balance_due(invoice: Invoice) -> Decimal:
     return invoice_balance(invoice)
+
+
+@register.filter
+def drafts_only(invoices: Iterable[Invoice]) -> list[Invoice]:
+    return [invoice for invoice in invoices if invoice.state == InvoiceState.DRAFT]
 
 
 @register.simple_tag
