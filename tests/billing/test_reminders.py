@@ -95,3 +95,11 @@ def test_the_worker_runs_reminders_periodically(overdue):
     tasks.run_once(now=at(22))
     tasks.run_once(now=at(22) + dt.timedelta(hours=2))
     assert reminders(overdue).count() == 1
+
+
+def test_a_reminder_queued_before_payment_is_not_sent(overdue, billing):
+    [reminder] = reminders_send(now=at(22))
+    payment_record_balance(invoice=overdue, actor=billing)
+    tasks.run_once(now=at(22))
+    reminder.refresh_from_db()
+    assert reminder.state == "failed" and "paid" in reminder.error and not mail.outbox

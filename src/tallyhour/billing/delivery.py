@@ -188,6 +188,15 @@ def delivery_run(*, delivery_id: int, now: dt.datetime | None = None) -> None:
     )
     if delivery is None or delivery.state != DeliveryState.QUEUED:
         return
+    invoice = delivery.invoice
+    if delivery.kind == DeliveryKind.REMINDER and (
+        invoice.state != InvoiceState.ISSUED or invoice.credit_notes.exists()
+    ):
+        # Paid or credited between queueing and sending: chasing it now would be wrong.
+        delivery.state = DeliveryState.FAILED
+        delivery.error = "Not sent: the invoice was paid or credited meanwhile."
+        delivery.save(update_fields=["state", "error"])
+        return
     delivery.attempts += 1
     try:
         message = build_message(delivery)
