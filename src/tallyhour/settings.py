@@ -207,6 +207,13 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tallyhour@localhost")
+# The SMTP server invoices and reminders go through (with EMAIL_BACKEND set to Django's smtp one).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30  # a hung server fails the attempt (retried) instead of holding the worker
 
 # --- security -------------------------------------------------------------------------------
 # HTTPS=1 is the production switch: TLS redirect, HSTS and secure cookies (see README).

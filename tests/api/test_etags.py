@@ -340,6 +340,7 @@ NO_PRECONDITION = {
     "work_on_ticket": "starts or resumes the caller's own timer; repeating changes nothing",
     "set_day_total": "adds, shortens or removes draft entries by their own checks; no ETag",
     "open_ticket": "starts or resumes the caller's own timer; repeating changes nothing",
+    "issue_run": "issues each named invoice only while it is a draft; others are reported",
 }
 
 

@@ -51,6 +51,11 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     "billing:invoice_line_remove": ("remove_line",),
     "billing:invoice_credit": ("credit_invoice",),
     "billing:invoice_paid": ("mark_paid",),
+    "billing:payment_add": ("record_payment",),
+    "billing:payment_delete": ("delete_payment",),
+    "billing:invoice_send": ("send_invoice",),
+    "billing:invoice_issue_send": ("issue_invoice", "send_invoice"),
+    "billing:run_issue": ("issue_run",),
     # Clients, contracts, rates
     "crm:client_new": ("create_client",),
     "crm:client_edit": ("update_client",),

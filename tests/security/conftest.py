@@ -22,6 +22,7 @@ from django.test import override_settings
 from tallyhour.accounts.models import Organisation, Role, User
 from tallyhour.accounts.services import api_token_create, leave_create
 from tallyhour.billing.invoices import invoice_issue
+from tallyhour.billing.payments import payment_record
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.services import contract_create, prepay_purchase
 from tallyhour.core import dates
@@ -147,6 +148,10 @@ def _build_world() -> World:
     entry(WEEK_ISSUED)
     [issued_invoice] = bill(WEEK_ISSUED).invoices
     invoice_issue(invoice=issued_invoice, actor=billing)
+    # Part paid, so a payment exists to remove and the rest of the balance can be recorded.
+    payment = payment_record(
+        invoice=issued_invoice, amount=Decimal("1.00"), received_on=WEEK_ISSUED, actor=billing
+    )
     issued_invoice.refresh_from_db()
 
     entry_invoiced = entry(WEEK_INVOICED)
@@ -230,6 +235,7 @@ def _build_world() -> World:
             "timer": timer,
             "invoice": invoice,
             "issued_invoice": issued_invoice,
+            "payment": payment,
             "portal_contact": contact,
             "line": line,
             "issued_line": issued_invoice.lines.first(),

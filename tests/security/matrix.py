@@ -169,6 +169,11 @@ DEFAULT_IDS = {
     "week": "week",
 }
 
+# Payments and emails are of the issued invoice (the World's `invoice` is a draft).
+_ISSUED = {"invoice_id": "issued_invoice"}
+_PAID = {"invoice_id": "issued_invoice", "payment_id": "payment"}
+_PAYMENT = {"amount": "1.00", "received_on": "2026-11-20"}
+
 REPORT_PERIOD = {"start": "2026-11-02", "end": "2026-11-29"}
 NEW_ENTRY = {"started_at": "2026-11-24T14:00:00Z", "duration_minutes": 30}
 
@@ -270,6 +275,12 @@ API: dict[str, Entry] = {
     "DELETE /api/v1/invoices/{invoice_id}/lines/{line_id}": E(BILLING),
     "POST /api/v1/invoices/{invoice_id}/credit": E(BILLING, body={"reason": "Goodwill"}),
     "POST /api/v1/invoices/{invoice_id}/paid": E(BILLING),
+    "GET /api/v1/invoices/{invoice_id}/payments": E(BILLING),
+    "POST /api/v1/invoices/{invoice_id}/payments": E(BILLING, ids=_ISSUED, body=_PAYMENT),
+    "DELETE /api/v1/invoices/{invoice_id}/payments/{payment_id}": E(BILLING, ids=_PAID),
+    "GET /api/v1/invoices/{invoice_id}/deliveries": E(BILLING),
+    "POST /api/v1/invoices/{invoice_id}/send": E(BILLING, ids=_ISSUED, body={}),
+    "POST /api/v1/invoice-runs/{run_id}/issue": E(BILLING, body={"invoice_ids": []}),
     # contracts and rates
     "GET /api/v1/contracts": E(BILLING),
     "POST /api/v1/contracts": E(
@@ -495,6 +506,13 @@ PAGES: dict[str, Entry] = {
     "POST /billing/invoices/<int:invoice_id>/lines/<int:line_id>/remove/": E(BILLING),
     "POST /billing/invoices/<int:invoice_id>/credit/": E(BILLING, body={"reason": "Goodwill"}),
     "POST /billing/invoices/<int:invoice_id>/paid/": E(BILLING),
+    "POST /billing/invoices/<int:invoice_id>/payments/": E(BILLING, ids=_ISSUED, body=_PAYMENT),
+    "POST /billing/invoices/<int:invoice_id>/payments/<int:payment_id>/delete/": E(
+        BILLING, ids=_PAID
+    ),
+    "POST /billing/invoices/<int:invoice_id>/send/": E(BILLING, ids=_ISSUED),
+    "POST /billing/invoices/<int:invoice_id>/issue-send/": E(BILLING),
+    "POST /billing/runs/<int:run_id>/issue/": E(BILLING),
     # charge types: billing reads the rules, admins change them
     "GET /settings/charge-types/": E(BILLING),
     "GET /settings/charge-types/new/": E(ADMIN),

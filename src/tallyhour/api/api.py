@@ -8,6 +8,7 @@ from tallyhour.accounts.api import router as accounts_router
 from tallyhour.accounts.apiauth import BearerToken, SessionAuth, install_rate_limit_handler
 from tallyhour.api.docs import OfflineSwagger, docs_asset
 from tallyhour.billing.api import router as billing_router
+from tallyhour.billing.delivery_api import router as delivery_router
 from tallyhour.contracts.api import router as contracts_router
 from tallyhour.core.api import router as core_router
 from tallyhour.core.apikit.errors import install_error_handlers
@@ -62,6 +63,7 @@ for router in (
     timetracking_router,
     timesheets_router,
     billing_router,
+    delivery_router,
     contracts_router,
     reports_router,
     core_router,

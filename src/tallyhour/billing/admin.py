@@ -3,7 +3,14 @@ which claim entries safely, assign gapless numbers and write the audit log."""
 
 from django.contrib import admin
 
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceNumberSequence, InvoiceRun
+from tallyhour.billing.models import (
+    Invoice,
+    InvoiceDelivery,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    InvoiceRun,
+    Payment,
+)
 from tallyhour.core.admin import ReadOnlyAdminMixin
 
 
@@ -31,6 +38,18 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Payment
+    fields = ("amount", "received_on", "reference", "method", "recorded_by", "recorded_at")
+    extra = 0
+
+
+class InvoiceDeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceDelivery
+    fields = ("kind", "state", "recipients", "queued_at", "sent_at", "attempts", "error")
+    extra = 0
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -48,7 +67,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("state", "currency", "issue_date")
     search_fields = ("number", "buyer_name", "client__name")
     list_select_related = ("client",)
-    inlines = (InvoiceLineInline,)
+    inlines = (InvoiceLineInline, PaymentInline, InvoiceDeliveryInline)
 
 
 @admin.register(InvoiceLine)

@@ -14,11 +14,11 @@ from tallyhour.billing.invoices import (
     invoice_issue,
     invoice_line_add,
     invoice_line_remove,
-    invoice_mark_paid,
     invoice_purchase_order_set,
     invoice_void,
 )
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
+from tallyhour.billing.payments import payment_record_balance
 from tallyhour.billing.pricing import ClientPlan as ClientPreview
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.billing.selectors import invoice_get, invoices_visible_to, runs_visible_to
@@ -145,6 +145,7 @@ class InvoiceOut(Schema):
     run_id: int | None
     tax_note: str
     purchase_order: str = Field(..., description="The buyer's reference (BT-13).")
+    amount_paid: Decimal = Field(..., description="Sum of the payments recorded.")
     paid_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -446,13 +447,15 @@ def credit_invoice(
 @router.post(
     "/invoices/{invoice_id}/paid",
     response={200: InvoiceDetailOut, **error_responses(403, 404, 409, 412)},
-    summary="Mark an invoice paid",
+    summary="Mark an invoice paid in full",
 )
 def mark_paid(request: AuthedRequest, invoice_id: ObjectId, response: HttpResponse) -> Invoice:
-    """Record that an issued invoice has been paid. Checks `If-Match`."""
+    """Record a payment of the whole balance, received today (see `payments` for part
+    payments, dates and references): `paid` always means money recorded. Checks
+    `If-Match`."""
     invoice = _invoice_to_change(request, invoice_id)
     with if_match_locked(request, lambda: lock_row(invoice)):
-        invoice_mark_paid(invoice=invoice, actor=request.auth)
+        payment_record_balance(invoice=invoice, actor=request.auth)
     return _tagged(request, response, invoice_id)
 
 

@@ -1,5 +1,5 @@
 """Writes for invoices once drafted: issuing (gapless numbers), editing drafts, voiding,
-crediting, marking paid."""
+crediting (payments are in payments.py)."""
 
 import datetime as dt
 from collections import defaultdict
@@ -361,16 +361,3 @@ def invoice_credit(
         },
     )
     return credit
-
-
-@transaction.atomic
-def invoice_mark_paid(*, invoice: Invoice, actor: User, now: dt.datetime | None = None) -> Invoice:
-    check_billing(actor)
-    invoice = _lock_invoice(invoice)
-    if invoice.state != InvoiceState.ISSUED or invoice.is_credit_note:
-        raise Conflict("Only issued invoices can be marked paid.")
-    change = Audited(invoice, INVOICE_FIELDS)
-    invoice.state, invoice.paid_at = InvoiceState.PAID, now or dates.now()
-    invoice.save(update_fields=["state", "paid_at"])
-    change.record(actor=actor, action="invoice.paid")
-    return invoice

@@ -7,7 +7,14 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill, require_billing
-from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceRun, LineTime
+from tallyhour.billing.models import (
+    Invoice,
+    InvoiceDelivery,
+    InvoiceLine,
+    InvoiceRun,
+    LineTime,
+    Payment,
+)
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
 from tallyhour.crm.models import Client
@@ -120,3 +127,12 @@ def client_page_invoices(actor: User, client: Client, today: dt.date) -> dict[st
         return {"invoices": []}
     invoices = Invoice.objects.filter(client=client).order_by("-created_at", "-pk")
     return {"invoices": list(invoices[:RECENT_INVOICES])}
+
+
+def invoice_payments(invoice: Invoice) -> QuerySet[Payment]:
+    return invoice.payments.order_by("received_on", "pk")
+
+
+def invoice_deliveries(invoice: Invoice) -> QuerySet[InvoiceDelivery]:
+    """Emails of an invoice and its reminders, oldest first, with who asked for each."""
+    return invoice.deliveries.select_related("requested_by").order_by("queued_at", "pk")

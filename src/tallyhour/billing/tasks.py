@@ -1,4 +1,4 @@
-"""Background jobs for billing: the monthly invoice run.
+"""Background jobs for billing: the monthly invoice run, emailing invoices, reminders.
 
 On the 1st of each month (the organisation's time zone) the worker commits an invoice run with
 the cut-off on the last day of the previous month. It only makes drafts: issuing stays a
@@ -17,16 +17,20 @@ import logging
 from django.db.models import Q
 
 from tallyhour.accounts.models import Organisation, Role, User
+from tallyhour.billing.delivery import DELIVER_TASK, delivery_run, reminders_send
 from tallyhour.billing.models import InvoiceRun
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.core import dates
-from tallyhour.core.tasks import register_periodic
+from tallyhour.core.tasks import register_periodic, register_task
 
 log = logging.getLogger(__name__)
 
 # Checked hourly; the job does nothing except on the 1st, so a worker that was down for an hour
 # or two that morning still catches up the same day.
 MONTHLY_RUN_CHECK_EVERY = dt.timedelta(hours=1)
+# Reminders go out once a day at most per invoice (delivery.reminders_due); checking hourly
+# means a worker that was down catches up the same day.
+REMINDERS_CHECK_EVERY = dt.timedelta(hours=1)
 
 
 def monthly_run_key(cut_off: dt.date) -> str:
@@ -62,3 +66,5 @@ def monthly_invoice_run(now: dt.datetime | None = None) -> InvoiceRun | None:
 
 def register() -> None:
     register_periodic("billing.monthly_run", MONTHLY_RUN_CHECK_EVERY, monthly_invoice_run)
+    register_periodic("billing.reminders", REMINDERS_CHECK_EVERY, reminders_send)
+    register_task(DELIVER_TASK, delivery_run)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tallyhour.billing import views
+from tallyhour.billing import delivery_views, payment_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -30,4 +30,17 @@ urlpatterns = [
         name="invoice_list_csv",
     ),
     path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
+    path("runs/<int:run_id>/issue/", delivery_views.run_issue, name="run_issue"),
+    path(
+        "invoices/<int:invoice_id>/issue-send/",
+        delivery_views.invoice_issue_send,
+        name="invoice_issue_send",
+    ),
+    path("invoices/<int:invoice_id>/send/", delivery_views.invoice_send, name="invoice_send"),
+    path("invoices/<int:invoice_id>/payments/", payment_views.payment_add, name="payment_add"),
+    path(
+        "invoices/<int:invoice_id>/payments/<int:payment_id>/delete/",
+        payment_views.payment_delete,
+        name="payment_delete",
+    ),
 ]

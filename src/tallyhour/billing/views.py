@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tallyhour.accounts.models import Organisation
 from tallyhour.accounts.requests import PageRequest
-from tallyhour.billing import documents, exports, runs, selectors
+from tallyhour.billing import documents, exports, payments, runs, selectors
 from tallyhour.billing import invoices as invoicing
 from tallyhour.billing.forms import ManualLineForm, RunForm, VoidForm
 from tallyhour.billing.models import InvoiceState
@@ -264,8 +264,9 @@ def invoice_paid(request: PageRequest, invoice_id: int) -> HttpResponse:
     return _invoice_action(
         request,
         invoice_id,
-        lambda inv: invoicing.invoice_mark_paid(invoice=inv, actor=request.user),
-        "Marked paid.",
+        # "Paid in full" records a payment of the balance: paid always means money recorded.
+        lambda inv: payments.payment_record_balance(invoice=inv, actor=request.user),
+        "Payment of the balance recorded; the invoice is paid.",
     )
 
 

@@ -84,6 +84,9 @@ class ContactInviteForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
     )
     can_see_invoices = forms.BooleanField(required=False, label="May see invoices")
+    receives_invoices = forms.BooleanField(
+        required=False, label="Receives invoices", help_text="Invoices and reminders by email."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

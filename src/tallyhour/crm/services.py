@@ -106,7 +106,15 @@ def client_update(*, client: Client, actor: User, **changes: Any) -> Client:
 
 # --- portal contacts ------------------------------------------------------------------------
 
-CONTACT_FIELDS = ["client", "name", "email", "can_see_invoices", "is_active", "user"]
+CONTACT_FIELDS = [
+    "client",
+    "name",
+    "email",
+    "can_see_invoices",
+    "receives_invoices",
+    "is_active",
+    "user",
+]
 INVITATION_LIFETIME = dt.timedelta(days=7)
 
 
@@ -149,6 +157,7 @@ def contact_invite(
     actor: User,
     accept_url: str,
     can_see_invoices: bool = False,
+    receives_invoices: bool = False,
     now: dt.datetime | None = None,
 ) -> Contact:
     """Add a contact to a client and email them a link to set a portal password.
@@ -166,7 +175,11 @@ def contact_invite(
             fields={"email": "already used"},
         )
     contact = Contact(
-        client=client, name=(name or "").strip(), email=email, can_see_invoices=can_see_invoices
+        client=client,
+        name=(name or "").strip(),
+        email=email,
+        can_see_invoices=can_see_invoices,
+        receives_invoices=receives_invoices,
     )
     full_clean_or_invalid(contact, exclude=["user"])
     raw = secrets.token_urlsafe(32)
@@ -235,12 +248,13 @@ def contact_accept_invitation(
     return contact
 
 
-CONTACT_EDITABLE = frozenset({"name", "can_see_invoices", "is_active"})
+CONTACT_EDITABLE = frozenset({"name", "can_see_invoices", "receives_invoices", "is_active"})
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User, **changes: Any) -> Contact:
-    """Rename a contact, grant or take away invoices, switch portal access on or off."""
+    """Rename a contact, grant or take away invoices (seeing them in the portal, receiving
+    them by email), switch portal access on or off."""
     _check(actor)
     unknown = set(changes) - CONTACT_EDITABLE
     if unknown:

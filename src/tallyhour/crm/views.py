@@ -26,6 +26,8 @@ CONTACT_CHANGES: dict[str, dict[str, bool]] = {
     "invoices_off": {"can_see_invoices": False},
     "access_on": {"is_active": True},
     "access_off": {"is_active": False},
+    "billing_on": {"receives_invoices": True},
+    "billing_off": {"receives_invoices": False},
 }
 
 
