@@ -29,16 +29,17 @@ def test_entry_to_issued_invoice(engineer, approver, billing, ticket):
     result = invoice_run_execute(cut_off=MONDAY, actor=billing, commit=True)
     [invoice] = result.invoices
     [line] = invoice.lines.all()
-    # 95 min × £90/h = £142.50; 20 % tax = £28.50.
-    assert (line.quantity, line.rate, line.amount) == (
-        Decimal("1.5833"),
+    # 95 min is 1.58 h (hundredths, half-up); 1.58 h × £90 = £142.20; 20 % tax = £28.44.
+    assert (line.billed_seconds, line.quantity, line.rate, line.amount) == (
+        5700,
+        Decimal("1.58"),
         Decimal("90.00"),
-        Decimal("142.50"),
+        Decimal("142.20"),
     )
     assert (invoice.subtotal, invoice.tax_amount, invoice.total) == (
-        Decimal("142.50"),
-        Decimal("28.50"),
-        Decimal("171.00"),
+        Decimal("142.20"),
+        Decimal("28.44"),
+        Decimal("170.64"),
     )
     assert invoice_run_execute(cut_off=MONDAY, actor=billing, commit=True).invoices == []
 

@@ -230,6 +230,7 @@ class Invoices(Clients):
                     if info.reverse_charge
                     else "",
                     self.billing_id,
+                    subtotal + tax if paid else Decimal("0"),
                     issued_at + dt.timedelta(days=rng.randint(10, 28)) if paid else None,
                     issued_at,
                 )
@@ -266,7 +267,14 @@ class Invoices(Clients):
             ],
         )
         # Seeded invoices credit nothing and leave the tax ids and seller empty.
-        unset = ["credits", "buyer_tax_id", "seller_name", "seller_address", "seller_tax_id"]
+        unset = [
+            "credits",
+            "buyer_tax_id",
+            "seller_name",
+            "seller_address",
+            "seller_tax_id",
+            "purchase_order",
+        ]
         self.w.insert(Invoice, columns(Invoice, leave_out=unset), invoices)
         self.w.insert(
             InvoiceLine,

@@ -373,7 +373,10 @@ class DemoBuilder(DayPlanner):
         result = invoice_run_execute(
             cut_off=cut_off, actor=self.users["billing"], commit=True, now=self.now
         )
-        invoices = sorted(result.invoices, key=lambda i: i.client.name)
+        invoices = sorted(
+            (i for i in result.invoices if i.state == InvoiceState.DRAFT),
+            key=lambda i: i.client.name,
+        )
         to_issue = self.rng.sample(invoices, k=len(invoices) // 2)
         for invoice in sorted(to_issue, key=lambda i: i.pk):
             invoice_issue(invoice=invoice, actor=self.users["billing"], now=self.now)

@@ -26,7 +26,12 @@ from tallyhour.contracts.selectors import (
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.timetracking.models import ChargeType
 
-LIVE_STATES = (InvoiceState.DRAFT, InvoiceState.ISSUED, InvoiceState.PAID)
+LIVE_STATES = (
+    InvoiceState.DRAFT,
+    InvoiceState.ISSUED,
+    InvoiceState.PAID,
+    InvoiceState.NO_CHARGE,
+)
 
 
 def retainer_used_seconds(contract: Contract, period_start: dt.date) -> int:
