@@ -1,10 +1,11 @@
 """Property: every line of every invoice reconciles in every format it leaves in.
 
-For random time (rounding rules, out-of-hours and weekend multipliers, write-offs) over
-time-and-materials, prepaid, retainer, reverse-charge and yen clients, with manual lines and
-a credit note: on the invoice, the lines CSV, the accounting import, the e-invoice (schema,
-EN 16931 rules, line arithmetic) and the Halo invoice answer, quantity × unit price rounded
-to the currency is the line amount, and the lines add up to the subtotal.
+For random time (rounding rules, out-of-hours and weekend multipliers, write-offs) in random
+document locales, over time-and-materials, prepaid, retainer, reverse-charge and yen clients,
+with manual lines and a credit note: on the invoice, the lines CSV, the accounting import,
+the e-invoice (schema, EN 16931 rules, line arithmetic), the Halo invoice answer, and the
+document the page and the PDF share (as printed, in the client's number format), quantity ×
+unit price rounded to the currency is the line amount, and the lines add up to the subtotal.
 """
 
 import csv
@@ -13,16 +14,20 @@ import io
 from decimal import Decimal
 
 import pytest
+from babel.numbers import get_decimal_symbol, get_group_symbol, parse_decimal
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
-from tallyhour.billing.exports import accounting_csv, lines_csv, ubl_invoice
+from tallyhour.billing import documents
+from tallyhour.billing.exports import accounting_csv, invoice_pdf, lines_csv, ubl_invoice
 from tallyhour.billing.invoices import invoice_credit, invoice_issue, invoice_line_add
 from tallyhour.billing.models import Invoice, InvoiceState
 from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.models import Contract, ContractKind, PrepayEntry, PrepayKind
 from tallyhour.core.money import round_money
+from tallyhour.crm.models import Client
 from tallyhour.halo.schemas import invoice_record
 from tests.billing.einvoice import assert_valid_einvoice
 from tests.billing.entries import approved
@@ -118,6 +123,34 @@ def reconciles(quantity: Decimal, price: Decimal, amount: Decimal, currency: str
     return round_money(quantity * price, currency) == amount
 
 
+def printed(text: str, locale: str) -> Decimal:
+    """A figure as a document prints it ("1.234,50 €", "£95.125", "2.25") read back."""
+    keep = "0123456789-" + get_decimal_symbol(locale) + get_group_symbol(locale)
+    digits = "".join(ch for ch in text.replace("\u2212", "-") if ch in keep)
+    return parse_decimal(digits, locale=locale, strict=False)
+
+
+def check_document(invoice: Invoice, *, pdf: bool) -> None:
+    """The printed quantity × printed price is the printed amount on every line, and the
+    printed amounts add up to the printed subtotal; the PDF prints the same figures."""
+    doc = documents.build(invoice)
+    total = Decimal(0)
+    for line in doc.lines:
+        quantity, price = printed(line.quantity, doc.locale), printed(line.price, doc.locale)
+        amount = printed(line.amount, doc.locale)
+        assert reconciles(quantity, price, amount, invoice.currency), line
+        total += amount
+    assert total == printed(doc.subtotal, doc.locale)
+    if pdf:
+        text = " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(invoice_pdf(invoice))).pages
+        )
+        text = " ".join(text.split())
+        for line in doc.lines:
+            for figure in (line.quantity, line.price, line.amount):
+                assert " ".join(figure.split()) in text, figure
+
+
 def check_every_format(invoice: Invoice) -> None:
     currency = invoice.currency
     lines = list(invoice.lines.all())
@@ -154,11 +187,17 @@ def check_every_format(invoice: Invoice) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(specs=entries, manual=manual_lines, credit_first=st.booleans())
+@given(
+    specs=entries,
+    manual=manual_lines,
+    credit_first=st.booleans(),
+    locale=st.sampled_from(["en_GB", "de_DE", "fr_FR", "en_IN"]),
+)
 def test_every_line_reconciles_in_every_format(
-    engineer, billing, book, specs, manual, credit_first
+    engineer, billing, book, specs, manual, credit_first, locale
 ):
     with transaction.atomic():
+        Client.objects.update(locale=locale)
         for index, spec in enumerate(specs):
             start = at(MONDAY + dt.timedelta(days=spec["day"]), spec["hour"], index)
             approved(
@@ -186,6 +225,8 @@ def test_every_line_reconciles_in_every_format(
             issued.append(invoice_issue(invoice=invoice, actor=billing, now=at(cut_off, 9)))
         if credit_first and issued:
             issued.append(invoice_credit(invoice=issued[0], actor=billing, reason="property"))
-        for invoice in Invoice.objects.exclude(state=InvoiceState.VOID):
+        for index, invoice in enumerate(Invoice.objects.exclude(state=InvoiceState.VOID)):
             check_every_format(invoice)
+            # Rendering a PDF is slow: one per example covers the PDF's printing of it.
+            check_document(invoice, pdf=index == 0)
         transaction.set_rollback(True)
