@@ -9,7 +9,9 @@ from django.db.models import Sum
 
 from tallyhour.billing.invoices import invoice_issue
 from tallyhour.billing.models import Invoice, InvoiceLine, InvoiceState
+from tallyhour.billing.pricing import billed_hours
 from tallyhour.billing.runs import invoice_run_execute
+from tallyhour.core.money import round_money
 from tallyhour.timetracking.models import EntryState, TimeEntry
 from tests.conftest import MONDAY, at
 from tests.core.concurrency import run_in_parallel
@@ -61,7 +63,8 @@ def test_parallel_runs_bill_each_entry_once(engineer, billing, remote_support, i
     for line in lines:
         claimed = line.entries.aggregate(s=Sum("billable_seconds"))["s"]
         assert line.billed_seconds == claimed
-        assert line.amount == (line.rate * claimed / 3600).quantize(Decimal("0.01"))
+        assert line.quantity == billed_hours(claimed, 2)
+        assert line.amount == round_money(line.quantity * line.rate, "GBP")
     assert lines.aggregate(s=Sum("billed_seconds"))["s"] == expected_seconds
     assert sum(r.run.entry_count for r in results) == len(entries)
     for invoice in Invoice.objects.all():
