@@ -16,6 +16,8 @@ RULES = {
     "multiplier_out_of_hours": "1.5",
     "multiplier_weekend": "2",
     "multiplier_holiday": "2.5",
+    "business_hours_start": "08:00:00",
+    "business_hours_end": "18:00:00",
 }
 
 
@@ -107,3 +109,16 @@ def test_create_with_a_taken_name_is_422_naming_it(admin, remote_support):
         422,
         "multiplier_weekend",
     )
+
+
+def test_business_hours_are_set_and_cleared_with_null(admin, remote_support):
+    api = Api(admin)
+    path = f"/charge-types/{remote_support.pk}"
+    window = {"business_hours_start": "07:30", "business_hours_end": "19:00"}
+    assert api.patch(path, window).json()["business_hours_end"] == "19:00:00"
+    refused = assert_error(api.patch(path, {"business_hours_start": "20:00"}), 422)
+    assert "business_hours_end" in str(refused)
+    cleared = api.patch(path, {"business_hours_start": None, "business_hours_end": None})
+    assert cleared.status_code == 200, cleared.content
+    assert cleared.json()["business_hours_start"] is None
+    assert_error(api.patch(path, {"multiplier_weekend": None}), 422)

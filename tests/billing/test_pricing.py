@@ -116,6 +116,24 @@ def test_out_of_hours_split(engineer, billing, ticket):
     assert entry.worked_seconds == 3600
 
 
+def test_out_of_hours_by_the_charge_types_own_business_hours(engineer, billing, ticket):
+    """A charge type with business hours prices by them, not by the agent's workday."""
+    charge = ChargeTypeFactory(
+        name="Priority",
+        hourly_rate=Decimal("100.00"),
+        multiplier_out_of_hours=Decimal("2.00"),
+        business_hours_start=dt.time(8),
+        business_hours_end=dt.time(18),
+    )
+    # 17:00–19:00 London (UTC in November): the agent's day ends 17:30, the charge's at 18:00.
+    approved(engineer, ticket, at(MONDAY, 17), 120 * M, charge_type=charge)
+    # Saturday 10:00 is outside business hours (Monday to Friday) too.
+    approved(engineer, ticket, at(MONDAY + dt.timedelta(days=5), 10), 30 * M, charge_type=charge)
+    run(billing)
+    seconds = {line.multiplier: line.billed_seconds for line in only_invoice().lines.all()}
+    assert seconds == {Decimal("1.00"): 60 * M, Decimal("2.00"): 90 * M}
+
+
 def test_weekend_multiplier(engineer, billing, ticket):
     charge = ChargeTypeFactory(
         name="Weekend", hourly_rate=Decimal("80.00"), multiplier_weekend=Decimal("2.00")

@@ -1,5 +1,6 @@
 """Charge type services: admins create and change them, audited; names stay unique."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -125,3 +126,28 @@ def test_deactivating_a_used_charge_type_keeps_its_time(admin, remote_support, e
 def test_unknown_fields_are_a_programming_error(admin, remote_support):
     with pytest.raises(TypeError):
         charge_type_update(charge_type=remote_support, actor=admin, changes={"id": 5})
+
+
+def test_business_hours_need_both_ends_in_order(admin, remote_support):
+    with pytest.raises(InvalidInput) as refused:
+        charge_type_update(
+            charge_type=remote_support, actor=admin, changes={"business_hours_start": dt.time(8)}
+        )
+    assert "business_hours_end" in refused.value.fields
+    with pytest.raises(InvalidInput) as refused:
+        charge_type_update(
+            charge_type=remote_support,
+            actor=admin,
+            changes={"business_hours_start": dt.time(18), "business_hours_end": dt.time(8)},
+        )
+    assert "business_hours_end" in refused.value.fields
+    charge_type_update(
+        charge_type=remote_support,
+        actor=admin,
+        changes={"business_hours_start": dt.time(8), "business_hours_end": dt.time(18)},
+    )
+    remote_support.refresh_from_db()
+    assert (remote_support.business_hours_start, remote_support.business_hours_end) == (
+        dt.time(8),
+        dt.time(18),
+    )

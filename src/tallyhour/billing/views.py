@@ -158,6 +158,7 @@ def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
         "organisation": org,
         "doc": documents.build(invoice, organisation=org),
         "void_form": VoidForm(),
+        "today": _org_today(),  # a payment is usually recorded the day it arrives
     }
     return render(request, "billing/invoice_detail.html", context)
 

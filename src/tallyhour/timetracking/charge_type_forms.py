@@ -45,7 +45,18 @@ class ChargeTypeForm(forms.Form):
     rounding_minimum_minutes = _minutes("Minimum (minutes)", "Bill at least this much; 0: none.")
     rounding_scope = forms.ChoiceField(choices=RoundingScope.choices, label="Rounded")
     multiplier_out_of_hours = _multiplier(
-        "Out of hours ×", "Outside the agent's workday, which each agent's profile sets."
+        "Out of hours ×", "Outside the business hours below, or each agent's own workday."
+    )
+    business_hours_start = forms.TimeField(
+        required=False,
+        label="Business hours from",
+        help_text="Monday to Friday, organisation time. Blank: each agent's workday.",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    business_hours_end = forms.TimeField(
+        required=False,
+        label="Business hours to",
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     multiplier_weekend = _multiplier("Weekend ×", "Saturday and Sunday.")
     multiplier_holiday = _multiplier("Public holiday ×", "The organisation's holiday calendar.")

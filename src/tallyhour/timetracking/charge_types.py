@@ -24,6 +24,8 @@ CHARGE_TYPE_FIELDS = [
     "multiplier_out_of_hours",
     "multiplier_weekend",
     "multiplier_holiday",
+    "business_hours_start",
+    "business_hours_end",
 ]
 EDITABLE = frozenset(CHARGE_TYPE_FIELDS)
 MULTIPLIERS = ("multiplier_out_of_hours", "multiplier_weekend", "multiplier_holiday")
@@ -47,6 +49,12 @@ def _check_values(charge_type: ChargeType) -> None:
         value = getattr(charge_type, name)
         if isinstance(value, Decimal) and not Decimal("0") < value <= MAX_MULTIPLIER:
             errors[name] = f"More than 0 and at most {MAX_MULTIPLIER}."
+    start, end = charge_type.business_hours_start, charge_type.business_hours_end
+    if (start is None) != (end is None):
+        missing = "business_hours_end" if end is None else "business_hours_start"
+        errors[missing] = "Give both ends of business hours, or neither."
+    elif start is not None and end is not None and end <= start:
+        errors["business_hours_end"] = "Must be after the start."
     if isinstance(charge_type.hourly_rate, Decimal) and charge_type.hourly_rate < 0:
         errors["hourly_rate"] = "Must not be negative."
     if errors:

@@ -46,10 +46,19 @@ class ChargeType(models.Model):
     multiplier_holiday = models.DecimalField(
         max_digits=4, decimal_places=2, default=Decimal("1.00")
     )
+    # Out of hours for this charge type: outside this window Monday to Friday (in the
+    # organisation's time zone). Unset: outside each agent's own working day.
+    business_hours_start = models.TimeField(null=True, blank=True)
+    business_hours_end = models.TimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(business_hours_start__isnull=True, business_hours_end__isnull=True)
+                | Q(business_hours_end__gt=models.F("business_hours_start")),
+                name="charge_type_business_hours_window",
+            ),
             models.CheckConstraint(
                 condition=Q(hourly_rate__gte=0), name="charge_type_rate_positive"
             ),

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from tallyhour.core import dates
 from tallyhour.core.apikit.schemas import Day, Instant, ObjectId, Paging, Text
@@ -21,6 +21,7 @@ from tallyhour.timetracking.models import (
 )
 
 MAX_MINUTES = 24 * 60  # the longest entry the services accept
+CLEARABLE = frozenset({"business_hours_start", "business_hours_end"})
 
 
 class ChargeTypeOut(Schema):
@@ -40,10 +41,16 @@ class ChargeTypeOut(Schema):
         ..., description="Rounded per entry, or per ticket per day."
     )
     multiplier_out_of_hours: Decimal = Field(
-        ..., description="Applied outside the agent's workday (set per agent)."
+        ...,
+        description="Applied out of hours: outside business_hours_start–business_hours_end, "
+        "Monday to Friday, when they are set; else outside the agent's own workday.",
     )
     multiplier_weekend: Decimal
     multiplier_holiday: Decimal = Field(..., description="Applied on public holidays.")
+    business_hours_start: dt.time | None = Field(
+        ..., description="Business hours for this charge type, in the organisation's zone."
+    )
+    business_hours_end: dt.time | None
 
 
 def _multiplier(default: Decimal | None) -> Any:
@@ -62,6 +69,8 @@ class ChargeTypeIn(Schema):
     multiplier_out_of_hours: Decimal = _multiplier(Decimal("1.00"))
     multiplier_weekend: Decimal = _multiplier(Decimal("1.00"))
     multiplier_holiday: Decimal = _multiplier(Decimal("1.00"))
+    business_hours_start: dt.time | None = None
+    business_hours_end: dt.time | None = None
 
 
 class ChargeTypePatch(Schema):
@@ -78,12 +87,15 @@ class ChargeTypePatch(Schema):
     multiplier_out_of_hours: Decimal | None = _multiplier(None)
     multiplier_weekend: Decimal | None = _multiplier(None)
     multiplier_holiday: Decimal | None = _multiplier(None)
+    # null clears the window (back to each agent's workday).
+    business_hours_start: dt.time | None = None
+    business_hours_end: dt.time | None = None
 
     @field_validator("*")
     @classmethod
-    def _not_null(cls, value: Any) -> Any:
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
         # Validators only run on values sent, so this refuses an explicit null.
-        if value is None:
+        if value is None and info.field_name not in CLEARABLE:
             raise ValueError("may not be null")
         return value
 

@@ -28,6 +28,14 @@ class Hours(Protocol):
     end: dt.time
 
 
+@dataclass(frozen=True)
+class BusinessHours:
+    """A charge type's own working hours (the same every weekday)."""
+
+    start: dt.time
+    end: dt.time
+
+
 @dataclass
 class Segment:
     """Billed seconds at one multiplier; `label` names why ('' for normal time)."""

@@ -9,13 +9,14 @@ row lock so what it writes matches what it read.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from tallyhour.accounts.calendars import holiday_region
 from tallyhour.accounts.models import Agent, Organisation, Workday
 from tallyhour.billing.models import LineKind
-from tallyhour.billing.pricing.multipliers import Segment, segments
+from tallyhour.billing.pricing.multipliers import BusinessHours, Segment, segments
 from tallyhour.billing.pricing.plans import BillableEntry, ClientPlan, PlannedFee, PlannedLine
 from tallyhour.billing.pricing.rates import RateBook
 from tallyhour.billing.pricing.rounding import ONE, billed_seconds_for
@@ -122,15 +123,21 @@ class Planner:
         agent = getattr(entry.agent, "agent", None)
         # Holidays and working hours are looked up only for charge types that price them.
         holidays = self._holiday_days(entry) if charge.multiplier_holiday != ONE else set()
-        week = None
-        if agent is not None and charge.multiplier_out_of_hours != ONE:
+        week: Mapping[int, Any] | None = None
+        zone = agent.timezone if agent else self.org.timezone
+        start, end = charge.business_hours_start, charge.business_hours_end
+        if charge.multiplier_out_of_hours != ONE and start is not None and end is not None:
+            # The charge type's own business hours, Monday to Friday, in the organisation's zone.
+            window = BusinessHours(start, end)
+            week, zone = dict.fromkeys(range(5), window), self.org.timezone
+        elif agent is not None and charge.multiplier_out_of_hours != ONE:
             week = self._week_of(agent)
         return segments(
             started_at=entry.started_at,
             ended_at=entry.ended_at,
             billable=billable,
             charge=charge,
-            tz=dates.zone(agent.timezone if agent else self.org.timezone),
+            tz=dates.zone(zone),
             holidays=holidays,
             week=week,
         )

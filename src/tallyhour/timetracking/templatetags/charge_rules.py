@@ -52,4 +52,7 @@ def multiplier_rule(charge_type: ChargeType) -> str:
         )
         if value != one
     ]
+    if charge_type.multiplier_out_of_hours != one and charge_type.business_hours_start:
+        start, end = charge_type.business_hours_start, charge_type.business_hours_end
+        parts[0] += f" (outside {start:%H:%M}–{end:%H:%M} Mon–Fri)"
     return ", ".join(parts) or "No multipliers"
