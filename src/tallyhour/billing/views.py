@@ -158,7 +158,8 @@ def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
         "organisation": org,
         "doc": documents.build(invoice, organisation=org),
         "void_form": VoidForm(),
-        "today": _org_today(),  # a payment is usually recorded the day it arrives
+        # A payment is usually recorded the day it arrives.
+        "today": dates.local_date(dates.now(), dates.zone(org.timezone)),
     }
     return render(request, "billing/invoice_detail.html", context)
 
