@@ -10,6 +10,16 @@ from tallyhour.core.errors import InvalidInput
 
 UTC = dt.UTC
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# Day and week arithmetic near year 1 or 9999 overflows Python's datetime; no MSP bills there.
+# Every path (pages, native API, Halo API) refuses dates outside these years as bad input.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+
+
+def year_problem(year: int) -> str:
+    """Why a year is refused ('' when it is fine)."""
+    if EARLIEST_YEAR <= year <= LATEST_YEAR:
+        return ""
+    return f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
 
 
 def now() -> dt.datetime:
@@ -30,6 +40,8 @@ def parse_week(value: str, field: str = "week") -> dt.date:
         raise InvalidInput(
             f"Week must look like 2026-W45, not {value!r}.", fields={field: "format YYYY-Www"}
         )
+    if problem := year_problem(int(match[1])):
+        raise InvalidInput(f"No such week {value!r}: {problem}.", fields={field: problem})
     try:
         return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError as exc:

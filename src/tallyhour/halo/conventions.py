@@ -13,9 +13,11 @@ from django.http import HttpRequest, JsonResponse
 
 from tallyhour.accounts.models import ApiToken, User, scopes_for_role
 from tallyhour.accounts.services import api_token_resolve
+from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
 
 MAX_PAGE_SIZE = 1000
+MAX_PAGE_NO = 2**31  # × MAX_PAGE_SIZE stays far below a 64-bit row offset
 
 
 class HaloRequest(HttpRequest):
@@ -131,6 +133,8 @@ def parse_datetime(value: Any, field: str) -> dt.datetime:
         raise InvalidInput(
             f"{field} must be an ISO 8601 date.", fields={field: "bad date"}
         ) from exc
+    if problem := dates.year_problem(parsed.year):
+        raise InvalidInput(f"{field}: {problem}.", fields={field: problem})
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
@@ -176,6 +180,9 @@ def paged(
     if flag(request, "pageinate"):
         page_size = min(int_param(request, "page_size") or 50, MAX_PAGE_SIZE)
         page_no = max(int_param(request, "page_no") or 1, 1)
+        if page_no > MAX_PAGE_NO:
+            # The row offset would overflow the database's 64-bit integer.
+            raise InvalidInput("page_no is out of range.", fields={"page_no": "out of range"})
         items = items[(page_no - 1) * page_size : page_no * page_size]
     elif (count := int_param(request, "count")) is not None:
         items = items[:count]

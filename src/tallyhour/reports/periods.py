@@ -57,27 +57,35 @@ def named_period(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 def parse_period(text: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """`2026-11-16` (a day), `2026-W47`, `2026-11`, `2026-Q4`, `2026`, `FIRST..LAST` or a
-    named period such as `this_month`."""
+    named period such as `this_month`; years outside what dates allow are refused too."""
     value = (text or "").strip()
     try:
-        if value in dict(NAMED_PERIODS):
-            return named_period(value, today)
-        if match := _RANGE.fullmatch(value):
-            return dt.date.fromisoformat(match[1]), dt.date.fromisoformat(match[2])
-        if "-W" in value.upper():
-            monday = dates.parse_week(value.upper(), field="period")
-            return monday, monday + dt.timedelta(days=6)
-        if match := _QUARTER.fullmatch(value):
-            return quarter_bounds(int(match[1]), int(match[2]))
-        if match := _MONTH.fullmatch(value):
-            return month_bounds(int(match[1]), int(match[2]))
-        if match := _YEAR.fullmatch(value):
-            return dt.date(int(match[1]), 1, 1), dt.date(int(match[1]), 12, 31)
-        day = dt.date.fromisoformat(value)
-        return day, day
-    except ValueError as exc:
+        first, last = _period_bounds(value, today)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput(
             f"Unknown period {value!r}: use 2026-11-16, 2026-W47, 2026-11, 2026-Q4, 2026 or "
             "2026-11-01..2026-11-30.",
             fields={"period": "unknown period"},
         ) from exc
+    for day in (first, last):
+        if problem := dates.year_problem(day.year):
+            raise InvalidInput(f"Unknown period {value!r}: {problem}.", fields={"period": problem})
+    return first, last
+
+
+def _period_bounds(value: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    if value in dict(NAMED_PERIODS):
+        return named_period(value, today)
+    if match := _RANGE.fullmatch(value):
+        return dt.date.fromisoformat(match[1]), dt.date.fromisoformat(match[2])
+    if "-W" in value.upper():
+        monday = dates.parse_week(value.upper(), field="period")
+        return monday, monday + dt.timedelta(days=6)
+    if match := _QUARTER.fullmatch(value):
+        return quarter_bounds(int(match[1]), int(match[2]))
+    if match := _MONTH.fullmatch(value):
+        return month_bounds(int(match[1]), int(match[2]))
+    if match := _YEAR.fullmatch(value):
+        return dt.date(int(match[1]), 1, 1), dt.date(int(match[1]), 12, 31)
+    day = dt.date.fromisoformat(value)
+    return day, day

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
 
+from tallyhour.core import dates
 from tallyhour.core.errors import InvalidInput
 
 T = TypeVar("T")
@@ -15,13 +16,11 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID, examples=[42])]
 
-# Day and week arithmetic near year 1 or 9999 overflows Python's datetime; no MSP bills there.
-EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
-
 
 def _check_year(year: int) -> None:
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    # The one bound every path shares (core.dates).
+    if problem := dates.year_problem(year):
+        raise ValueError(problem)
 
 
 def _reasonable_day(value: dt.date) -> dt.date:

@@ -173,6 +173,8 @@ def week_page(request: PageRequest, week: str | None = None) -> HttpResponse:
             day = dt.date.fromisoformat(request.GET["date"])
         except ValueError:
             day = None
+        if day is not None and dates.year_problem(day.year):
+            day = None
     context = week_context(request, agent, monday, day=day)
     return render_page(request, "timesheets/week.html", "timesheets/week/region.html", context)
 
@@ -189,6 +191,8 @@ def day_page(request: PageRequest, day: str) -> HttpResponse:
         date = dt.date.fromisoformat(day)
     except ValueError as exc:
         raise NotFound("No such day.") from exc
+    if dates.year_problem(date.year):
+        raise NotFound("No such day.")
     monday = dates.week_start(date)
     context = week_context(request, agent, monday, day=date)
     context["day"] = next(d for d in context["week"].days if d.date == date)
