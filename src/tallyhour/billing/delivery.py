@@ -29,7 +29,6 @@ from tallyhour.billing.models import (
     InvoiceKind,
     InvoiceState,
 )
-from tallyhour.billing.payments import balance_due
 from tallyhour.billing.selectors import check_billing
 from tallyhour.core import dates, tasks
 from tallyhour.core.audit import audit_record
@@ -141,7 +140,7 @@ def build_message(delivery: InvoiceDelivery, org: Organisation | None = None) ->
     context = {
         "invoice": invoice,
         "organisation": org,
-        "balance": balance_due(invoice),
+        "balance": invoice.balance_due,
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
     }
     prefix = f"billing/email/{delivery.kind}"

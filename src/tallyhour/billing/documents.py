@@ -117,7 +117,7 @@ def brand_colour(org: Organisation) -> str:
 
 def brand_css(org: Organisation) -> str:
     """The one per-organisation rule: the brand colour as a custom property."""
-    return f":root {{ --brand: {brand_colour(org)}; }}\n"
+    return render_to_string("billing/brand.css", {"colour": brand_colour(org)})
 
 
 def _parties(invoice: Invoice, org: Organisation) -> tuple[Party, Party]:
@@ -260,7 +260,7 @@ def build(
         tax_total=money(invoice.tax_amount, currency, locale),
         total=money(invoice.total, currency, locale),
         amount_paid=money(paid, currency, locale) if paid > 0 else "",
-        balance_due=money(invoice.total - paid, currency, locale) if paid > 0 else "",
+        balance_due=money(invoice.balance_due, currency, locale) if paid > 0 else "",
         tax_note=invoice.tax_note,
         bank_details=org.bank_details,
         payment_instructions=org.payment_instructions,

@@ -132,6 +132,10 @@ class Invoice(models.Model):
         return self.kind == InvoiceKind.CREDIT_NOTE
 
     @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+    @property
     def title(self) -> str:
         if self.state == InvoiceState.NO_CHARGE:
             return f"No-charge record {self.pk}"

@@ -21,10 +21,6 @@ from tallyhour.core.money import round_money
 PAYMENT_FIELDS = ["state", "amount_paid", "paid_at"]
 
 
-def balance_due(invoice: Invoice) -> Decimal:
-    return invoice.total - invoice.amount_paid
-
-
 def _lock(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
@@ -80,7 +76,7 @@ def payment_record(
     if fields:
         raise InvalidInput("Give the amount received and the day it arrived.", fields=fields)
     assert amount is not None and received_on is not None
-    balance = balance_due(invoice)
+    balance = invoice.balance_due
     if balance <= 0:
         raise Conflict(f"Invoice {invoice} is already paid in full.")
     if amount > balance:
@@ -116,7 +112,7 @@ def payment_record_balance(
     today = dates.local_date(now, dates.zone(Organisation.current().timezone))
     return payment_record(
         invoice=current,
-        amount=balance_due(current),
+        amount=current.balance_due,
         received_on=today,
         actor=actor,
         method="",

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill, require_billing
 from tallyhour.billing.models import (
+    DeliveryKind,
     Invoice,
     InvoiceDelivery,
     InvoiceLine,
@@ -136,3 +137,14 @@ def invoice_payments(invoice: Invoice) -> QuerySet[Payment]:
 def invoice_deliveries(invoice: Invoice) -> QuerySet[InvoiceDelivery]:
     """Emails of an invoice and its reminders, oldest first, with who asked for each."""
     return invoice.deliveries.select_related("requested_by").order_by("queued_at", "pk")
+
+
+def invoice_deliveries_marked(invoice: Invoice) -> list[InvoiceDelivery]:
+    """The invoice's emails for its page: each invoice email after the first is a resend."""
+    deliveries = list(invoice_deliveries(invoice))
+    sent_before = False
+    for delivery in deliveries:
+        is_invoice = delivery.kind == DeliveryKind.INVOICE
+        delivery.is_resend = is_invoice and sent_before  # type: ignore[attr-defined]
+        sent_before = sent_before or is_invoice
+    return deliveries

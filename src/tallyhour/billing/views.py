@@ -158,6 +158,11 @@ def invoice_detail(request: PageRequest, invoice_id: int) -> HttpResponse:
         "organisation": org,
         "doc": documents.build(invoice, organisation=org),
         "void_form": VoidForm(),
+        # Only issued documents have payments (not credit notes) and deliveries.
+        "payments": list(selectors.invoice_payments(invoice))
+        if invoice.number and not invoice.is_credit_note
+        else [],
+        "deliveries": selectors.invoice_deliveries_marked(invoice) if invoice.number else [],
         # A payment is usually recorded the day it arrives.
         "today": dates.local_date(dates.now(), dates.zone(org.timezone)),
     }
