@@ -53,6 +53,25 @@ class Client(models.Model):
         return self.name
 
 
+class Site(models.Model):
+    """A client's location: tickets can be raised for a site, and name their client through it."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="site_name_unique_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Contact(models.Model):
     """A person at a client who may be invited to the client portal."""
 

@@ -11,6 +11,15 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class TicketPriority(models.IntegerChoices):
+    """Halo's default priorities, by the same ids."""
+
+    CRITICAL = 1, "Critical"
+    HIGH = 2, "High"
+    MEDIUM = 3, "Medium"
+    LOW = 4, "Low"
+
+
 class ActionKind(models.TextChoices):
     NOTE = "note", "Internal note"
     REPLY = "reply", "Client reply"
@@ -90,6 +99,25 @@ class Ticket(models.Model):
         related_name="tasks",
         help_text="The project this task belongs to; its time rolls up there.",
     )
+    site = models.ForeignKey(
+        "crm.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        help_text="The client's end user who raised the ticket.",
+    )
+    priority = models.PositiveSmallIntegerField(
+        choices=TicketPriority.choices, default=TicketPriority.MEDIUM
+    )
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the problem began, if before the ticket was raised."
+    )
+    # Integration fields kept as sent (Halo `customfields`): {name: value}.
+    custom_fields = models.JSONField(default=dict, blank=True)
     budget_hours = models.DecimalField(
         max_digits=8,
         decimal_places=2,
@@ -124,6 +152,9 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=~Q(project=models.F("id")), name="ticket_not_its_own_project"
             ),
+            models.CheckConstraint(
+                condition=Q(priority__in=TicketPriority.values), name="ticket_priority_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +179,8 @@ class Action(models.Model):
         on_delete=models.SET_NULL,
         related_name="action",
     )
+    # How the work was done, as the integration named it (Halo's outcome: "Phone call"…).
+    outcome = models.CharField(max_length=100, blank=True)
     client_visible = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
