@@ -7,7 +7,14 @@ import pytest
 
 from tallyhour import halo
 
-ADAPTER = ["views.py", "schemas.py", "translate.py"]
+ADAPTER = [
+    "views.py",
+    "schemas.py",
+    "translate.py",
+    "translate_time.py",
+    "filters.py",
+    "text.py",
+]
 
 
 @pytest.mark.parametrize("name", ADAPTER)

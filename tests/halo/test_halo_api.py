@@ -185,18 +185,26 @@ def test_action_nonbilltime_equal_to_timetaken_is_non_billable(halo_engineer, en
     assert (entry.worked_seconds, entry.is_billable) == (1800, False)
 
 
-def test_action_partial_nonbilltime_or_someone_else_is_refused(
+def test_action_partial_nonbilltime_is_a_stated_write_off_and_someone_else_is_refused(
     halo_engineer, other_engineer, ticket
 ):
     partial = halo_engineer.post(
         "/api/Actions", [{"ticket_id": ticket.pk, "timetaken": 1, "nonbilltime": 0.25}]
     )
-    assert partial.status_code == 422 and "nonbilltime" in partial.json()["fields"]
+    assert partial.status_code == 200, partial.content
+    assert partial.json()["timetaken"] == 1 and partial.json()["nonbilltime"] == 0.25
+    entry = TimeEntry.objects.get()
+    assert (entry.worked_seconds, entry.billable_seconds, entry.is_billable) == (3600, 2700, True)
+    assert entry.write_off_reason  # worked time stays whole; the unbilled part says why
+    too_much = halo_engineer.post(
+        "/api/Actions", [{"ticket_id": ticket.pk, "timetaken": 1, "nonbilltime": 2}]
+    )
+    assert too_much.status_code == 422 and "nonbilltime" in too_much.json()["fields"]
     other = halo_engineer.post(
         "/api/Actions", [{"ticket_id": ticket.pk, "timetaken": 1, "who_agentid": other_engineer.pk}]
     )
     assert other.status_code == 403
-    assert TimeEntry.objects.count() == 0
+    assert TimeEntry.objects.count() == 1
 
 
 def test_timesheet_day_figures_and_submission_commands(

@@ -5,7 +5,7 @@ import base64
 
 from django.db.models import Q, QuerySet
 
-from tallyhour.accounts.models import Agent, ApiToken, Leave, Organisation, Role, User
+from tallyhour.accounts.models import Agent, ApiToken, Leave, Organisation, Role, Team, User
 from tallyhour.accounts.permissions import approved_agent_ids, can_bill
 
 
@@ -35,6 +35,11 @@ def users_visible_to(actor: User) -> QuerySet[User]:
     a client contact names only themself."""
     users = User.objects.order_by("pk")
     return users.filter(pk=actor.pk) if actor.is_contact else users
+
+
+def teams_visible_to(actor: User) -> QuerySet[Team]:
+    """Teams are the MSP's own structure: every staff user may see them all."""
+    return Team.objects.none() if actor.is_contact else Team.objects.order_by("name", "pk")
 
 
 def staff_users() -> QuerySet[User]:

@@ -16,8 +16,16 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Which record of a batch request failed (its index in the array), if any.
+        self.index: int | None = None
         if code:
             self.code = code
+
+    def at_index(self, index: int) -> "DomainError":
+        """This error, said of the record at `index` of a batch (nothing of it was saved)."""
+        self.index = index
+        self.message = f"Record {index} (counting from 0): {self.message} Nothing was saved."
+        return self
 
 
 class InvalidInput(DomainError):

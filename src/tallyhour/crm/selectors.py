@@ -9,13 +9,24 @@ from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
-from tallyhour.crm.models import Client, Contact
+from tallyhour.crm.models import Client, Contact, Site
 from tallyhour.crm.panels import client_list_annotate, client_page_parts
 
 
 def clients_visible_to(actor: User) -> QuerySet[Client]:
     """Every staff user sees every client (portal users will see only their own)."""
     return Client.objects.order_by("name", "id")
+
+
+def sites_visible_to(actor: User) -> QuerySet[Site]:
+    """Sites of the clients the actor may see."""
+    return Site.objects.filter(client__in=clients_visible_to(actor)).select_related("client")
+
+
+def end_users_visible_to(actor: User) -> QuerySet[Contact]:
+    """Client contacts (Halo's end users) of the clients the actor may see."""
+    contacts = Contact.objects.filter(client__in=clients_visible_to(actor))
+    return contacts.select_related("client").order_by("name", "id")
 
 
 def client_get(*, actor: User, client_id: int) -> Client:

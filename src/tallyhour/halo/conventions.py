@@ -50,9 +50,10 @@ def oauth_error(error: str, description: str, status: int = 401) -> JsonResponse
 
 
 def error_response(exc: DomainError) -> JsonResponse:
-    return JsonResponse(
-        {"error": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.status
-    )
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message, "fields": exc.fields}
+    if exc.index is not None:
+        body["index"] = exc.index
+    return JsonResponse(body, status=exc.status)
 
 
 def halo_endpoint(
@@ -185,7 +186,8 @@ def paged(
             raise InvalidInput("page_no is out of range.", fields={"page_no": "out of range"})
         items = items[(page_no - 1) * page_size : page_no * page_size]
     elif (count := int_param(request, "count")) is not None:
-        items = items[:count]
+        # Capped like a page; record_count still tells how many there are.
+        items = items[: min(count, MAX_PAGE_SIZE)]
     records = [record(obj) for obj in items]
     if plural is None:
         return records

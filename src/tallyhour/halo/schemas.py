@@ -5,15 +5,17 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Sum
+
 from tallyhour.accounts.calendars import CalendarDay
 from tallyhour.accounts.models import Agent, User
-from tallyhour.billing.models import Invoice
+from tallyhour.billing.models import Invoice, InvoiceState
 from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
-from tallyhour.core.money import plain
 from tallyhour.crm.models import Client
 from tallyhour.halo import conventions as halo
-from tallyhour.servicedesk.models import Action, Ticket, TicketStatus
+from tallyhour.halo import text
+from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus
 from tallyhour.timesheets.models import Submission
 from tallyhour.timetracking.models import ChargeType, TimeEntry
 
@@ -26,6 +28,17 @@ STATUS_IDS = {
     TicketStatus.CLOSED: 9,
 }
 STATUS_BY_ID = {v: k for k, v in STATUS_IDS.items()}
+
+# Halo outcome ids for our action kinds (listed by /api/Outcome); the outcome's own name
+# ("Phone call", "Remote session"…) is kept as text on the action.
+OUTCOME_KINDS = {1: ActionKind.NOTE, 2: ActionKind.REPLY, 3: ActionKind.STATUS_CHANGE}
+OUTCOME_IDS = {kind: pk for pk, kind in OUTCOME_KINDS.items()}
+
+# Halo's TimesheetEvent type for work; every time entry is one.
+WORK_EVENT = 0
+
+# Halo's invoice payment status codes.
+UNPAID, PARTLY_PAID, PAID = 0, 1, 2
 
 
 def agent_record(agent: Agent) -> dict[str, Any]:
@@ -81,19 +94,41 @@ def contract_record(contract: Contract) -> dict[str, Any]:
 
 
 def ticket_record(ticket: Ticket) -> dict[str, Any]:
+    """A ticket by Halo's names. `timetaken` is the hours logged on it: lists annotate
+    `halo_worked_seconds`, a single record counts them."""
+    worked = getattr(ticket, "halo_worked_seconds", None)
+    if worked is None:
+        worked = ticket.time_entries.aggregate(total=Sum("worked_seconds"))["total"]
+    status = TicketStatus(ticket.status)
     return {
         "id": ticket.pk,
         "summary": ticket.summary,
         "details": ticket.details,
+        "details_html": text.to_html(ticket.details),
         "client_id": ticket.client_id,
         "client_name": ticket.client.name,
-        "status_id": STATUS_IDS[TicketStatus(ticket.status)],
-        "status": ticket.get_status_display(),
+        "site_id": ticket.site_id,
+        "site_name": ticket.site.name if ticket.site else None,
+        "user_id": ticket.contact_id,
+        "user_name": ticket.contact.name if ticket.contact else None,
+        "status_id": STATUS_IDS[status],
+        "status": status.label,
+        "status_name": status.label,
         "agent_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "team": ticket.team.name if ticket.team else None,
         "tickettype_id": ticket.ticket_type_id,
+        "tickettype_name": ticket.ticket_type.name if ticket.ticket_type else None,
+        "priority_id": ticket.priority,
         "chargerate": ticket.charge_type_id,
         "contract_id": ticket.contract_id,
-        "dateoccurred": halo.iso(ticket.created_at),
+        "project_id": ticket.project_id,
+        "timetaken": halo.hours(worked),
+        "customfields": [
+            {"id": int(key) if key.isdigit() else None, "name": key, "value": value}
+            for key, value in ticket.custom_fields.items()
+        ],
+        "dateoccurred": halo.iso(ticket.occurred_at or ticket.created_at),
         "datecreated": halo.iso(ticket.created_at),
         "lastactiondate": halo.iso(ticket.updated_at),
     }
@@ -109,7 +144,9 @@ def action_record(action: Action) -> dict[str, Any]:
         "who_agentid": action.agent_id,
         "who": action.agent.display_name,
         "note": action.body,
-        "outcome": action.get_kind_display(),
+        "note_html": text.to_html(action.body),
+        "outcome": action.outcome or action.get_kind_display(),
+        "outcome_id": OUTCOME_IDS[ActionKind(action.kind)],
         "hiddenfromuser": not action.client_visible,
         "new_status": STATUS_IDS.get(TicketStatus(action.new_status))
         if action.new_status
@@ -117,26 +154,30 @@ def action_record(action: Action) -> dict[str, Any]:
         "timetaken": halo.hours(worked),
         "nonbilltime": halo.hours(worked - billable),
         "chargerate": entry.charge_type_id if entry else None,
+        "actionarrivaldate": halo.iso(entry.started_at) if entry else None,
+        "actioncompletiondate": halo.iso(entry.ended_at) if entry else None,
         "datetime": halo.iso(action.created_at),
         "actiondatecreated": halo.iso(action.created_at),
     }
 
 
 def event_record(entry: TimeEntry) -> dict[str, Any]:
-    """A time entry as a TimesheetEvent."""
+    """A time entry as a TimesheetEvent; `subject` is the first line of its note."""
     return {
         "id": entry.pk,
+        "event_type": WORK_EVENT,
         "agent_id": entry.agent_id,
         "ticket_id": entry.ticket_id,
         "start_date": halo.iso(entry.started_at),
         "end_date": halo.iso(entry.ended_at),
         "timetaken": halo.hours(entry.worked_seconds),
         "chargeable": entry.is_billable,
+        "charge_rate": entry.charge_type_id,
         "chargerate": entry.charge_type_id,
         "charge_type_name": entry.charge_type.name,
+        "subject": entry.note.partition("\n")[0],
         "note": entry.note,
         "state": entry.state,
-        "event_type": 0 if entry.ticket_id else 1,  # 0 ticket work, 1 activity
     }
 
 
@@ -169,7 +210,16 @@ def submission_record(agent: Agent, monday: dt.date, submission: Submission) -> 
     }
 
 
+def _payment_status(invoice: Invoice) -> int:
+    if invoice.state == InvoiceState.PAID:
+        return PAID
+    return PARTLY_PAID if invoice.amount_paid > 0 else UNPAID
+
+
 def invoice_record(invoice: Invoice, with_lines: bool) -> dict[str, Any]:
+    """An invoice by Halo's names, money as JSON numbers (2 places, the currency's minor unit
+    for every currency we bill in but a few; `currency` says which)."""
+    due = invoice.balance_due
     record: dict[str, Any] = {
         "id": invoice.pk,
         "invoicenumber": invoice.number,
@@ -178,19 +228,26 @@ def invoice_record(invoice: Invoice, with_lines: bool) -> dict[str, Any]:
         "status": invoice.state,
         "invoice_date": halo.iso(invoice.issue_date),
         "due_date": halo.iso(invoice.due_date),
+        "duedate": halo.iso(invoice.due_date),
         "currency": invoice.currency,
-        "total_net": str(invoice.subtotal),
-        "total_tax": str(invoice.tax_amount),
-        "total": str(invoice.total),
+        "total_net": float(invoice.subtotal),
+        "total_tax": float(invoice.tax_amount),
+        "tax_total": float(invoice.tax_amount),
+        "total": float(invoice.total),
+        "amountpaid": float(invoice.amount_paid),
+        "amountdue": float(due),
+        "paymentstatus": _payment_status(invoice),
+        "posted": bool(invoice.number),
+        "credit_note_of": invoice.credits_id,
     }
     if with_lines:
         record["lines"] = [
             {
                 "id": line.pk,
                 "description": line.description,
-                "qty_order": str(plain(line.quantity)),
-                "unit_price": str(plain(line.rate)),
-                "net_amount": str(line.amount),
+                "qty_order": float(line.quantity),
+                "unit_price": float(line.rate),
+                "net_amount": float(line.amount),
                 "ticket_id": line.ticket_id,
                 "chargerate": line.charge_type_id,
             }

@@ -1,31 +1,40 @@
-"""Halo's request bodies and parameters translated into calls of our selectors and services.
+"""Halo's request bodies translated into calls of our selectors and services: tickets, actions.
 
 Every lookup goes through the owning app's `*_visible_to(actor)` selector; every write goes
 through a service, which checks permission, state and locks as it does for the native API.
+Halo's integrations state their time, so nothing here consults an agent's timers.
 """
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from tallyhour.accounts.models import Agent, User
-from tallyhour.accounts.selectors import agents_visible_to, users_visible_to
-from tallyhour.core import dates
-from tallyhour.core.errors import Forbidden, InvalidInput, NotFound
-from tallyhour.crm.selectors import clients_visible_to
+from tallyhour.accounts.models import Team, User
+from tallyhour.accounts.selectors import teams_visible_to, users_visible_to
+from tallyhour.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from tallyhour.crm.models import Client
+from tallyhour.crm.selectors import clients_visible_to, end_users_visible_to, sites_visible_to
 from tallyhour.halo import conventions as halo
-from tallyhour.halo.schemas import STATUS_BY_ID, submission_record
+from tallyhour.halo import text
+from tallyhour.halo.schemas import OUTCOME_KINDS, STATUS_BY_ID
 from tallyhour.servicedesk import services as desk
-from tallyhour.servicedesk.models import Action, Ticket, TicketStatus
-from tallyhour.servicedesk.selectors import actions_visible_to, ticket_get
-from tallyhour.timesheets import services as sheets
-from tallyhour.timesheets.models import SubmissionState
-from tallyhour.timesheets.selectors import submissions_visible_to
-from tallyhour.timetracking.models import TimeEntry
-from tallyhour.timetracking.selectors import charge_types_visible_to, time_entry_get
-from tallyhour.timetracking.services import time_entry_create, time_entry_update
+from tallyhour.servicedesk.models import Action, Ticket, TicketPriority, TicketStatus
+from tallyhour.servicedesk.selectors import (
+    actions_visible_to,
+    ticket_get,
+    ticket_types_visible_to,
+)
+from tallyhour.timetracking.selectors import charge_types_visible_to
+from tallyhour.timetracking.services import time_entry_update
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")
+
+MAX_CUSTOM_FIELDS = 100
 
 
 def whole_number(value: Any, field: str) -> int:
@@ -42,7 +51,7 @@ def whole_number(value: Any, field: str) -> int:
 
 def given(value: Any) -> bool:
     """Halo leaves a field out, or sends null, "" or 0, to mean "none"."""
-    return value not in (None, "", 0)
+    return value not in (None, "", 0, "0")
 
 
 def found(items: QuerySet[M], pk: int, what: str) -> M:
@@ -65,47 +74,167 @@ def named(items: QuerySet[M], value: Any, field: str) -> M | None:
     return obj
 
 
+def one_of(item: dict[str, Any], *names: str) -> tuple[str, Any] | None:
+    """The first of several Halo spellings of one field that the body sends, refusing two
+    spellings that disagree (a script that sends both means one of them)."""
+    sent = [(name, item[name]) for name in names if name in item]
+    if not sent:
+        return None
+    first = sent[0]
+    for name, value in sent[1:]:
+        if str(value) != str(first[1]):
+            raise InvalidInput(
+                f"{first[0]} and {name} disagree; send one of them.", fields={name: "conflict"}
+            )
+    return first
+
+
+def save_all(items: list[dict[str, Any]], save: Callable[[dict[str, Any]], R]) -> list[R]:
+    """A Halo POST is all-or-nothing: the first record that fails undoes the others, and the
+    error names its index in the array (and its field)."""
+    results: list[R] = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            try:
+                results.append(save(item))
+            except DomainError as exc:
+                raise exc.at_index(index) from exc
+            except ValidationError as exc:
+                fields = getattr(exc, "message_dict", {"__all__": exc.messages})
+                raise InvalidInput("Invalid value.", fields=fields).at_index(index) from exc
+    return results
+
+
 def one_or_many(records: list[dict[str, Any]]) -> Any:
     # Halo answers a one-record POST with the record itself.
     return records[0] if len(records) == 1 else records
 
 
-def status_from(item: dict[str, Any]) -> str | None:
-    if item.get("status_id") in (None, ""):
+def status_from(value: Any, field: str = "status_id") -> str | None:
+    if value in (None, ""):
         return None
     try:
-        return STATUS_BY_ID[int(item["status_id"])]
+        return STATUS_BY_ID[int(value)]
     except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput("Unknown status_id.", fields={"status_id": "unknown"}) from exc
+        raise InvalidInput(f"Unknown {field} {value!r}.", fields={field: "unknown"}) from exc
 
 
-# --- Tickets and Actions ---------------------------------------------------------------------
+def priority_from(value: Any) -> int:
+    try:
+        return TicketPriority(int(value)).value
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            f"Unknown priority_id {value!r}: use 1–4.", fields={"priority_id": "unknown"}
+        ) from exc
+
+
+def team_named(actor: User, value: Any) -> Team | None:
+    """A team by id or by name, as Halo's `team` field carries either."""
+    if not given(value):
+        return None
+    teams = teams_visible_to(actor)
+    text_value = str(value).strip()
+    team = teams.filter(pk=int(text_value)).first() if text_value.isdigit() else None
+    team = team or teams.filter(name__iexact=text_value).first()
+    if team is None:
+        raise InvalidInput(f"Unknown team {value!r}.", fields={"team": "unknown"})
+    return team
+
+
+def custom_fields_from(value: Any, current: dict[str, Any]) -> dict[str, Any]:
+    """Halo's `customfields` — [{"id"|"name", "value"}] — merged into what the ticket holds."""
+    if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
+        raise InvalidInput(
+            "customfields must be a list of objects with a name (or id) and a value.",
+            fields={"customfields": "not a list"},
+        )
+    merged = dict(current)
+    for field in value:
+        key = str(field.get("name") or field.get("id") or "").strip()
+        if not key or len(key) > 100:
+            raise InvalidInput(
+                "Each custom field needs a name or id (up to 100 characters).",
+                fields={"customfields": "name"},
+            )
+        content = field.get("value")
+        if not isinstance(content, str | int | float | bool | type(None)):
+            raise InvalidInput(
+                f"Custom field {key!r} must hold text, a number or a boolean.",
+                fields={"customfields": "value"},
+            )
+        if isinstance(content, str) and len(content) > 4000:
+            raise InvalidInput(
+                f"Custom field {key!r} is too long.", fields={"customfields": "long"}
+            )
+        merged[key] = content
+    if len(merged) > MAX_CUSTOM_FIELDS:
+        raise InvalidInput("Too many custom fields.", fields={"customfields": "too many"})
+    return merged
+
+
+# --- Tickets ---------------------------------------------------------------------------------
+
+
+def _ticket_changes(actor: User, item: dict[str, Any]) -> dict[str, Any]:
+    """The model changes a Halo ticket body asks for, by Halo's field names."""
+    changes: dict[str, Any] = {}
+    if "summary" in item:
+        changes["summary"] = str(item["summary"] or "")
+    if details := one_of(item, "details", "details_html"):
+        name, value = details
+        changes["details"] = text.from_html(value) if name == "details_html" else str(value or "")
+    if (status := status_from(item.get("status_id"))) is not None:
+        changes["status"] = status
+    if "agent_id" in item:
+        changes["assignee"] = named(users_visible_to(actor), item["agent_id"], "agent_id")
+    if "team" in item or "team_id" in item:
+        changes["team"] = team_named(actor, item.get("team_id") or item.get("team"))
+    if charge := one_of(item, "chargerate", "charge_rate"):
+        changes["charge_type"] = named(charge_types_visible_to(actor), charge[1], charge[0])
+    if kind := one_of(item, "tickettype_id", "requesttype_id"):
+        changes["ticket_type"] = named(ticket_types_visible_to(actor), kind[1], kind[0])
+    if given(item.get("priority_id")):
+        changes["priority"] = priority_from(item["priority_id"])
+    if given(item.get("dateoccurred")):
+        changes["occurred_at"] = halo.parse_datetime(item["dateoccurred"], "dateoccurred")
+    if "site_id" in item:
+        changes["site"] = named(sites_visible_to(actor), item["site_id"], "site_id")
+    if "user_id" in item:
+        changes["contact"] = named(end_users_visible_to(actor), item["user_id"], "user_id")
+    return changes
+
+
+def _client_of(actor: User, item: dict[str, Any], changes: dict[str, Any]) -> Client:
+    """The new ticket's client: named, or through its site or end user (Halo lets an RMM
+    raise a ticket for a site or a user without naming the client)."""
+    client = named(clients_visible_to(actor), item.get("client_id"), "client_id")
+    for part, field in (("site", "site_id"), ("contact", "user_id")):
+        owner = changes[part].client if changes.get(part) is not None else None
+        if owner is not None and client is not None and owner.pk != client.pk:
+            raise InvalidInput(
+                f"{field} belongs to another client than client_id.", fields={field: "client"}
+            )
+        client = client or owner
+    if client is None:
+        raise InvalidInput(
+            "Name the ticket's client_id, site_id or user_id.", fields={"client_id": "required"}
+        )
+    return client
 
 
 def ticket_save(actor: User, item: dict[str, Any]) -> Ticket:
     """Create a ticket, or update the one `id` names."""
-    changes: dict[str, Any] = {}
-    if "summary" in item:
-        changes["summary"] = str(item["summary"])
-    if "details" in item:
-        changes["details"] = str(item["details"] or "")
-    if (status := status_from(item)) is not None:
-        changes["status"] = status
-    if "agent_id" in item:
-        changes["assignee"] = named(users_visible_to(actor), item["agent_id"], "agent_id")
-    if "chargerate" in item:
-        changes["charge_type"] = named(
-            charge_types_visible_to(actor), item["chargerate"], "chargerate"
-        )
+    changes = _ticket_changes(actor, item)
     if given(item.get("id")):
         ticket = ticket_get(actor=actor, ticket_id=whole_number(item["id"], "id"))
-        return desk.ticket_update(ticket=ticket, actor=actor, changes=changes)
-    client = named(clients_visible_to(actor), item.get("client_id"), "client_id")
-    if client is None:
-        raise InvalidInput(
-            "client_id is required for a new ticket.", fields={"client_id": "required"}
-        )
-    if not changes.get("summary"):
+        if "customfields" in item:
+            changes["custom_fields"] = custom_fields_from(
+                item["customfields"], ticket.custom_fields
+            )
+        # An integration's status change logs no timer time: no entry without time sent.
+        return desk.ticket_update(ticket=ticket, actor=actor, changes=changes, capture=False)
+    client = _client_of(actor, item, changes)
+    if not changes.get("summary", "").strip():
         raise InvalidInput("summary is required for a new ticket.", fields={"summary": "required"})
     return desk.ticket_create(
         client=client,
@@ -114,143 +243,170 @@ def ticket_save(actor: User, item: dict[str, Any]) -> Ticket:
         details=changes.get("details", ""),
         status=changes.get("status", TicketStatus.NEW),
         assignee=changes.get("assignee"),
+        team=changes.get("team"),
         charge_type=changes.get("charge_type"),
+        ticket_type=changes.get("ticket_type"),
+        site=changes.get("site"),
+        contact=changes.get("contact"),
+        priority=changes.get("priority", TicketPriority.MEDIUM),
+        occurred_at=changes.get("occurred_at"),
+        custom_fields=custom_fields_from(item.get("customfields") or [], {}),
     )
 
 
-def action_add(actor: User, item: dict[str, Any]) -> Action:
-    """A new action (actions are append-only), with its time as Halo states it."""
-    if given(item.get("id")):
+# --- Actions ---------------------------------------------------------------------------------
+
+
+def _seconds(hours: Any, field: str) -> int:
+    return int((halo.hours_value(hours or 0, field) * 3600).to_integral_value())
+
+
+def _when(item: dict[str, Any], field: str) -> dt.datetime | None:
+    return halo.parse_datetime(item[field], field) if given(item.get(field)) else None
+
+
+def action_span(item: dict[str, Any]) -> tuple[tuple[dt.datetime, dt.datetime] | None, int]:
+    """When the action's work happened, and its seconds, as Halo states them.
+
+    Arrival and completion are the span (`timetaken`, if sent, must agree); with one of them,
+    `timetaken` runs from arrival or up to completion; with neither, it ends at the action's
+    `datetime` — or now, where the span is left to the service.
+    """
+    seconds = _seconds(item.get("timetaken"), "timetaken")
+    arrival = _when(item, "actionarrivaldate")
+    completion = _when(item, "actioncompletiondate")
+    if arrival and completion:
+        if completion <= arrival:
+            raise InvalidInput(
+                "actioncompletiondate must be after actionarrivaldate.",
+                fields={"actioncompletiondate": "before arrival"},
+            )
+        span_seconds = int((completion - arrival).total_seconds())
+        if seconds and abs(span_seconds - seconds) > 60:
+            raise InvalidInput(
+                "timetaken disagrees with actionarrivaldate and actioncompletiondate.",
+                fields={"timetaken": "disagrees with the dates"},
+            )
+        return (arrival, completion), span_seconds
+    if not seconds:
+        return None, 0
+    length = dt.timedelta(seconds=seconds)
+    if arrival:
+        return (arrival, arrival + length), seconds
+    end = completion or _when(item, "datetime")
+    return ((end - length, end) if end else None), seconds
+
+
+def _nonbillable(item: dict[str, Any], seconds: int) -> tuple[bool | None, int]:
+    """(is_billable, stated non-billable seconds) from `nonbilltime`: all of it makes the
+    entry non-billable; part of it stays billable with that part written off."""
+    nonbill = _seconds(item.get("nonbilltime"), "nonbilltime")
+    if not nonbill or not seconds:
+        return None, 0
+    if nonbill > seconds:
         raise InvalidInput(
-            "Actions cannot be changed once written; add a new one.",
-            fields={"id": "actions are append-only"},
+            "nonbilltime cannot exceed timetaken.", fields={"nonbilltime": "out of range"}
         )
+    return (False, 0) if nonbill == seconds else (None, nonbill)
+
+
+def _kind_and_outcome(item: dict[str, Any]) -> tuple[str | None, str | None]:
+    kind = None
+    if given(item.get("outcome_id")):
+        kind = OUTCOME_KINDS.get(whole_number(item["outcome_id"], "outcome_id"))
+        if kind is None:
+            raise InvalidInput("Unknown outcome_id.", fields={"outcome_id": "unknown"})
+    outcome = str(item["outcome"]).strip()[:100] if "outcome" in item else None
+    return kind, outcome
+
+
+def _note(item: dict[str, Any]) -> str | None:
+    sent = one_of(item, "note", "note_html")
+    if sent is None:
+        return None
+    name, value = sent
+    return text.from_html(value) if name == "note_html" else str(value or "").strip()
+
+
+def action_save(actor: User, item: dict[str, Any]) -> Action:
+    """Add an action with its time as Halo states it, or edit the one `id` names."""
     who = item.get("who_agentid")
     if given(who) and whole_number(who, "who_agentid") != actor.pk:
         raise Forbidden("Actions are written as the calling agent (who_agentid must be you).")
+    if given(item.get("id")):
+        return _action_edit(actor, item)
     ticket = ticket_get(actor=actor, ticket_id=whole_number(item.get("ticket_id"), "ticket_id"))
-    taken = halo.hours_value(item.get("timetaken") or 0, "timetaken")
-    nonbill = halo.hours_value(item.get("nonbilltime") or 0, "nonbilltime")
-    seconds = int((taken * 3600).to_integral_value())
-    is_billable: bool | None = None
-    if nonbill and seconds:
-        if nonbill < taken:
-            raise InvalidInput(
-                "nonbilltime must be 0 or equal to timetaken: log billable and non-billable "
-                "time as separate actions.",
-                fields={"nonbilltime": "partial split"},
-            )
-        is_billable = False
-    note = str(item.get("note") or "").strip()
+    span, seconds = action_span(item)
+    is_billable, nonbillable = _nonbillable(item, seconds)
+    kind, outcome = _kind_and_outcome(item)
+    note = _note(item) or ""
     if not note and seconds:
         note = "Time logged through the API"
+    charge = one_of(item, "chargerate", "charge_rate")
     action = desk.action_create(
         ticket=ticket,
         actor=actor,
+        kind=kind or "note",
         body=note,
-        new_status=status_from({"status_id": item.get("new_status")}),
-        time_seconds=seconds,  # Halo states the time; the running timer is not consulted
-        charge_type=named(charge_types_visible_to(actor), item.get("chargerate"), "chargerate"),
+        new_status=status_from(item.get("new_status"), "new_status"),
+        time_seconds=seconds,
+        charge_type=named(charge_types_visible_to(actor), charge[1], charge[0]) if charge else None,
         is_billable=is_billable,
+        nonbillable_seconds=nonbillable,
         client_visible=not halo.truthy(item["hiddenfromuser"])
         if "hiddenfromuser" in item
         else None,
+        span=span,
+        capture=False,
+        outcome=outcome or "",
+        dated=_when(item, "datetime"),
     )
     return actions_visible_to(actor).select_related("agent", "time_entry").get(pk=action.pk)
 
 
-# --- Timesheet and TimesheetEvent ------------------------------------------------------------
-
-
-def agent_for(actor: User, value: Any) -> Agent:
-    """The agent a parameter names (the caller when it names none), if the caller may see it."""
-    agents = agents_visible_to(actor)
-    if given(value):
-        agent = agents.filter(user_id=whole_number(value, "agent_id")).first()
-    else:
-        agent = agents.filter(user=actor).first()
-    if agent is None:
-        raise NotFound("Agent not found.")
-    return agent
-
-
-def timesheet_command(request: halo.HaloRequest, item: dict[str, Any]) -> dict[str, Any]:
-    """`_submitapproval`, `_approve` or `_reject` for the week holding `date`."""
-    actor = request.user
-    agent = agent_for(actor, item.get("agent_id"))
-    when = halo.parse_datetime(item.get("date") or item.get("start_date") or "", "date")
-    monday = dates.week_start(when.astimezone(dates.zone(agent.timezone)).date())
-    if halo.truthy(item.get("_submitapproval")):
-        halo.require_scope(request, "time")
-        submission = sheets.submission_submit(
-            agent=agent.user, week_start=monday, actor=actor, comment=str(item.get("note") or "")
-        )
-    elif halo.truthy(item.get("_approve")) or halo.truthy(item.get("_reject")):
-        pending = (
-            submissions_visible_to(actor)
-            .filter(agent=agent.user, week_start=monday, state=SubmissionState.SUBMITTED)
-            .first()
-        )
-        halo.require_scope(request, "approve")
-        if pending is None:
-            raise NotFound("No submitted timesheet for that week.")
-        if halo.truthy(item.get("_approve")):
-            submission = sheets.submission_approve(submission=pending, actor=actor)
-        else:
-            reason = str(item.get("reject_reason") or item.get("note") or "")
-            submission = sheets.submission_reject(submission=pending, actor=actor, reason=reason)
-    else:
+def _action_edit(actor: User, item: dict[str, Any]) -> Action:
+    """Halo edits an action by `id`: its text here, its time through its time entry."""
+    visible = actions_visible_to(actor).select_related("agent", "time_entry", "ticket")
+    action = found(visible, whole_number(item["id"], "id"), "Action")
+    changes: dict[str, Any] = {}
+    if (note := _note(item)) is not None:
+        changes["body"] = note
+    kind, outcome = _kind_and_outcome(item)
+    if outcome is not None:
+        changes["outcome"] = outcome
+    if "hiddenfromuser" in item:
+        changes["client_visible"] = not halo.truthy(item["hiddenfromuser"])
+    if kind is not None and kind != action.kind:
         raise InvalidInput(
-            "Say _submitapproval, _approve or _reject.", fields={"_submitapproval": "no command"}
+            "An action's kind cannot change; add a new action.", fields={"outcome_id": "fixed"}
         )
-    return submission_record(agent, monday, submission)
-
-
-def _event_agent(actor: User, value: Any) -> User:
-    if not given(value) or whole_number(value, "agent_id") == actor.pk:
-        return actor
-    user = users_visible_to(actor).filter(pk=whole_number(value, "agent_id")).first()
-    if user is None:
-        raise InvalidInput("Unknown agent_id.", fields={"agent_id": "unknown"})
-    return user  # the service refuses logging for someone else unless the actor is admin
-
-
-def event_save(actor: User, item: dict[str, Any]) -> TimeEntry:
-    """Create a time entry from a TimesheetEvent, or update the one `id` names."""
-    ticket = None
-    if given(item.get("ticket_id")):
-        ticket = ticket_get(actor=actor, ticket_id=whole_number(item["ticket_id"], "ticket_id"))
-    charge_type = named(charge_types_visible_to(actor), item.get("chargerate"), "chargerate")
-    start = halo.parse_datetime(item.get("start_date") or "", "start_date")
-    end = halo.parse_datetime(item["end_date"], "end_date") if item.get("end_date") else None
-    duration = None
-    if end is None:
-        taken = halo.hours_value(item.get("timetaken") or 0, "timetaken")
-        duration = int((taken * 60).to_integral_value()) or None
-    billable = halo.truthy(item["chargeable"]) if "chargeable" in item else None
-    if given(item.get("id")):
-        entry = time_entry_get(actor=actor, entry_id=whole_number(item["id"], "id"))
-        changes: dict[str, Any] = {"started_at": start, "note": str(item.get("note") or entry.note)}
-        if end is not None:
-            changes["ended_at"] = end
-        elif duration is not None:
-            changes["duration_minutes"] = duration
-        if ticket is not None:
-            changes["ticket"] = ticket
-        if charge_type is not None:
-            changes["charge_type"] = charge_type
-        if billable is not None:
-            changes["is_billable"] = billable
-        return time_entry_update(entry=entry, actor=actor, changes=changes)
-    return time_entry_create(
-        agent=_event_agent(actor, item.get("agent_id")),
-        actor=actor,
-        started_at=start,
-        ended_at=end,
-        duration_minutes=duration,
-        ticket=ticket,
-        charge_type=charge_type,
-        is_billable=billable,
-        note=str(item.get("note") or ""),
-        source="import",
-    )
+    if changes:
+        desk.action_update(action=action, actor=actor, changes=changes)
+    timed = {"timetaken", "actionarrivaldate", "actioncompletiondate", "nonbilltime"} & set(item)
+    if timed:
+        if action.time_entry is None:
+            raise InvalidInput(
+                "This action has no time to change; add a timed action instead.",
+                fields={sorted(timed)[0]: "no time entry"},
+            )
+        entry_changes: dict[str, Any] = {}
+        span, seconds = action_span(item)
+        if span is not None:
+            entry_changes.update(started_at=span[0], ended_at=span[1])
+        elif seconds:
+            end = action.time_entry.ended_at
+            entry_changes.update(started_at=end - dt.timedelta(seconds=seconds), ended_at=end)
+        if "nonbilltime" in item:
+            is_billable, nonbillable = _nonbillable(
+                item, seconds or action.time_entry.worked_seconds
+            )
+            if nonbillable:
+                raise InvalidInput(
+                    "Part of an action's time can be made non-billable when it is logged; "
+                    "afterwards an approver writes it off.",
+                    fields={"nonbilltime": "partial on edit"},
+                )
+            entry_changes["is_billable"] = is_billable is not False
+        if entry_changes:
+            time_entry_update(entry=action.time_entry, actor=actor, changes=entry_changes)
+    return visible.get(pk=action.pk)

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tallyhour.accounts.calendars import calendars_by_agent
+from tallyhour.accounts.models import Agent
 from tallyhour.accounts.selectors import agents_visible_to
 from tallyhour.billing.selectors import invoices_visible_to
 from tallyhour.contracts.selectors import contracts_visible_to
@@ -21,9 +22,8 @@ from tallyhour.core import dates
 from tallyhour.core.errors import Forbidden, InvalidInput
 from tallyhour.crm.selectors import clients_visible_to
 from tallyhour.halo import conventions as halo
-from tallyhour.halo import schemas, translate
+from tallyhour.halo import filters, schemas, translate, translate_time
 from tallyhour.halo.services import OAuthError, halo_token_issue
-from tallyhour.servicedesk.models import TicketStatus
 from tallyhour.servicedesk.selectors import actions_visible_to, tickets_visible_to
 from tallyhour.timetracking.models import TimeEntry
 from tallyhour.timetracking.selectors import (
@@ -127,21 +127,14 @@ def tickets(request: halo.HaloRequest, pk: int | None = None) -> Any:
     if request.method == "DELETE":
         raise Forbidden("Tickets are closed, not deleted, so their time stays accountable.")
     if request.method == "POST":
-        saved = [translate.ticket_save(actor, item) for item in halo.array_body(request)]
+        saved = translate.save_all(
+            halo.array_body(request), lambda item: translate.ticket_save(actor, item)
+        )
         return translate.one_or_many([schemas.ticket_record(t) for t in saved])
-    visible = tickets_visible_to(actor)
+    visible = tickets_visible_to(actor).select_related("site", "contact", "team")
     if pk is not None:
         return schemas.ticket_record(translate.found(visible, pk, "Ticket"))
-    if (client_id := halo.int_param(request, "client_id")) is not None:
-        visible = visible.filter(client_id=client_id)
-    if (agent_id := halo.int_param(request, "agent_id")) is not None:
-        visible = visible.filter(assignee_id=agent_id)
-    if (status_id := halo.int_param(request, "status_id")) is not None:
-        visible = visible.filter(status=schemas.STATUS_BY_ID.get(status_id, "-"))
-    if halo.flag(request, "open_only"):
-        visible = visible.exclude(status=TicketStatus.CLOSED)
-    if search := request.GET.get("search"):
-        visible = visible.filter(summary__icontains=search)
+    visible = filters.with_time_taken(filters.tickets_filtered(request, visible))
     return halo.paged(request, visible, "tickets", schemas.ticket_record)
 
 
@@ -151,7 +144,9 @@ def tickets(request: halo.HaloRequest, pk: int | None = None) -> Any:
 def actions(request: halo.HaloRequest, pk: int | None = None) -> Any:
     actor = request.user
     if request.method == "POST":
-        added = [translate.action_add(actor, item) for item in halo.array_body(request)]
+        added = translate.save_all(
+            halo.array_body(request), lambda item: translate.action_save(actor, item)
+        )
         return translate.one_or_many([schemas.action_record(a) for a in added])
     visible = (
         actions_visible_to(actor)
@@ -180,11 +175,23 @@ def actions(request: halo.HaloRequest, pk: int | None = None) -> Any:
 def timesheets(request: halo.HaloRequest) -> Any:
     """Per agent per local day: target, actual, chargeable and unlogged hours (plain array)."""
     if request.method == "POST":
-        return [translate.timesheet_command(request, item) for item in halo.array_body(request)]
-    agent = translate.agent_for(request.user, request.GET.get("agent_id"))
-    tz = dates.zone(agent.timezone)
+        return translate.save_all(
+            halo.array_body(request), lambda item: translate_time.timesheet_command(request, item)
+        )
+    if agents_param := request.GET.get("agents"):
+        agents = translate_time.agents_for(request.user, agents_param)
+    else:
+        agents = [translate_time.agent_for(request.user, request.GET.get("agent_id"))]
     start = halo.date_param(request, "start_date") or halo.date_param(request, "date")
     end = halo.date_param(request, "end_date")
+    return [day for agent in agents for day in _timesheet_days(request, agent, start, end)]
+
+
+def _timesheet_days(
+    request: halo.HaloRequest, agent: Agent, start: dt.datetime | None, end: dt.datetime | None
+) -> list[dict[str, Any]]:
+    """One agent's local days from `start` to `end` (today when neither is given)."""
+    tz = dates.zone(agent.timezone)
     first = start.astimezone(tz).date() if start else dates.local_date(dates.now(), tz)
     last = end.astimezone(tz).date() if end else first
     if last < first or (last - first).days > 92:
@@ -196,6 +203,7 @@ def timesheets(request: halo.HaloRequest) -> Any:
     entries = (
         time_entries_visible_to(request.user)
         .filter(agent_id=agent.user_id, started_at__gte=lo, started_at__lt=hi)
+        .select_related("charge_type")
         .order_by("started_at")
     )
     by_day: dict[dt.date, list[TimeEntry]] = {}
@@ -217,13 +225,18 @@ def timesheet_events(request: halo.HaloRequest, pk: int | None = None) -> Any:
         time_entry_delete(entry=time_entry_get(actor=actor, entry_id=pk), actor=actor)
         return JsonResponse({}, status=200)
     if request.method == "POST":
-        saved = [translate.event_save(actor, item) for item in halo.array_body(request)]
+        saved = translate.save_all(
+            halo.array_body(request), lambda item: translate_time.event_save(actor, item)
+        )
         return translate.one_or_many([schemas.event_record(e) for e in saved])
     visible = time_entries_visible_to(actor).order_by("started_at", "id")
     if pk is not None:
         return schemas.event_record(translate.found(visible, pk, "TimesheetEvent"))
     if (agent_id := halo.int_param(request, "agent_id")) is not None:
         visible = visible.filter(agent_id=agent_id)
+    if agents_param := request.GET.get("agents"):
+        agents = translate_time.agents_for(actor, agents_param)
+        visible = visible.filter(agent_id__in=[a.user_id for a in agents])
     if start := halo.date_param(request, "start_date"):
         visible = visible.filter(started_at__gte=start)
     if end := halo.date_param(request, "end_date"):

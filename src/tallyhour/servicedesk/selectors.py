@@ -89,6 +89,11 @@ def actions_for(*, actor: User, ticket: Ticket) -> QuerySet[Action]:
     )
 
 
+def ticket_types_visible_to(actor: User) -> QuerySet[TicketType]:
+    """Every ticket type, retired ones too (old tickets still name them)."""
+    return TicketType.objects.select_related("default_charge_type").order_by("name", "pk")
+
+
 def ticket_types_active() -> QuerySet[TicketType]:
     return TicketType.objects.filter(is_active=True).select_related("default_charge_type")
 

@@ -15,9 +15,16 @@ from tallyhour.accounts.permissions import can_admin
 from tallyhour.core import dates
 from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
-from tallyhour.crm.models import Client
+from tallyhour.crm.models import Client, Contact, Site
 from tallyhour.servicedesk import signals
-from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus, TicketType
+from tallyhour.servicedesk.models import (
+    Action,
+    ActionKind,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketType,
+)
 
 # A timetracking ChargeType (or None); servicedesk names it only through Ticket's foreign key.
 ChargeTypeRef = Any
@@ -34,6 +41,11 @@ TICKET_FIELDS = [
     "ticket_type",
     "project",
     "budget_hours",
+    "site",
+    "contact",
+    "priority",
+    "occurred_at",
+    "custom_fields",
 ]
 
 
@@ -61,6 +73,18 @@ def _check_project(project: Ticket | None, ticket: Ticket | None = None) -> None
         )
 
 
+def _check_client_parts(ticket: Ticket) -> None:
+    """A ticket's site and end user belong to its client."""
+    if ticket.site is not None and ticket.site.client_id != ticket.client_id:
+        raise InvalidInput("The site belongs to another client.", fields={"site_id": "client"})
+    if ticket.contact is not None and ticket.contact.client_id != ticket.client_id:
+        raise InvalidInput("The end user belongs to another client.", fields={"user_id": "client"})
+    if not isinstance(ticket.custom_fields, dict):
+        raise InvalidInput(
+            "Custom fields are a list of names and values.", fields={"customfields": "invalid"}
+        )
+
+
 def _check_assignee(assignee: User | None) -> None:
     # Portal contacts are users too, but tickets are worked by staff.
     if assignee is not None and assignee.is_contact:
@@ -83,6 +107,11 @@ def ticket_create(
     ticket_type: TicketType | None = None,
     project: Ticket | None = None,
     budget_hours: Decimal | None = None,
+    site: Site | None = None,
+    contact: Contact | None = None,
+    priority: int = TicketPriority.MEDIUM,
+    occurred_at: dt.datetime | None = None,
+    custom_fields: dict[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket; its type's default charge type applies unless one is chosen."""
     if charge_type is None and ticket_type is not None:
@@ -98,9 +127,15 @@ def ticket_create(
         ticket_type=ticket_type,
         project=project,
         budget_hours=budget_hours,
+        site=site,
+        contact=contact,
+        priority=priority,
+        occurred_at=occurred_at,
+        custom_fields=custom_fields or {},
     )
     _check_project(project)
     _check_assignee(assignee)
+    _check_client_parts(ticket)
     if project is not None and project.client_id != client.pk:
         raise InvalidInput(
             "A task belongs to a project of the same client.", fields={"project_id": "client"}
@@ -122,6 +157,11 @@ EDITABLE_TICKET_FIELDS = {
     "ticket_type",
     "project",
     "budget_hours",
+    "site",
+    "contact",
+    "priority",
+    "occurred_at",
+    "custom_fields",
 }
 
 
@@ -132,11 +172,13 @@ def ticket_update(
     actor: User,
     changes: dict[str, Any],
     now: dt.datetime | None = None,
+    capture: bool = True,
 ) -> Ticket:
     """Change a ticket's fields (assign, reassign, retype, …).
 
     A status change goes through an action (so the timer rules apply and the timeline shows
-    it): `changes["status"]` becomes a status-change action by the actor.
+    it): `changes["status"]` becomes a status-change action by the actor. An integration
+    (`capture` False) logs no timer time on it: no time entry without time sent.
     """
     unknown = set(changes) - EDITABLE_TICKET_FIELDS - {"status"}
     if unknown:
@@ -158,6 +200,7 @@ def ticket_update(
             raise InvalidInput(
                 "A project with tasks cannot become a task.", fields={"project_id": "has tasks"}
             )
+    _check_client_parts(ticket)
     full_clean_or_invalid(ticket)
     ticket.save()
     after = snapshot(ticket, TICKET_FIELDS)
@@ -171,6 +214,8 @@ def ticket_update(
             kind=ActionKind.STATUS_CHANGE,
             new_status=new_status,
             now=now,
+            time_seconds=None if capture else 0,
+            capture=capture,
         )
         ticket.refresh_from_db()
     return ticket
@@ -232,6 +277,11 @@ def action_create(
     client_visible: bool | None = None,
     stop_timer: bool = False,
     now: dt.datetime | None = None,
+    span: tuple[dt.datetime, dt.datetime] | None = None,
+    capture: bool = True,
+    nonbillable_seconds: int = 0,
+    outcome: str = "",
+    dated: dt.datetime | None = None,
 ) -> Action:
     """Add a note, client reply or status change, logging the agent's time on the ticket.
 
@@ -239,8 +289,17 @@ def action_create(
     (the offered time as edited) logs that instead; 0 logs nothing. Either way the timer
     starts again from zero, pauses (on hold, resolved) or stops (closed, or `stop_timer`:
     the timer's stop dialog logging its time as this action).
+
+    Integrations state their time instead (`capture` False): `span` is when the work
+    happened, `dated` when the action was written, and the agent's timers are left alone.
     """
     now = _clock(now)
+    if span is not None:
+        if span[1] <= span[0]:
+            raise InvalidInput(
+                "The work must end after it starts.", fields={"ended_at": "before start"}
+            )
+        time_seconds, capture = int((span[1] - span[0]).total_seconds()), False
     if kind not in ActionKind.values:
         raise InvalidInput(f"Unknown action kind {kind!r}.", fields={"kind": "unknown"})
     signals.action_preparing.send(
@@ -274,6 +333,9 @@ def action_create(
         note=body.strip()[:2000] or _status_note(old_status, new_status),
         stop_timer=stop_timer,
         now=now,
+        span=span,
+        capture=capture,
+        nonbillable_seconds=nonbillable_seconds,
     ):
         if logged is not None:
             seconds, entry = cast(tuple[int, Any], logged)
@@ -286,7 +348,8 @@ def action_create(
         new_status=new_status or "",
         time_entry=entry,
         client_visible=client_visible_default(kind) if client_visible is None else client_visible,
-        created_at=now,
+        outcome=outcome.strip(),
+        created_at=(dated or now).replace(microsecond=0),
     )
     full_clean_or_invalid(action, exclude=["time_entry"])
     action.save()
@@ -312,9 +375,39 @@ def action_create(
             "new_status": action.new_status,
             "time_entry": entry.pk if entry else None,
             "client_visible": action.client_visible,
+            "outcome": action.outcome,
             "seconds": seconds,
         },
     )
+    return action
+
+
+ACTION_TEXT_FIELDS = ["body", "outcome", "client_visible"]
+
+
+@transaction.atomic
+def action_update(*, action: Action, actor: User, changes: dict[str, Any]) -> Action:
+    """Correct an action's text, outcome or visibility: its author's (or an admin's) to fix.
+
+    Its time is its time entry's, changed through timetracking under that entry's locks.
+    """
+    if action.agent_id != actor.pk and not can_admin(actor):
+        raise Forbidden("Only the action's author or an admin can change it.")
+    unknown = set(changes) - set(ACTION_TEXT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+            fields=dict.fromkeys(unknown, "not editable"),
+        )
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    change = Audited(action, ACTION_TEXT_FIELDS)
+    for name, value in changes.items():
+        setattr(action, name, value.strip() if isinstance(value, str) else value)
+    if action.kind != ActionKind.STATUS_CHANGE and not action.body and action.time_entry is None:
+        raise InvalidInput("Write something.", fields={"body": "required"})
+    full_clean_or_invalid(action, exclude=["time_entry"])
+    action.save(update_fields=ACTION_TEXT_FIELDS)
+    change.record(actor=actor, action="action.update")
     return action
 
 

@@ -23,7 +23,9 @@ action_preparing = Signal()
 
 # The ticket is locked and the action checked: receivers log its time and return
 # `(seconds, time_entry or None)`. Args: ticket, actor, time_seconds, new_status,
-# charge_type, is_billable, note, stop_timer (the timer stops after logging), now.
+# charge_type, is_billable, note, stop_timer (the timer stops after logging), now, span
+# (when the stated work happened, or None), capture (False: leave the timers alone),
+# nonbillable_seconds (the part stated as not billable).
 action_time_logging = Signal()
 
 # A ticket's status changed (through an action, after the ticket was saved).

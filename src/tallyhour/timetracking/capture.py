@@ -108,35 +108,49 @@ def action_time_log(
     note: str,
     now: dt.datetime,
     stop_timer: bool = False,
+    span: tuple[dt.datetime, dt.datetime] | None = None,
+    capture: bool = True,
+    nonbillable_seconds: int = 0,
 ) -> tuple[int, TimeEntry | None]:
     """Log an action's time: what the timer counted (`time_seconds` None) or the time given.
 
     Either way the timer starts again from zero, pauses (on hold, resolved) or stops (closed,
-    or `stop_timer`).
+    or `stop_timer`). An integration that states its time (`capture` False, `span` when it
+    says when the work happened) leaves the agent's timers alone: it logs what it sent and
+    nothing else, so an API call never turns a timer's seconds into an entry.
     """
-    taken = timer_take_for_action(
-        agent=actor,
-        actor=actor,
-        ticket=ticket,
-        then=_next_for_timer(new_status, stop_timer),
-        now=now,
-    )
-    seconds = taken.seconds if time_seconds is None else time_seconds
+    if capture:
+        taken = timer_take_for_action(
+            agent=actor,
+            actor=actor,
+            ticket=ticket,
+            then=_next_for_timer(new_status, stop_timer),
+            now=now,
+        )
+        seconds = taken.seconds if time_seconds is None else time_seconds
+    else:
+        seconds = time_seconds or 0
+    if span is not None:
+        start, end = span
+        seconds = int((end - start).total_seconds())
+    else:
+        # The action's time ends now, where the work it measured ended.
+        start, end = now - dt.timedelta(seconds=seconds), now
     if seconds < 1:
-        return seconds, None
-    # The action's time ends now, where the work it measured ended. Like every other path it
-    # is refused when it overlaps another entry (unless the agent may overlap): the message
-    # names the entry, and the person shortens the time or fixes the other entry.
+        return max(seconds, 0), None
+    # Like every other path it is refused when it overlaps another entry (unless the agent may
+    # overlap) or falls on a submitted week or before the lock date: the message names why.
     entry = time_entry_create(
         agent=actor,
         actor=actor,
-        started_at=now - dt.timedelta(seconds=seconds),
-        ended_at=now,
+        started_at=start,
+        ended_at=end,
         ticket=ticket,
         charge_type=charge_type,
         is_billable=is_billable,
         note=note,
         source=EntrySource.ACTION,
+        nonbillable_seconds=nonbillable_seconds,
     )
     return seconds, entry
 

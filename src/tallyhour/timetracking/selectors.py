@@ -6,7 +6,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Model, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from tallyhour.accounts.models import User
@@ -258,3 +268,15 @@ def charge_type_get(*, actor: User, charge_type_id: int) -> ChargeType:
             f"Charge type {charge_type_id} not found.", fields={"charge_type_id": "not found"}
         )
     return charge_type
+
+
+def tickets_with_worked_seconds(tickets: QuerySet[Ticket], name: str) -> QuerySet[Ticket]:
+    """Each ticket annotated with its logged seconds (as `name`), one subquery per page."""
+    logged = (
+        TimeEntry.objects.filter(ticket=OuterRef("pk"))
+        .order_by()
+        .values("ticket")
+        .annotate(total=Sum("worked_seconds"))
+        .values("total")
+    )
+    return tickets.annotate(**{name: Coalesce(Subquery(logged), 0)})

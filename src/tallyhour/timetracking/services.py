@@ -217,11 +217,23 @@ def draft_entry(
     source: str,
     is_billable: bool | None = None,
     needs_review: bool = False,
+    nonbillable_seconds: int = 0,
 ) -> TimeEntry:
     """A new draft entry over `span` (start, end, seconds), not saved yet: billable as the
-    charge type says unless `is_billable` decides, for all of its time or none."""
+    charge type says unless `is_billable` decides, for all of its time or none — except a
+    `nonbillable_seconds` part the author stated (Halo's `nonbilltime`), kept as a write-off
+    with its reason so worked time stays whole."""
     start, end, seconds = span
     billable, billable_seconds = _billable_defaults(charge, is_billable, seconds)
+    write_off_reason = ""
+    if billable and nonbillable_seconds:
+        if not 0 < nonbillable_seconds < seconds:
+            raise InvalidInput(
+                "The non-billable part must be less than the time worked.",
+                fields={"nonbilltime": "out of range"},
+            )
+        billable_seconds = seconds - nonbillable_seconds
+        write_off_reason = "Stated as not billable when logged"
     return TimeEntry(
         agent=agent,
         ticket=ticket,
@@ -235,6 +247,7 @@ def draft_entry(
         source=source,
         state=EntryState.DRAFT,
         needs_review=needs_review,
+        write_off_reason=write_off_reason,
     )
 
 
@@ -254,6 +267,7 @@ def time_entry_create(
     reason: str = "",
     check_overlap: bool = True,
     needs_review: bool = False,
+    nonbillable_seconds: int = 0,
 ) -> TimeEntry:
     check_may_log_for(actor, agent)
     start, end, seconds = entry_span(started_at, ended_at, duration_minutes)
@@ -271,6 +285,7 @@ def time_entry_create(
         reason=reason,
         check_overlap=check_overlap,
         needs_review=needs_review,
+        nonbillable_seconds=nonbillable_seconds,
     )
 
 
@@ -288,6 +303,7 @@ def time_entry_insert(
     check_overlap: bool = True,
     needs_review: bool = False,
     days_checked: bool = False,
+    nonbillable_seconds: int = 0,
 ) -> TimeEntry:
     """Check and write a new entry; the caller holds the agent's lock in its transaction.
     `days_checked`: the caller asked about the lock date and closed days itself (a timer's
@@ -312,6 +328,7 @@ def time_entry_insert(
         source=source,
         is_billable=is_billable,
         needs_review=needs_review,
+        nonbillable_seconds=nonbillable_seconds,
     )
     # The check constraints (span, seconds, state) hold by construction (`entry_span`,
     # `_billable_defaults`) and the database enforces them; the agent, ticket and charge type

@@ -1,0 +1,27 @@
+"""Halo's HTML fields (`details_html`, `note_html`) and our plain text, both ways.
+
+Tickets and actions hold plain text, shown escaped everywhere; markup an integration sends
+becomes its text (paragraphs and line breaks kept), and reads give that text back as HTML.
+"""
+
+import html
+import re
+from typing import Any
+
+from django.utils.html import linebreaks, strip_tags
+
+_BREAKS = re.compile(r"<\s*br\s*/?\s*>|<\s*/\s*(p|div|li|h[1-6]|tr)\s*>", re.IGNORECASE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def from_html(value: Any) -> str:
+    """The text of an HTML fragment: tags dropped, entities decoded, breaks kept."""
+    marked = _BREAKS.sub("\n", str(value or ""))
+    plain = html.unescape(strip_tags(marked))
+    lines = [line.rstrip() for line in plain.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def to_html(value: str) -> str:
+    """Plain text as HTML paragraphs, escaped."""
+    return linebreaks(value, autoescape=True) if value else ""
