@@ -109,8 +109,10 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
             raise InvalidInput("domain is reqs, prjs or opps.", fields={"domain": "unknown"})
         if domain.lower() == "opps":
             tickets = tickets.none()  # no opportunities are kept here
+        elif domain.lower() == "prjs":
+            tickets = tickets.filter(ticket_type__is_project=True)
         else:
-            tickets = tickets.filter(ticket_type__is_project=domain.lower() == "prjs")
+            tickets = tickets.exclude(ticket_type__is_project=True)
     tickets = _dated(request, tickets)
     if search := get.get("search"):
         text = Q(summary__icontains=search) | Q(details__icontains=search)
