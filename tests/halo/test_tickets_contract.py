@@ -224,6 +224,23 @@ def test_every_documented_ticket_filter_is_honoured(halo, desk, engineer, site, 
     ) == {t["globex"]}
     assert ids(halo.get("/api/Tickets", startdate="2026-11-15")) == everything - {t["globex"]}
     assert ids(halo.get("/api/Tickets", datesearch="datecreated", enddate="2026-11-01")) == set()
+    assert ids(halo.get("/api/Tickets", datesearch="datecleared", startdate="2026-11-16")) == {
+        t["closed"]
+    }
+    assert ids(halo.get("/api/Tickets", agent=f"{engineer.pk},0")) == {
+        t["open"],
+        t["closed"],
+        t["project"],
+        t["unassigned"],
+    }
+    assert (
+        ids(
+            halo.get(
+                "/api/Tickets", client_ids=f"{desk['open'].client_id},{desk['globex'].client_id}"
+            )
+        )
+        == everything
+    )
     ordered = halo.get("/api/Tickets", order="summary", orderdesc="false").json()["tickets"]
     assert [r["summary"] for r in ordered] == sorted(r["summary"] for r in ordered)
     newest_first = halo.get("/api/Tickets", order="id", orderdesc="true").json()["tickets"]
@@ -233,7 +250,7 @@ def test_every_documented_ticket_filter_is_honoured(halo, desk, engineer, site, 
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"datesearch": "dateclosed"}, "datesearch"),
+        ({"datesearch": "dateresolved"}, "datesearch"),
         ({"order": "colour"}, "order"),
         ({"domain": "assets"}, "domain"),
         ({"team": "Nobody"}, "team"),

@@ -12,18 +12,23 @@ from tallyhour.core.errors import InvalidInput
 from tallyhour.halo import conventions as halo
 from tallyhour.halo.translate import status_from
 from tallyhour.servicedesk.models import Ticket, TicketStatus
+from tallyhour.servicedesk.selectors import tickets_with_closed_at
 from tallyhour.timetracking.selectors import tickets_with_worked_seconds
 
 # `datesearch` names and `order` names: Halo's field → our column.
 DATE_FIELDS = {
+    "dateoccured": "halo_occurred",  # Halo's own spelling
     "dateoccurred": "halo_occurred",
+    "datecleared": "halo_closed",
     "datecreated": "created_at",
     "lastactiondate": "updated_at",
     "lastupdate": "updated_at",
 }
 ORDER_FIELDS = {
     "id": "id",
+    "dateoccured": "halo_occurred",
     "dateoccurred": "halo_occurred",
+    "datecleared": "halo_closed",
     "datecreated": "created_at",
     "lastactiondate": "updated_at",
     "summary": "summary",
@@ -77,6 +82,7 @@ def _teams(request: halo.HaloRequest, raw: str) -> list[int]:
 def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     get = request.GET
     tickets = tickets.annotate(halo_occurred=Coalesce("occurred_at", "created_at"))
+    tickets = tickets_with_closed_at(tickets, "halo_closed")
     closed_only, open_only = halo.flag(request, "closed_only"), halo.flag(request, "open_only")
     if closed_only and open_only:
         raise InvalidInput(
@@ -90,6 +96,7 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
         tickets = tickets.filter(status=status)
     for name, column in (
         ("client_id", "client_id"),
+        ("client_ids", "client_id"),
         ("site_id", "site_id"),
         ("tickettype_id", "ticket_type_id"),
         ("requesttype_id", "ticket_type_id"),
@@ -98,7 +105,10 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
     ):
         if (ids := _ids(request, name)) is not None:
             tickets = tickets.filter(**{f"{column}__in": ids})
-    if (agents := _ids(request, "agent_id")) is not None:
+    agents = _ids(request, "agent_id")
+    if (more := _ids(request, "agent")) is not None:
+        agents = (agents or []) + more
+    if agents is not None:
         # Agent 0 is Halo's "unassigned".
         unassigned = Q(assignee__isnull=True) if 0 in agents else Q(pk__in=[])
         tickets = tickets.filter(Q(assignee_id__in=[a for a in agents if a]) | unassigned)
@@ -122,7 +132,7 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
 
 def _dated(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """`datesearch` picks the date that `startdate`/`enddate` bound (dateoccurred by default)."""
-    field = (request.GET.get("datesearch") or "dateoccurred").lower()
+    field = (request.GET.get("datesearch") or "dateoccured").lower()
     if field not in DATE_FIELDS:
         raise InvalidInput(
             f"datesearch must be one of {', '.join(DATE_FIELDS)}.",

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
 
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core.errors import NotFound
@@ -86,6 +86,18 @@ def actions_for(*, actor: User, ticket: Ticket) -> QuerySet[Action]:
         Action.objects.filter(ticket=ticket)
         .select_related("agent", "time_entry", "time_entry__charge_type")
         .order_by("created_at", "id")
+    )
+
+
+def tickets_with_closed_at(tickets: QuerySet[Ticket], name: str) -> QuerySet[Ticket]:
+    """Each ticket annotated (as `name`) with when it was last closed, None while open."""
+    closing = (
+        Action.objects.filter(ticket=OuterRef("pk"), new_status=TicketStatus.CLOSED)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return tickets.annotate(
+        **{name: Case(When(status=TicketStatus.CLOSED, then=Subquery(closing)), default=None)}
     )
 
 
