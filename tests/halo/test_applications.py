@@ -135,6 +135,26 @@ def test_the_same_application_still_approves_other_peoples_time(admin, approver,
     assert Submission.objects.get().state == SubmissionState.APPROVED
 
 
+def test_an_applications_token_cannot_mint_tokens_or_applications_that_shed_its_grant(
+    admin, approver, admins_week
+):
+    # The approver is made an admin, so their application's token holds the admin scope.
+    approver.role = Role.ADMIN
+    approver.save()
+    app, secret = api_application_create(
+        name="Self-service", agent=approver, actor=admin, act_as_other=True
+    )
+    headers = bearer_of(take_token(app, secret))
+    minted = post_json("/api/v1/tokens", {"name": "plain"}, headers)
+    assert minted.status_code == 403, minted.content
+    registered = post_json(
+        "/api/v1/api-applications", {"name": "Again", "agent_id": approver.pk}, headers
+    )
+    assert registered.status_code == 403, registered.content
+    assert ApiApplication.objects.count() == 1
+    assert not ApiToken.objects.filter(name="plain").exists()
+
+
 # --- never more than the registrar may grant ----------------------------------------------------
 
 

@@ -136,6 +136,9 @@ def api_token_create(
     actor = actor or user
     if actor.pk != user.pk and not can_admin(actor):
         raise Forbidden("You can only create tokens for yourself.")
+    if actor.delegated_by_id is not None:
+        # A token minted with an application's token would shed the grant it carries.
+        raise Forbidden("An API application's token cannot create tokens.")
     clean_scopes = _clean_scopes(user, scopes)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():

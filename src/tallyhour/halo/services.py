@@ -98,6 +98,9 @@ def api_application_create(
     """
     if not can_admin(actor) or actor.pk is None:
         raise Forbidden("Only admins can create API applications.")
+    if actor.delegated_by_id is not None:
+        # Its applications would act on this one's grant without carrying it.
+        raise Forbidden("An API application's token cannot register applications.")
     if not (name or "").strip():
         raise InvalidInput("Give the application a name.", fields={"name": "required"})
     if not agent.is_active:
