@@ -178,6 +178,12 @@ CACHES = _caches()
 # API requests per minute allowed for each token, and for each user's browser session; 0 turns
 # the limit off.
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+# POST /auth/token (HaloPSA client credentials) per minute: per client id, and per caller
+# address (all clients behind one proxy share that one); 0 turns a limit off.
+HALO_TOKEN_RATE_LIMIT = int(os.environ.get("HALO_TOKEN_RATE_LIMIT", "60"))
+HALO_TOKEN_ADDRESS_RATE_LIMIT = int(os.environ.get("HALO_TOKEN_ADDRESS_RATE_LIMIT", "600"))
+# Live tokens an API application keeps; a new one revokes the oldest beyond this.
+HALO_TOKENS_PER_APPLICATION = int(os.environ.get("HALO_TOKENS_PER_APPLICATION", "10"))
 # SQLite cannot hold unique constraints with NULLS NOT DISTINCT; the rate service checks that
 # uniqueness itself, so the warning is noise there.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]

@@ -148,7 +148,9 @@ def test_deliveries_list_and_replay(admin):
 
 def test_admin_creates_lists_and_revokes_an_application(admin, engineer):
     api = Api(admin)
-    created = api.post("/api-applications", {"name": "RMM sync", "agent_id": engineer.pk})
+    created = api.post(
+        "/api-applications", {"name": "RMM sync", "agent_id": engineer.pk, "act_as_other": True}
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["client_secret"] and body["agent_id"] == engineer.pk
@@ -167,6 +169,8 @@ def test_applications_are_admin_only_and_checked(admin, billing, engineer):
     api = Api(admin)
     assert_error(api.post("/api-applications", {"name": "x", "agent_id": 999999}), 422, "agent_id")
     assert_error(api.post("/api-applications", {"name": "", "agent_id": engineer.pk}), 422, "name")
+    acting_as_other = api.post("/api-applications", {"name": "x", "agent_id": engineer.pk})
+    assert_error(acting_as_other, 422, "act_as_other")
     assert not ApiApplication.objects.exists()
 
 

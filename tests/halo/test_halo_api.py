@@ -24,7 +24,9 @@ class Halo:
     """A Halo integration: client credentials for one agent, then bearer calls."""
 
     def __init__(self, agent, admin):  # noqa: ANN001
-        self.app, self.secret = api_application_create(name="RMM", agent=agent, actor=admin)
+        self.app, self.secret = api_application_create(
+            name="RMM", agent=agent, actor=admin, act_as_other=True
+        )
         self.http = HttpClient()
         self.token = self.get_token()
 

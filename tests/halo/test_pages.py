@@ -21,7 +21,10 @@ def test_only_admins_manage_integrations(path, engineer, approver, billing, admi
 
 def test_application_secret_is_shown_once_and_revoking_kills_its_tokens(admin, engineer):
     page = login(admin)
-    created = page.post("/settings/api-applications/", {"name": "RMM", "agent_id": engineer.pk})
+    created = page.post(
+        "/settings/api-applications/",
+        {"name": "RMM", "agent_id": engineer.pk, "act_as_other": "on"},
+    )
     app = ApiApplication.objects.get()
     assert app.client_id.encode() in created.content
     secret = created.content.decode().split("client_secret: <code>")[1].split("</code>")[0]
@@ -57,7 +60,7 @@ def test_webhook_subscription_through_the_page(admin):
 
 def test_a_portal_contact_cannot_be_an_applications_agent(admin, contact):
     with pytest.raises(InvalidInput) as raised:
-        api_application_create(name="RMM", agent=contact.user, actor=admin)
+        api_application_create(name="RMM", agent=contact.user, actor=admin, act_as_other=True)
     assert raised.value.fields == {"agent_id": "contact"}
 
     page = login(admin).get("/settings/api-applications/")

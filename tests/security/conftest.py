@@ -186,7 +186,9 @@ def _build_world() -> World:
     )
     prepay_purchase(contract=contract, hours=Decimal("10"), amount=Decimal("900"), actor=billing)
     token, _ = api_token_create(user=engineer, name="engineer's script")
-    application, secret = api_application_create(name="RMM", agent=engineer, actor=admin)
+    application, secret = api_application_create(
+        name="RMM", agent=engineer, actor=admin, act_as_other=True
+    )
     # Port 9 (discard) refuses at once: nothing here may reach the network.
     subscription, _ = subscription_create(url="http://127.0.0.1:9/hook", events=[], actor=admin)
     delivery = Delivery.objects.create(

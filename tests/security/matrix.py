@@ -347,7 +347,7 @@ API: dict[str, Entry] = {
     ),
     "GET /api/v1/api-applications": E(ADMIN),
     "POST /api/v1/api-applications": E(
-        ADMIN, body=lambda w: {"name": "PSA sync", "agent_id": w.pk("agent")}
+        ADMIN, body=lambda w: {"name": "PSA sync", "agent_id": w.pk("agent"), "act_as_other": True}
     ),
     "POST /api/v1/api-applications/{application_id}/revoke": E(
         ADMIN, ids={"application_id": "application"}
@@ -581,7 +581,7 @@ PAGES: dict[str, Entry] = {
     "POST /settings/webhooks/deliveries/<int:pk>/replay/": E(ADMIN, ids={"pk": "delivery"}),
     "GET /settings/api-applications/": E(ADMIN),
     "POST /settings/api-applications/": E(
-        ADMIN, body=lambda w: {"name": "PSA sync", "agent_id": w.pk("agent")}
+        ADMIN, body=lambda w: {"name": "PSA sync", "agent_id": w.pk("agent"), "act_as_other": True}
     ),
     "POST /settings/api-applications/<int:pk>/revoke/": E(ADMIN, ids={"pk": "application"}),
     # the client portal: a contact sees their own client's tickets and billed work, nothing else

@@ -21,6 +21,7 @@ from tallyhour.accounts.models import (
 from tallyhour.accounts.selectors import agents_visible_to, api_tokens_of, leaves_visible_to
 from tallyhour.accounts.services import (
     api_token_create,
+    api_token_grantable_scopes,
     api_token_revoke,
     leave_create,
     leave_delete,
@@ -309,10 +310,10 @@ def create_token(request: AuthedRequest, payload: TokenIn) -> Status:
     calling: ApiToken | None = getattr(request, "api_token", None)
     if calling is not None:
         # A narrow token must not mint a broader one.
-        held = calling.effective_scopes()
+        held = api_token_grantable_scopes(user=request.auth, calling_token=calling)
         if wanted is None:
-            wanted = [scope for scope in scopes_for_role(request.auth.role) if scope in held]
-        elif (set(wanted) & set(scopes_for_role(request.auth.role))) - held:
+            wanted = held
+        elif (set(wanted) & set(scopes_for_role(request.auth.role))) - set(held):
             # Scopes beyond the role are the service's 422; beyond the token, refused here.
             raise Forbidden(
                 "A token can only create tokens with scopes it holds itself.",

@@ -58,13 +58,19 @@ class RateLimited(DomainError):
 
 
 def _check_rate(bucket: str) -> None:
-    limit = int(getattr(settings, "API_RATE_LIMIT", 600))
+    rate_check(f"api-rate:{bucket}", int(getattr(settings, "API_RATE_LIMIT", 600)))
+
+
+def rate_check(bucket: str, limit: int) -> None:
+    """Count one request against `bucket`'s per-minute `limit` (0 or less: no limit) in the
+    shared cache, so every app server counts together when the cache is Redis; over the limit
+    raises RateLimited with the seconds until the next window."""
     if limit <= 0:
         return
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    key = f"api-rate:{bucket}:{window}"
-    # A fixed window per token: `add` starts the counter, `incr` is atomic on real caches.
+    key = f"{bucket}:{window}"
+    # A fixed window per bucket: `add` starts the counter, `incr` is atomic on real caches.
     cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 5)
     try:
         count = cache.incr(key)

@@ -22,6 +22,10 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ENGINEER)
 
+    # Not a column: set on the request's user when it calls with a token someone else granted
+    # (an API application's), naming that person, whose own time the call must not decide on.
+    delegated_by_id: int | None = None
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid")
@@ -275,6 +279,17 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Scope names (see `Scope`); checked against the user's role on every request as well.
     scopes = models.JSONField(default=list, blank=True)
+    # HaloPSA scope names (`read:tickets`, `all`…) granted at /auth/token; they narrow which
+    # Halo resources the token reaches. Empty: a native token, not narrowed by Halo area.
+    halo_scopes = models.JSONField(default=list, blank=True)
+    # Who granted it when that is not its user: the admin who registered the API application.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

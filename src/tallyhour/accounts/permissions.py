@@ -60,10 +60,16 @@ def approved_agent_ids(actor: User) -> QuerySet[Agent]:
     ).exclude(user=actor)
 
 
+def is_own_time(actor: User, agent_user_id: int | None) -> bool:
+    """Whether deciding on this agent's time would be deciding on one's own: the actor's own,
+    or, through a token someone else granted (an API application's), that person's."""
+    return agent_user_id is not None and agent_user_id in (actor.pk, actor.delegated_by_id)
+
+
 def can_approve(actor: User, agent_user: User) -> bool:
     """Approve, reject, write off or reopen the agent's time: nobody decides on their own
     time; admins may act for anyone else, others only as the agent's approver."""
-    if actor.pk == agent_user.pk:
+    if is_own_time(actor, agent_user.pk):
         return False
     if can_admin(actor):
         return True

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 
 from tallyhour.accounts import sql
 from tallyhour.accounts.models import (
@@ -106,6 +107,16 @@ def _clean_scopes(user: User, scopes: list[str] | set[str] | tuple[str, ...] | N
     return [s for s in allowed if s in wanted]
 
 
+def api_token_grantable_scopes(*, user: User, calling_token: ApiToken | None = None) -> list[str]:
+    """The scopes `user` may hand on, in a stable order: their role's, and when they act
+    through a token, only those that token holds (a narrow token never mints a broader one)."""
+    allowed = scopes_for_role(user.role)
+    if calling_token is None:
+        return allowed
+    held = calling_token.effective_scopes()
+    return [scope for scope in allowed if scope in held]
+
+
 def api_token_create(
     *,
     user: User,
@@ -113,14 +124,21 @@ def api_token_create(
     actor: User | None = None,
     expires_at: dt.datetime | None = None,
     scopes: list[str] | set[str] | tuple[str, ...] | None = None,
+    granted_by: User | None = None,
+    halo_scopes: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; the plaintext is returned once and never stored.
 
-    Without `scopes` the token gets every scope the user's role allows.
+    Without `scopes` the token gets every scope the user's role allows. `granted_by` names the
+    person on whose grant it acts when that is not `user` (an API application's registrar);
+    `halo_scopes` are the HaloPSA scopes it was issued with.
     """
     actor = actor or user
     if actor.pk != user.pk and not can_admin(actor):
         raise Forbidden("You can only create tokens for yourself.")
+    if actor.delegated_by_id is not None:
+        # A token minted with an application's token would shed the grant it carries.
+        raise Forbidden("An API application's token cannot create tokens.")
     clean_scopes = _clean_scopes(user, scopes)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -131,13 +149,15 @@ def api_token_create(
             digest=_digest(raw),
             expires_at=expires_at,
             scopes=clean_scopes,
+            halo_scopes=list(halo_scopes or []),
+            granted_by=granted_by,
         )
-        audit_record(
-            actor=actor,
-            action="api_token.create",
-            obj=token,
-            after={"user": user.pk, "name": token.name},
-        )
+        after: dict[str, Any] = {"user": user.pk, "name": token.name}
+        if granted_by is not None:
+            after.update(granted_by=granted_by.pk, scopes=clean_scopes)
+        if halo_scopes:
+            after["halo_scopes"] = token.halo_scopes
+        audit_record(actor=actor, action="api_token.create", obj=token, after=after)
     return token, raw
 
 
@@ -158,6 +178,31 @@ def api_tokens_revoke_named(*, name: str, actor: User, now: dt.datetime | None =
     if not can_admin(actor):
         raise Forbidden("Only admins revoke tokens by name.")
     return ApiToken.objects.filter(name=name, revoked_at=None).update(revoked_at=now or dates.now())
+
+
+def api_tokens_prune_named(
+    *, name: str, keep_live: int, actor: User, now: dt.datetime | None = None
+) -> int:
+    """Housekeeping for tokens an application hands out under one `name`: expired and revoked
+    ones are deleted (their creation and revocation are in the audit log), and of the live ones
+    only the newest `keep_live` stay; older ones are revoked, audited, and deleted next time.
+    Returns how many live tokens were revoked."""
+    now = now or dates.now()
+    named = ApiToken.objects.filter(name=name)
+    named.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now)).delete()
+    live = named.filter(revoked_at=None).order_by("-created_at", "-id")
+    displaced = list(live.values_list("pk", flat=True)[max(keep_live, 0) :])
+    if displaced:
+        ApiToken.objects.filter(pk__in=displaced).update(revoked_at=now)
+        for token in ApiToken.objects.filter(pk__in=displaced):
+            audit_record(
+                actor=actor,
+                action="api_token.revoke",
+                obj=token,
+                after={"name": token.name},
+                reason=f"Only the {keep_live} newest tokens of an application stay live.",
+            )
+    return len(displaced)
 
 
 def token_with_user_orm(digest: str) -> ApiToken | None:
@@ -182,6 +227,9 @@ def api_token_resolve(raw: str, *, now: dt.datetime | None = None) -> ApiToken |
     # Client contacts use the portal only: no token of theirs opens the staff APIs.
     if not token.user.is_active or token.user.is_contact:
         return None
+    if token.granted_by_id is not None and token.granted_by_id != token.user_id:
+        # Whoever granted it must not decide on their own time through it (see is_own_time).
+        token.user.delegated_by_id = token.granted_by_id
     # Coarse last-used stamp: one write per minute at most, not one per request.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

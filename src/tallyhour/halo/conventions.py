@@ -15,6 +15,7 @@ from tallyhour.accounts.models import ApiToken, User, scopes_for_role
 from tallyhour.accounts.services import api_token_resolve
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
+from tallyhour.halo import scopes as halo_scopes
 
 MAX_PAGE_SIZE = 1000
 MAX_PAGE_NO = 2**31  # × MAX_PAGE_SIZE stays far below a 64-bit row offset
@@ -42,10 +43,28 @@ def require_scope(request: HaloRequest, scope: str) -> None:
         )
 
 
-def oauth_error(error: str, description: str, status: int = 401) -> JsonResponse:
+def require_halo_scope(request: HaloRequest) -> None:
+    """Refuse a request outside the Halo scopes the token was issued with (`read:tickets`…),
+    by the resource the path names; tokens not issued at /auth/token are not narrowed."""
+    resource = halo_scopes.resource_of(request.path)
+    write = request.method not in SAFE_METHODS
+    missing = halo_scopes.missing_scope(request.api_token.halo_scopes, resource, write)
+    if missing is not None:
+        raise Forbidden(
+            f"This token lacks the '{missing}' scope needed for this request.",
+            code="insufficient_scope",
+            fields={"scope": missing},
+        )
+
+
+def oauth_error(
+    error: str, description: str, status: int = 401, *, retry_after: int | None = None
+) -> JsonResponse:
     response = JsonResponse({"error": error, "error_description": description}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = f'Bearer error="{error}"'
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -59,8 +78,9 @@ def error_response(exc: DomainError) -> JsonResponse:
 def halo_endpoint(
     view: Callable[..., Any] | None = None, *, write_scope: str | None = "time"
 ) -> Any:
-    """Bearer auth and the token's scope (`read` for reads, `write_scope` for writes; None when
-    the view checks per command), then the view; domain errors become 4xx JSON, never a 500."""
+    """Bearer auth, the token's Halo scope for the resource, and its native scope (`read` for
+    reads, `write_scope` for writes; None when the view checks per command), then the view;
+    domain errors become 4xx JSON, never a 500."""
     if view is None:
         return lambda view: halo_endpoint(view, write_scope=write_scope)
 
@@ -76,6 +96,7 @@ def halo_endpoint(
         if kwargs.get("pk") is not None:
             kwargs["pk"] = int(kwargs["pk"])  # the URL pattern allows digits only
         try:
+            require_halo_scope(request)  # type: ignore[arg-type]
             scope = "read" if request.method in SAFE_METHODS else write_scope
             if scope is not None:
                 require_scope(request, scope)  # type: ignore[arg-type]

@@ -24,22 +24,28 @@ def _admin(request: HttpRequest) -> User:
 @login_required
 def applications_page(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
-    created = None
+    created, errors = None, {}
     if request.method == "POST":
         agent = staff_users().filter(pk=request.POST.get("agent_id") or 0).first()
         try:
             if agent is None:
                 raise DomainError("Choose the agent the application acts as.")
             app, secret = api_application_create(
-                name=request.POST.get("name", ""), agent=agent, actor=actor
+                name=request.POST.get("name", ""),
+                agent=agent,
+                actor=actor,
+                act_as_other=request.POST.get("act_as_other") == "on",
             )
             created = {"client_id": app.client_id, "secret": secret, "name": app.name}
         except DomainError as exc:
             messages.error(request, exc.message)
+            errors = exc.fields or {}
     context = {
-        "applications": ApiApplication.objects.select_related("agent"),
+        "applications": ApiApplication.objects.select_related("agent", "created_by"),
         "agents": staff_users().order_by("username"),
         "created": created,
+        "errors": errors,
+        "form": request.POST if errors else {},
     }
     return render(request, "halo/applications.html", context)
 

@@ -49,10 +49,12 @@ def token(request: HttpRequest) -> JsonResponse:
                 grant_type=request.POST.get("grant_type", ""),
                 client_id=request.POST.get("client_id", ""),
                 client_secret=request.POST.get("client_secret", ""),
+                scope=request.POST.get("scope", ""),
+                remote_addr=request.META.get("REMOTE_ADDR", ""),
             )
         )
     except OAuthError as exc:
-        return halo.oauth_error(exc.error, exc.description, exc.status)
+        return halo.oauth_error(exc.error, exc.description, exc.status, retry_after=exc.retry_after)
 
 
 # --- Agent, Client, Lookup, ClientContract ---------------------------------------------------

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tallyhour.accounts.models import User
-from tallyhour.accounts.permissions import can_approve
+from tallyhour.accounts.permissions import can_approve, is_own_time
 from tallyhour.core import dates
 from tallyhour.core.audit import Audited, audit_record
 from tallyhour.core.errors import Conflict, Forbidden, InvalidInput
@@ -51,7 +51,7 @@ def _notify_rejected(
 
 
 def _check_may_decide(submission: Submission, actor: User) -> None:
-    if actor.pk == submission.agent_id:
+    if is_own_time(actor, submission.agent_id):
         raise Forbidden("Nobody approves or rejects their own time.", code="own_time")
     if not can_approve(actor, submission.agent):
         raise Forbidden("You are not this agent's timesheet approver.")
@@ -213,7 +213,7 @@ def time_entry_write_off(
     reason = _reason_or_invalid(reason, "the write-off")
     lock_agent(entry.agent)
     entry = TimeEntry.objects.select_for_update().select_related("agent").get(pk=entry.pk)
-    if actor.pk == entry.agent_id:
+    if is_own_time(actor, entry.agent_id):
         raise Forbidden("Nobody writes off their own time.", code="own_time")
     if not can_approve(actor, entry.agent):
         raise Forbidden("You are not this agent's timesheet approver.")
