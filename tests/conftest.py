@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client as HttpClient
 
 from tallyhour.accounts.models import Organisation, Role, User
@@ -35,6 +36,13 @@ def fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *django_settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none spent (tests share
+    one address and often one frozen minute)."""
+    cache.clear()
 
 
 @pytest.fixture
