@@ -423,6 +423,7 @@ PAGES: dict[str, Entry] = {
     # the API's own pages (docs are public; operations are in API above)
     "GET /api/v1/openapi.json": E(PUBLIC, sample=True),
     "GET /api/v1/docs": E(PUBLIC),
+    "GET /halo/openapi.json": E(PUBLIC),  # the Halo routes' description, like the API's
     "GET /api/v1/docs/assets/<name>": E(PUBLIC, ids={"name": "css_asset"}),
     # my week, my day, my entries (every agent works on their own)
     "GET /": E(ANY_STAFF),

@@ -6,6 +6,7 @@ from typing import Any
 from django.urls import URLPattern, re_path
 
 from tallyhour.halo import views
+from tallyhour.halo.openapi import openapi_route
 
 
 def ci(word: str) -> str:
@@ -22,6 +23,7 @@ def resource(name: str, view: Callable[..., Any], *, with_id: bool = True) -> li
 
 urlpatterns = [
     re_path(rf"^auth/{ci('token')}/?$", views.token, name="halo-token"),
+    openapi_route,
     re_path(rf"^api/{ci('agent')}/{ci('me')}/?$", views.agent_me),
     *resource("agent", views.agents),
     *resource("client", views.clients),
