@@ -105,7 +105,9 @@ def application(admin):
     """`application(user)`: client credentials acting as `user`, as an admin registers them."""
 
     def register(user) -> tuple[str, str]:  # noqa: ANN001
-        app, secret = api_application_create(name=f"Sync {user.pk}", agent=user, actor=admin)
+        app, secret = api_application_create(
+            name=f"Sync {user.pk}", agent=user, actor=admin, act_as_other=user != admin
+        )
         return app.client_id, secret
 
     return register

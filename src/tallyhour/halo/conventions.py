@@ -9,12 +9,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from tallyhour.accounts.models import ApiToken, User, scopes_for_role
 from tallyhour.accounts.services import api_token_resolve
 from tallyhour.core import dates
-from tallyhour.core.errors import DomainError, Forbidden, InvalidInput
+from tallyhour.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tallyhour.halo import scopes as halo_scopes
 
 MAX_PAGE_SIZE = 1000
@@ -95,6 +95,8 @@ def halo_endpoint(
         request.api_token = token  # type: ignore[attr-defined]
         if kwargs.get("pk") is not None:
             kwargs["pk"] = int(kwargs["pk"])  # the URL pattern allows digits only
+            if kwargs["pk"] >= 2**63:
+                return error_response(NotFound("No record has that id."))
         try:
             require_halo_scope(request)  # type: ignore[arg-type]
             scope = "read" if request.method in SAFE_METHODS else write_scope
@@ -106,7 +108,14 @@ def halo_endpoint(
         except ValidationError as exc:
             fields = getattr(exc, "message_dict", {"__all__": exc.messages})
             return error_response(InvalidInput("Invalid value.", fields=fields))
-        return result if isinstance(result, JsonResponse) else JsonResponse(result, safe=False)
+        if isinstance(result, HttpResponseNotAllowed):
+            # The method check answers in Django's plain form; Halo callers read JSON.
+            refused = error_response(
+                DomainError(f"{request.method} is not allowed here.", code="method_not_allowed")
+            )
+            refused.status_code, refused["Allow"] = 405, result["Allow"]
+            return refused
+        return result if isinstance(result, HttpResponse) else JsonResponse(result, safe=False)
 
     return wrapper
 

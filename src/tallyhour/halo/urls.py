@@ -17,7 +17,7 @@ def ci(word: str) -> str:
 def resource(name: str, view: Callable[..., Any], *, with_id: bool = True) -> list[URLPattern]:
     patterns = [re_path(rf"^api/{ci(name)}/?$", view)]
     if with_id:
-        patterns.append(re_path(rf"^api/{ci(name)}/(?P<pk>[0-9]{{1,18}})/?$", view))
+        patterns.append(re_path(rf"^api/{ci(name)}/(?P<pk>[0-9]{{1,40}})/?$", view))
     return patterns
 
 
