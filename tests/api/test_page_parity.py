@@ -96,7 +96,7 @@ NO_OPERATION = {
     "settings_invoicing",
 }
 # Modules whose views are an API (HaloPSA-compatible), not pages.
-API_MODULES = {"tallyhour.halo.views"}
+API_MODULES = {"tallyhour.halo.views", "tallyhour.halo.directory"}
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

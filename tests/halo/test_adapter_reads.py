@@ -7,7 +7,7 @@ import pytest
 
 from tallyhour import halo
 
-ADAPTER = ["views.py", "schemas.py", "translate.py"]
+ADAPTER = ["views.py", "schemas.py", "translate.py", "directory.py", "directory_schemas.py"]
 
 
 @pytest.mark.parametrize("name", ADAPTER)
