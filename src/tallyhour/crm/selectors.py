@@ -9,7 +9,7 @@ from tallyhour.accounts.models import Organisation, User
 from tallyhour.accounts.permissions import can_bill
 from tallyhour.core import dates
 from tallyhour.core.errors import NotFound
-from tallyhour.crm.models import Client, Contact
+from tallyhour.crm.models import Client, Contact, Site
 from tallyhour.crm.panels import client_list_annotate, client_page_parts
 
 
@@ -39,6 +39,34 @@ def contact_get(*, actor: User, client_id: int, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(f"Contact {contact_id} not found.")
     return contact
+
+
+def sites_visible_to(actor: User) -> QuerySet[Site]:
+    """Sites of the clients the actor may see, with their client loaded."""
+    return (
+        Site.objects.filter(client__in=clients_visible_to(actor))
+        .select_related("client")
+        .order_by("client__name", "name", "id")
+    )
+
+
+def site_get(*, actor: User, site_id: int, client_id: int | None = None) -> Site:
+    sites = sites_visible_to(actor).filter(pk=site_id)
+    if client_id is not None:
+        sites = sites.filter(client_id=client_id)
+    site = sites.first()
+    if site is None:
+        raise NotFound(f"Site {site_id} not found.", fields={"site_id": "not found"})
+    return site
+
+
+def contacts_visible_to(actor: User) -> QuerySet[Contact]:
+    """The clients' end users (Halo's Users) the actor may see, with their client loaded."""
+    return (
+        Contact.objects.filter(client__in=clients_visible_to(actor))
+        .select_related("client")
+        .order_by("name", "id")
+    )
 
 
 def clients_filtered(
@@ -75,4 +103,5 @@ def client_overview(
         "show_money": can_bill(actor),
         **client_page_parts(actor=actor, client=client, today=today),
         "contacts": list(contacts_of_client(actor=actor, client=client)),
+        "sites": list(Site.objects.filter(client=client).order_by("-is_active", "name", "id")),
     }
