@@ -32,6 +32,7 @@ DEFAULT_STATUSES: tuple[tuple[int, str, str], ...] = (
 )
 _ID_BY_STATUS = {status: halo_id for halo_id, _, status in DEFAULT_STATUSES}
 _STATUS_BY_ID = {halo_id: status for halo_id, _, status in DEFAULT_STATUSES}
+_NAME_BY_STATUS = {status: name for _, name, status in DEFAULT_STATUSES}
 # Halo ids are 32-bit; anything larger is no id of ours and must not reach the database.
 _MAX_ID = 2**31 - 1
 
@@ -39,6 +40,11 @@ _MAX_ID = 2**31 - 1
 def halo_status_id(status: str) -> int:
     """The Halo id a ticket of our `status` reads back with."""
     return _ID_BY_STATUS[TicketStatus(status)]
+
+
+def halo_status_name(status: str) -> str:
+    """Halo's name for the built-in id of our `status` (a ticket's `status_name`)."""
+    return _NAME_BY_STATUS[TicketStatus(status)]
 
 
 def status_for_halo_id(halo_id: int, field: str = "status_id") -> str:
@@ -76,15 +82,16 @@ def halo_status_create(*, halo_id: int, name: str, status: str, actor: User) -> 
         )
     if not isinstance(halo_id, int) or not 0 < halo_id <= _MAX_ID:
         raise InvalidInput("halo_id must be a positive whole number.", fields={"halo_id": "range"})
+    taken = Conflict(f"Halo status {halo_id} is already mapped.", fields={"halo_id": "taken"})
+    if HaloStatus.objects.filter(halo_id=halo_id).exists():
+        raise taken
     row = HaloStatus(halo_id=halo_id, name=(name or "").strip(), status=status)
     full_clean_or_invalid(row)
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError as exc:  # registered meanwhile by someone else
-        raise Conflict(
-            f"Halo status {halo_id} is already mapped.", fields={"halo_id": "taken"}
-        ) from exc
+        raise taken from exc
     audit_record(
         actor=actor,
         action="halo_status.create",
