@@ -44,11 +44,11 @@ def agents(request: halo.HaloRequest, pk: int | None = None) -> Any:
     if not halo.flag(request, "includedisabled"):
         visible = visible.filter(user__is_active=True)
     if team := request.GET.get("team", "").strip():
-        # Halo scripts name the team by name; an id works too.
+        # Halo scripts name the team by name; an id (ASCII digits, in range) works too.
         by_name = Q(teams__name__iexact=team)
-        visible = visible.filter(
-            by_name | Q(teams__id=int(team)) if team.isdigit() else by_name
-        ).distinct()
+        is_id = team.isascii() and team.isdigit() and len(team) <= 9
+        visible = visible.filter(by_name | Q(teams__id=int(team)) if is_id else by_name)
+        visible = visible.distinct()
     return halo.paged(request, visible, "agents", schemas.agent_record)
 
 
