@@ -108,6 +108,12 @@ def _timer(engineer, ticket, *, paused=False):
     return timer_pause(timer=timer, actor=engineer) if paused else timer
 
 
+def _site(client):  # noqa: ANN001, ANN202
+    from tallyhour.crm.models import Site
+
+    return Site.objects.create(client=client, name="Leeds office")
+
+
 def _flagged(entry):
     TimeEntry.objects.filter(pk=entry.pk).update(needs_review=True)
     return entry
@@ -127,6 +133,13 @@ CASES = {
         lambda f: (f"/clients/{f.client_acme.pk}",) * 2,
         "patch",
         {"billing_address": "2 New Road"},
+        200,
+    ),
+    "change site": (
+        "billing",
+        lambda f: (f"/clients/{f.client_acme.pk}/sites/{_site(f.client_acme).pk}",) * 2,
+        "patch",
+        {"name": "Leeds HQ"},
         200,
     ),
     "approve": (

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.django_db
 PATHS = {
     "/clients": {"get", "post"},
     "/clients/{client_id}": {"get", "patch"},
+    "/clients/{client_id}/sites": {"get", "post"},
+    "/clients/{client_id}/sites/{site_id}": {"get", "patch"},
     "/tickets": {"get", "post"},
     "/tickets/{ticket_id}": {"get", "patch"},
     "/tickets/{ticket_id}/actions": {"get", "post"},

@@ -59,6 +59,8 @@ PAGE_TO_OPERATION: dict[str, tuple[str, ...]] = {
     # Clients, contracts, rates
     "crm:client_new": ("create_client",),
     "crm:client_edit": ("update_client",),
+    "crm:site_add": ("create_site",),
+    "crm:site_change": ("update_site",),
     "charge_types:new": ("create_charge_type",),
     "charge_types:edit": ("update_charge_type",),
     "contracts:contract_new": ("create_contract",),
@@ -96,7 +98,7 @@ NO_OPERATION = {
     "settings_invoicing",
 }
 # Modules whose views are an API (HaloPSA-compatible), not pages.
-API_MODULES = {"tallyhour.halo.views"}
+API_MODULES = {"tallyhour.halo.views", "tallyhour.halo.directory"}
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

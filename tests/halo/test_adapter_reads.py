@@ -14,6 +14,8 @@ ADAPTER = [
     "translate_time.py",
     "filters.py",
     "text.py",
+    "directory.py",
+    "directory_schemas.py",
 ]
 
 

@@ -336,3 +336,21 @@ def test_timesheet_for_several_agents(frozen, engineer, other_engineer, billing,
     assert {e["agent_id"] for e in events.json()} == {other_engineer.pk}
     hidden = Halo(engineer, admin).get("/api/Timesheet", agents=str(other_engineer.pk))
     assert hidden.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"site_id": 10**30, "summary": "x"}, "site_id"),
+        ({"client_id": 10**19, "summary": "x"}, "client_id"),
+        ({"client_id": 1, "summary": "x", "team": str(10**25)}, "team"),
+    ],
+)
+def test_ids_beyond_64_bits_are_bad_input_not_a_crash(halo, body, field):
+    answer = halo.post("/api/Tickets", [body])
+    assert answer.status_code == 422 and field in answer.json()["fields"]
+
+
+@pytest.mark.parametrize("params", [{"search": "9" * 30}, {"team": "9" * 30}, {"agent": "9" * 30}])
+def test_huge_numbers_in_filters_are_not_a_crash(halo, params):
+    assert halo.get("/api/Tickets", **params).status_code in (200, 422)

@@ -27,9 +27,10 @@ from tallyhour.billing.runs import invoice_run_execute
 from tallyhour.contracts.services import contract_create, prepay_purchase
 from tallyhour.core import dates
 from tallyhour.core.models import Notice
-from tallyhour.crm.models import Contact
+from tallyhour.crm.models import Contact, Site
 from tallyhour.crm.services import invitation_digest
 from tallyhour.halo.services import api_application_create
+from tallyhour.servicedesk.models import TicketType
 from tallyhour.servicedesk.services import action_create
 from tallyhour.timesheets.services import submission_approve, submission_submit
 from tallyhour.timetracking.services import time_entry_create
@@ -220,6 +221,7 @@ def _build_world() -> World:
         "contact": contact.user,
         "other_contact": other_contact.user,
     }
+    project_type = TicketType.objects.create(name="Project", is_project=True)
     return World(
         users=users,
         objects={
@@ -249,9 +251,20 @@ def _build_world() -> World:
             "subscription": subscription,
             "delivery": delivery,
             "notice": notice,
+            "site": Site.objects.create(client=client_acme, name="Head office"),
+            "team": engineer.agent.teams.get(),
+            "ticket_type": project_type,
+            "project": TicketFactory(
+                client=client_acme, summary="Office move", ticket_type=project_type
+            ),
         },
         values={
             "week": "2026-W47",
+            # Halo reference ids: built-in status Closed, priority Medium, outcome Private Note.
+            "halo_status": 9,
+            "priority": 3,
+            "outcome": 1,
+            "lookup": 17,
             "draft_week": "2026-W48",
             "day": WEEK_SUBMITTED.isoformat(),
             "invitation": invitation,

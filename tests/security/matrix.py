@@ -163,6 +163,7 @@ DEFAULT_IDS = {
     "leave_id": "leave",
     "line_id": "line",
     "run_id": "run",
+    "site_id": "site",
     "submission_id": "submission",
     "ticket_id": "ticket",
     "timer_id": "timer",
@@ -185,6 +186,10 @@ API: dict[str, Entry] = {
     "POST /api/v1/clients": E(BILLING, body={"name": "Matrix Ltd"}),
     "GET /api/v1/clients/{client_id}": E(ANY_STAFF),
     "PATCH /api/v1/clients/{client_id}": E(BILLING, body={"name": "Acme plc"}),
+    "GET /api/v1/clients/{client_id}/sites": E(ANY_STAFF),
+    "POST /api/v1/clients/{client_id}/sites": E(BILLING, body={"name": "Matrix office"}),
+    "GET /api/v1/clients/{client_id}/sites/{site_id}": E(ANY_STAFF),
+    "PATCH /api/v1/clients/{client_id}/sites/{site_id}": E(BILLING, body={"name": "Matrix HQ"}),
     # service desk
     "GET /api/v1/tickets": E(ANY_STAFF),
     "POST /api/v1/tickets": E(
@@ -401,6 +406,27 @@ HALO: dict[str, Entry] = {
     "GET /api/Invoice": E(BILLING),
     "GET /api/Invoice/{pk}": E(BILLING, ids={"pk": "invoice"}),
     "GET /api/Lookup": E(ANY_STAFF, query={"lookupid": "17"}),
+    "GET /api/Lookup/{pk}": E(ANY_STAFF, ids={"pk": "lookup"}),
+    "GET /api/Client/me": E(
+        NOBODY, why="tokens act for agents; Client/me answers a client user's own client"
+    ),
+    "GET /api/authinfo": E(ANY_STAFF),
+    "GET /api/Status": E(ANY_STAFF),
+    "GET /api/Status/{pk}": E(ANY_STAFF, ids={"pk": "halo_status"}),
+    "GET /api/Priority": E(ANY_STAFF),
+    "GET /api/Priority/{pk}": E(ANY_STAFF, ids={"pk": "priority"}),
+    "GET /api/Outcome": E(ANY_STAFF),
+    "GET /api/Outcome/{pk}": E(ANY_STAFF, ids={"pk": "outcome"}),
+    "GET /api/TicketType": E(ANY_STAFF),
+    "GET /api/TicketType/{pk}": E(ANY_STAFF, ids={"pk": "ticket_type"}),
+    "GET /api/Team": E(ANY_STAFF),
+    "GET /api/Team/{pk}": E(ANY_STAFF, ids={"pk": "team"}),
+    "GET /api/Site": E(ANY_STAFF),
+    "GET /api/Site/{pk}": E(ANY_STAFF, ids={"pk": "site"}),
+    "GET /api/Users": E(ANY_STAFF),
+    "GET /api/Users/{pk}": E(ANY_STAFF, ids={"pk": "portal_contact"}),
+    "GET /api/Projects": E(ANY_STAFF),
+    "GET /api/Projects/{pk}": E(ANY_STAFF, ids={"pk": "project"}),
 }
 
 # --- pages: every URL pattern outside /admin/, the API operations and the Halo routes ----------
@@ -535,6 +561,8 @@ PAGES: dict[str, Entry] = {
     "POST /clients/<int:client_id>/contacts/<int:contact_id>/": E(
         BILLING, ids={"contact_id": "portal_contact"}, body={"change": "invoices_off"}
     ),
+    "POST /clients/<int:client_id>/sites/": E(BILLING, body={"name": "Matrix office"}),
+    "POST /clients/<int:client_id>/sites/<int:site_id>/": E(BILLING, body={"change": "deactivate"}),
     # contracts and rates
     "GET /contracts/": E(BILLING),
     "GET /contracts/new/": E(BILLING),

@@ -63,11 +63,15 @@ def _api_paths() -> set[str]:
     return {key.split(" ", 1)[1] for key in api_operations()}
 
 
+# Modules whose views are the HaloPSA-compatible API.
+HALO_MODULES = {"tallyhour.halo.views", "tallyhour.halo.directory"}
+
+
 def halo_routes() -> set[str]:
     return {
         _halo_path(route)
         for route, pattern in _url_patterns()
-        if pattern.callback.__module__ == "tallyhour.halo.views"
+        if pattern.callback.__module__ in HALO_MODULES
     }
 
 
@@ -76,7 +80,7 @@ def page_routes() -> set[str]:
     api_paths = _api_paths()
     routes = set()
     for route, pattern in _url_patterns():
-        if pattern.callback.__module__ == "tallyhour.halo.views":
+        if pattern.callback.__module__ in HALO_MODULES:
             continue
         if route.startswith(matrix.EXCLUDED_PAGE_PREFIXES) or route in matrix.EXCLUDED_PAGES:
             continue

@@ -3,7 +3,7 @@ whom is in `permissions`)."""
 
 import base64
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from tallyhour.accounts.models import Agent, ApiToken, Leave, Organisation, Role, Team, User
 from tallyhour.accounts.permissions import approved_agent_ids, can_bill
@@ -16,6 +16,12 @@ def agents_visible_to(actor: User) -> QuerySet[Agent]:
     # Whoever approves an agent's time may see the agent, whatever their role.
     ids = approved_agent_ids(actor).values("user_id")
     return agents.filter(Q(user=actor) | Q(user__in=ids))
+
+
+def teams_visible_to(actor: User) -> QuerySet[Team]:
+    """Every staff user may see the teams and how many agents each has (not who they are:
+    that is `agents_visible_to`)."""
+    return Team.objects.annotate(agent_count=Count("agents")).order_by("name", "id")
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -35,11 +41,6 @@ def users_visible_to(actor: User) -> QuerySet[User]:
     a client contact names only themself."""
     users = User.objects.order_by("pk")
     return users.filter(pk=actor.pk) if actor.is_contact else users
-
-
-def teams_visible_to(actor: User) -> QuerySet[Team]:
-    """Teams are the MSP's own structure: every staff user may see them all."""
-    return Team.objects.none() if actor.is_contact else Team.objects.order_by("name", "pk")
 
 
 def staff_users() -> QuerySet[User]:

@@ -1,4 +1,4 @@
-"""API: clients."""
+"""API: clients and their sites."""
 
 from decimal import Decimal
 from typing import Any
@@ -18,9 +18,9 @@ from tallyhour.core.apikit.created import created
 from tallyhour.core.apikit.examples import examples
 from tallyhour.core.apikit.schemas import ObjectId, Page, Paging, Text, error_responses, paginate
 from tallyhour.core.idempotency import idempotency_header
-from tallyhour.crm.models import Client
-from tallyhour.crm.selectors import client_get, clients_visible_to
-from tallyhour.crm.services import client_create, client_update
+from tallyhour.crm.models import Client, Site
+from tallyhour.crm.selectors import client_get, clients_visible_to, site_get, sites_visible_to
+from tallyhour.crm.services import client_create, client_update, site_create, site_update
 
 router = Router(tags=["clients"])
 
@@ -173,5 +173,120 @@ def update_client(
     with if_match_locked(request, lambda: lock_row(client)):
         client_update(client=client, actor=request.auth, **payload.model_dump(exclude_unset=True))
     updated = client_get(actor=request.auth, client_id=client_id)
+    set_entity_tag(response, updated)
+    return updated
+
+
+# --- sites -----------------------------------------------------------------------------------
+
+
+class SiteOut(Schema):
+    id: int
+    client_id: int
+    name: str
+    address: str
+    is_active: bool = Field(..., description="Inactive sites stay on their tickets only.")
+
+
+class SiteIn(Schema):
+    name: Text = Field(..., min_length=1, max_length=200)
+    address: Text = Field("", max_length=2_000)
+
+
+class SitePatch(Schema):
+    name: Text | None = Field(None, min_length=1, max_length=200)
+    address: Text | None = Field(None, max_length=2_000)
+    is_active: bool | None = None
+
+    @field_validator("name", "address", "is_active")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class SiteFilters(Paging):
+    active: bool | None = Field(None, description="Only active (true) or inactive (false) ones.")
+
+
+@router.get(
+    "/clients/{client_id}/sites",
+    response={200: Page[SiteOut], **error_responses(404)},
+    summary="List a client's sites",
+)
+def list_sites(
+    request: AuthedRequest, client_id: ObjectId, filters: Query[SiteFilters]
+) -> dict[str, Any]:
+    """A client's sites by name, paged; everyone who may see the client may see them."""
+    client = client_get(actor=request.auth, client_id=client_id)
+    sites = sites_visible_to(request.auth).filter(client=client)
+    if filters.active is not None:
+        sites = sites.filter(is_active=filters.active)
+    return paginate(sites, filters)
+
+
+@router.post(
+    "/clients/{client_id}/sites",
+    response={201: SiteOut, **error_responses(403, 404, 409, 422)},
+    summary="Add a site to a client",
+    openapi_extra=examples(body={"branch": {"name": "Leeds office", "address": "1 Park Row"}}),
+)
+def create_site(
+    request: AuthedRequest,
+    client_id: ObjectId,
+    payload: SiteIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Any:
+    """Billing and admin users only. Site names are unique per client (409 otherwise).
+    Honours `Idempotency-Key`."""
+    client = client_get(actor=request.auth, client_id=client_id)
+    return created(
+        request,
+        payload=payload,
+        schema=SiteOut,
+        create=lambda: site_create(
+            client=client, name=payload.name, address=payload.address, actor=request.auth
+        ),
+    )
+
+
+@router.get(
+    "/clients/{client_id}/sites/{site_id}",
+    response={200: SiteOut, **error_responses(404)},
+    summary="Get a site",
+)
+def get_site(
+    request: AuthedRequest, client_id: ObjectId, site_id: ObjectId, response: HttpResponse
+) -> Site:
+    """One site of the client. Answers an `ETag` for changing it safely."""
+    site = site_get(actor=request.auth, client_id=client_id, site_id=site_id)
+    set_entity_tag(response, site)
+    return site
+
+
+@router.patch(
+    "/clients/{client_id}/sites/{site_id}",
+    response={200: SiteOut, **error_responses(403, 404, 409, 412, 422)},
+    summary="Rename or deactivate a site",
+    openapi_extra=examples(
+        body={"rename": {"name": "Leeds HQ"}, "deactivate": {"is_active": False}}
+    ),
+)
+def update_site(
+    request: AuthedRequest,
+    client_id: ObjectId,
+    site_id: ObjectId,
+    payload: SitePatch,
+    response: HttpResponse,
+) -> Site:
+    """Billing and admin users only. Change only the fields sent; an inactive site stays on
+    the tickets that name it. Send the site's `ETag` in `If-Match` to refuse the change (412)
+    if it changed meanwhile."""
+    site = site_get(actor=request.auth, client_id=client_id, site_id=site_id)
+    check_if_match(request, site)
+    with if_match_locked(request, lambda: lock_row(site)):
+        site_update(site=site, actor=request.auth, **payload.model_dump(exclude_unset=True))
+    updated = site_get(actor=request.auth, client_id=client_id, site_id=site_id)
     set_entity_tag(response, updated)
     return updated

@@ -92,3 +92,15 @@ class ContactInviteForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", "contact_%s")
         super().__init__(*args, **kwargs)
+
+
+class SiteForm(forms.Form):
+    """The fields of `crm.services.site_create` (and a rename through `site_update`)."""
+
+    name = forms.CharField(max_length=200)
+    address = forms.CharField(required=False, max_length=2_000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "site_%s")
+        super().__init__(*args, **kwargs)

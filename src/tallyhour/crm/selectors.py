@@ -18,17 +18,6 @@ def clients_visible_to(actor: User) -> QuerySet[Client]:
     return Client.objects.order_by("name", "id")
 
 
-def sites_visible_to(actor: User) -> QuerySet[Site]:
-    """Sites of the clients the actor may see."""
-    return Site.objects.filter(client__in=clients_visible_to(actor)).select_related("client")
-
-
-def end_users_visible_to(actor: User) -> QuerySet[Contact]:
-    """Client contacts (Halo's end users) of the clients the actor may see."""
-    contacts = Contact.objects.filter(client__in=clients_visible_to(actor))
-    return contacts.select_related("client").order_by("name", "id")
-
-
 def client_get(*, actor: User, client_id: int) -> Client:
     client = clients_visible_to(actor).filter(pk=client_id).first()
     if client is None:
@@ -50,6 +39,34 @@ def contact_get(*, actor: User, client_id: int, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(f"Contact {contact_id} not found.")
     return contact
+
+
+def sites_visible_to(actor: User) -> QuerySet[Site]:
+    """Sites of the clients the actor may see, with their client loaded."""
+    return (
+        Site.objects.filter(client__in=clients_visible_to(actor))
+        .select_related("client")
+        .order_by("client__name", "name", "id")
+    )
+
+
+def site_get(*, actor: User, site_id: int, client_id: int | None = None) -> Site:
+    sites = sites_visible_to(actor).filter(pk=site_id)
+    if client_id is not None:
+        sites = sites.filter(client_id=client_id)
+    site = sites.first()
+    if site is None:
+        raise NotFound(f"Site {site_id} not found.", fields={"site_id": "not found"})
+    return site
+
+
+def contacts_visible_to(actor: User) -> QuerySet[Contact]:
+    """The clients' end users (Halo's Users) the actor may see, with their client loaded."""
+    return (
+        Contact.objects.filter(client__in=clients_visible_to(actor))
+        .select_related("client")
+        .order_by("name", "id")
+    )
 
 
 def clients_filtered(
@@ -86,4 +103,5 @@ def client_overview(
         "show_money": can_bill(actor),
         **client_page_parts(actor=actor, client=client, today=today),
         "contacts": list(contacts_of_client(actor=actor, client=client)),
+        "sites": list(Site.objects.filter(client=client).order_by("-is_active", "name", "id")),
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tallyhour.accounts.models import User
 from tallyhour.accounts.permissions import require_billing
@@ -16,7 +16,7 @@ from tallyhour.accounts.services import contact_user_create, user_active_set
 from tallyhour.core import dates, localformat
 from tallyhour.core.audit import audit_record, snapshot
 from tallyhour.core.errors import Conflict, InvalidInput, NotFound, full_clean_or_invalid
-from tallyhour.crm.models import Client, Contact
+from tallyhour.crm.models import Client, Contact, Site
 
 CLIENT_FIELDS = [
     "name",
@@ -280,3 +280,64 @@ def contact_update(*, contact: Contact, actor: User, **changes: Any) -> Contact:
         after={key: after[key] for key in changed},
     )
     return contact
+
+
+# --- sites -----------------------------------------------------------------------------------
+
+SITE_FIELDS = ["client", "name", "address", "is_active"]
+SITE_EDITABLE = frozenset({"name", "address", "is_active"})
+
+
+def _site_save(site: Site) -> None:
+    """Save unless the client has a site of that name (in any case); a parallel save of the
+    same name meets the unique constraint and gets the same answer."""
+    taken = Conflict(
+        f"{site.client} already has a site named {site.name!r}.", fields={"name": "taken"}
+    )
+    clash = Site.objects.filter(client_id=site.client_id, name__iexact=site.name)
+    if clash.exclude(pk=site.pk).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            site.save()
+    except IntegrityError as exc:
+        raise taken from exc
+
+
+@transaction.atomic
+def site_create(*, client: Client, name: str, actor: User, address: str = "") -> Site:
+    """A new site of a client; tickets can then be raised for it."""
+    _check(actor)
+    site = Site(client=client, name=(name or "").strip(), address=(address or "").strip())
+    full_clean_or_invalid(site, validate_constraints=False)
+    _site_save(site)
+    audit_record(actor=actor, action="site.create", obj=site, after=snapshot(site, SITE_FIELDS))
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, actor: User, **changes: Any) -> Site:
+    """Rename a site, change its address, or deactivate it (its tickets keep it; new tickets
+    cannot name it)."""
+    _check(actor)
+    unknown = set(changes) - SITE_EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown site fields: {sorted(unknown)}")
+    site = Site.objects.select_for_update(of=("self",)).select_related("client").get(pk=site.pk)
+    before = snapshot(site, SITE_FIELDS)
+    for key, value in changes.items():
+        setattr(site, key, value.strip() if isinstance(value, str) else value)
+    full_clean_or_invalid(site, validate_constraints=False)
+    after = snapshot(site, SITE_FIELDS)
+    if after == before:
+        return site
+    _site_save(site)
+    changed = [key for key in SITE_FIELDS if before[key] != after[key]]
+    audit_record(
+        actor=actor,
+        action="site.update",
+        obj=site,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+    )
+    return site

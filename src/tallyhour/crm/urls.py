@@ -14,4 +14,6 @@ urlpatterns = [
         views.contact_change,
         name="contact_change",
     ),
+    path("<int:client_id>/sites/", views.site_add, name="site_add"),
+    path("<int:client_id>/sites/<int:site_id>/", views.site_change, name="site_change"),
 ]

@@ -1,5 +1,7 @@
-"""Client pages: the list, one client's page (contracts, prepay, retainer, invoices, tickets)
-and the create/edit forms for billing and admin users."""
+"""Client pages: the list, one client's page (contracts, prepay, retainer, invoices, tickets,
+contacts, sites) and the create/edit forms for billing and admin users."""
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +16,7 @@ from tallyhour.core.errors import DomainError, InvalidInput
 from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page, form_errors_from
 from tallyhour.crm import selectors, services
-from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm
+from tallyhour.crm.forms import ClientFilterForm, ClientForm, ContactInviteForm, SiteForm
 from tallyhour.crm.panels import client_rows_decorate
 
 CLIENTS_PER_PAGE = 50
@@ -72,6 +74,7 @@ def client_detail(request: PageRequest, client_id: int) -> HttpResponse:
         "client": overview["client"],
         "can_edit": can_bill(request.user),
         "invite_form": ContactInviteForm(),
+        "site_form": SiteForm(),
     }
     return render(request, "crm/client_detail.html", context)
 
@@ -168,3 +171,51 @@ def client_edit(request: PageRequest, client_id: int) -> HttpResponse:
             return done(request, "Client saved.", reverse("crm:client_detail", args=[client.pk]))
     status = 422 if form.errors else 200
     return render(request, "crm/client_form.html", {"form": form, "client": client}, status=status)
+
+
+def _sites_back(client_id: int) -> str:
+    return reverse("crm:client_detail", args=[client_id]) + "#sites"
+
+
+def _form_problem(form: SiteForm) -> InvalidInput:
+    errors = "; ".join(f"{name}: {e}" for name, errs in form.errors.items() for e in errs)
+    return InvalidInput(errors, fields=dict.fromkeys(form.errors, "invalid"))
+
+
+@login_required
+@require_POST
+def site_add(request: PageRequest, client_id: int) -> HttpResponse:
+    """Add a site from the client page (billing and admin users)."""
+    back_on_error(request, _sites_back(client_id))
+    client = selectors.client_get(actor=request.user, client_id=client_id)
+    form = SiteForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    site = services.site_create(client=client, actor=request.user, **form.cleaned_data)
+    return done(request, f"Site {site.name} added.", _sites_back(client_id))
+
+
+SITE_CHANGES: dict[str, dict[str, bool]] = {
+    "deactivate": {"is_active": False},
+    "activate": {"is_active": True},
+}
+
+
+@login_required
+@require_POST
+def site_change(request: PageRequest, client_id: int, site_id: int) -> HttpResponse:
+    """Rename a site (with its address), or deactivate or reactivate it."""
+    back_on_error(request, _sites_back(client_id))
+    site = selectors.site_get(actor=request.user, client_id=client_id, site_id=site_id)
+    change = request.POST.get("change", "rename")
+    if change in SITE_CHANGES:
+        changes: dict[str, Any] = dict(SITE_CHANGES[change])
+    elif change == "rename":
+        form = SiteForm(request.POST)
+        if not form.is_valid():
+            raise _form_problem(form)
+        changes = dict(form.cleaned_data)
+    else:
+        raise InvalidInput("Unknown change.", fields={"change": "unknown"})
+    site = services.site_update(site=site, actor=request.user, **changes)
+    return done(request, f"Site {site.name} saved.", _sites_back(client_id))

@@ -70,8 +70,10 @@ def _ids(request: halo.HaloRequest, name: str) -> list[int] | None:
 
 def _teams(request: halo.HaloRequest, raw: str) -> list[int]:
     wanted = [part.strip() for part in raw.split(",") if part.strip()]
-    ids = [int(w) for w in wanted if w.isdigit()]
-    names = [w.lower() for w in wanted if not w.isdigit()]
+    ids = [int(w) for w in wanted if w.isascii() and w.isdigit()]
+    if any(i >= 2**63 for i in ids):
+        raise InvalidInput("team is out of range.", fields={"team": "out of range"})
+    names = [w.lower() for w in wanted if not (w.isascii() and w.isdigit())]
     found = {t.name.lower(): t.pk for t in teams_visible_to(request.user)}
     unknown = [n for n in names if n not in found]
     if unknown:
@@ -126,7 +128,8 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
     tickets = _dated(request, tickets)
     if search := get.get("search"):
         text = Q(summary__icontains=search) | Q(details__icontains=search)
-        tickets = tickets.filter(text | Q(pk=int(search)) if search.isdigit() else text)
+        is_id = search.isascii() and search.isdigit() and len(search) <= 18
+        tickets = tickets.filter(text | Q(pk=int(search)) if is_id else text)
     return _ordered(request, tickets)
 
 

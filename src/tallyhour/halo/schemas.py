@@ -8,89 +8,23 @@ from zoneinfo import ZoneInfo
 from django.db.models import Sum
 
 from tallyhour.accounts.calendars import CalendarDay
-from tallyhour.accounts.models import Agent, User
+from tallyhour.accounts.models import Agent
 from tallyhour.billing.models import Invoice, InvoiceState
-from tallyhour.contracts.models import Contract
 from tallyhour.core import dates
-from tallyhour.crm.models import Client
 from tallyhour.halo import conventions as halo
-from tallyhour.halo import text
+from tallyhour.halo import statuses, text
 from tallyhour.servicedesk.models import Action, ActionKind, Ticket, TicketStatus
 from tallyhour.timesheets.models import Submission
-from tallyhour.timetracking.models import ChargeType, TimeEntry
+from tallyhour.timetracking.models import TimeEntry
 
-# Halo's default status ids for the statuses we have.
-STATUS_IDS = {
-    TicketStatus.NEW: 1,
-    TicketStatus.IN_PROGRESS: 2,
-    TicketStatus.ON_HOLD: 4,
-    TicketStatus.RESOLVED: 8,
-    TicketStatus.CLOSED: 9,
-}
-STATUS_BY_ID = {v: k for k, v in STATUS_IDS.items()}
-
-# Halo outcome ids for our action kinds (listed by /api/Outcome); the outcome's own name
-# ("Phone call", "Remote session"…) is kept as text on the action.
-OUTCOME_KINDS = {1: ActionKind.NOTE, 2: ActionKind.REPLY, 3: ActionKind.STATUS_CHANGE}
-OUTCOME_IDS = {kind: pk for pk, kind in OUTCOME_KINDS.items()}
+# The outcome id each of our action kinds reads back with (see `statuses.OUTCOMES`).
+OUTCOME_IDS = {kind: outcome_id for outcome_id, _, kind in statuses.OUTCOMES}
 
 # Halo's TimesheetEvent type for work; every time entry is one.
 WORK_EVENT = 0
 
 # Halo's invoice payment status codes.
 UNPAID, PARTLY_PAID, PAID = 0, 1, 2
-
-
-def agent_record(agent: Agent) -> dict[str, Any]:
-    user = agent.user
-    return {
-        "id": user.pk,
-        "name": user.display_name,
-        "email": user.email,
-        "isdisabled": not user.is_active,
-        "role": user.role,
-        "timezone": agent.timezone,
-        "team": ", ".join(t.name for t in agent.teams.all()),
-    }
-
-
-def user_record(user: User) -> dict[str, Any]:
-    """A user with no agent profile (Agent/me of an admin, say)."""
-    return {"id": user.pk, "name": user.display_name, "email": user.email}
-
-
-def client_record(client: Client) -> dict[str, Any]:
-    return {
-        "id": client.pk,
-        "name": client.name,
-        "inactive": not client.is_active,
-        "currency": client.currency,
-        "taxrate": float(client.tax_rate),
-    }
-
-
-def charge_type_record(charge_type: ChargeType) -> dict[str, Any]:
-    """An item of lookup 17 (charge types)."""
-    return {
-        "id": charge_type.pk,
-        "name": charge_type.name,
-        "value": float(charge_type.hourly_rate),
-        "chargeable": charge_type.is_billable,
-        "inactive": not charge_type.is_active,
-    }
-
-
-def contract_record(contract: Contract) -> dict[str, Any]:
-    return {
-        "id": contract.pk,
-        "client_id": contract.client_id,
-        "client_name": contract.client.name,
-        "ref": contract.name,
-        "type": contract.kind,
-        "start_date": halo.iso(contract.starts_on),
-        "end_date": halo.iso(contract.ends_on),
-        "isdefault": contract.is_default,
-    }
 
 
 def ticket_record(ticket: Ticket) -> dict[str, Any]:
@@ -111,9 +45,9 @@ def ticket_record(ticket: Ticket) -> dict[str, Any]:
         "site_name": ticket.site.name if ticket.site else None,
         "user_id": ticket.contact_id,
         "user_name": ticket.contact.name if ticket.contact else None,
-        "status_id": STATUS_IDS[status],
+        "status_id": statuses.halo_status_id(status),
         "status": status.label,
-        "status_name": status.label,
+        "status_name": statuses.halo_status_name(status),
         "agent_id": ticket.assignee_id,
         "team_id": ticket.team_id,
         "team": ticket.team.name if ticket.team else None,
@@ -148,9 +82,7 @@ def action_record(action: Action) -> dict[str, Any]:
         "outcome": action.outcome or action.get_kind_display(),
         "outcome_id": OUTCOME_IDS[ActionKind(action.kind)],
         "hiddenfromuser": not action.client_visible,
-        "new_status": STATUS_IDS.get(TicketStatus(action.new_status))
-        if action.new_status
-        else None,
+        "new_status": statuses.halo_status_id(action.new_status) if action.new_status else None,
         "timetaken": halo.hours(worked),
         "nonbilltime": halo.hours(worked - billable),
         "chargerate": entry.charge_type_id if entry else None,

@@ -17,10 +17,10 @@ from tallyhour.accounts.models import Team, User
 from tallyhour.accounts.selectors import teams_visible_to, users_visible_to
 from tallyhour.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tallyhour.crm.models import Client
-from tallyhour.crm.selectors import clients_visible_to, end_users_visible_to, sites_visible_to
+from tallyhour.crm.selectors import clients_visible_to, contacts_visible_to, sites_visible_to
 from tallyhour.halo import conventions as halo
 from tallyhour.halo import text
-from tallyhour.halo.schemas import OUTCOME_KINDS, STATUS_BY_ID
+from tallyhour.halo.statuses import outcome_for_id, status_for_halo_id
 from tallyhour.servicedesk import services as desk
 from tallyhour.servicedesk.models import Action, Ticket, TicketPriority, TicketStatus
 from tallyhour.servicedesk.selectors import (
@@ -66,9 +66,11 @@ def named(items: QuerySet[M], value: Any, field: str) -> M | None:
     if not given(value):
         return None
     try:
-        obj = items.filter(pk=int(value)).first()
+        pk = int(value)
     except (TypeError, ValueError):
-        obj = None
+        pk = 0
+    # Ids beyond 64 bits name nothing (and must not reach the database).
+    obj = items.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if obj is None:
         raise InvalidInput(f"Unknown {field} {value!r}.", fields={field: "unknown"})
     return obj
@@ -111,12 +113,10 @@ def one_or_many(records: list[dict[str, Any]]) -> Any:
 
 
 def status_from(value: Any, field: str = "status_id") -> str | None:
+    """Our status for a Halo status id, built in or custom (None when none is sent)."""
     if value in (None, ""):
         return None
-    try:
-        return STATUS_BY_ID[int(value)]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"Unknown {field} {value!r}.", fields={field: "unknown"}) from exc
+    return status_for_halo_id(whole_number(value, field), field)
 
 
 def priority_from(value: Any) -> int:
@@ -134,7 +134,8 @@ def team_named(actor: User, value: Any) -> Team | None:
         return None
     teams = teams_visible_to(actor)
     text_value = str(value).strip()
-    team = teams.filter(pk=int(text_value)).first() if text_value.isdigit() else None
+    is_id = text_value.isascii() and text_value.isdigit() and len(text_value) <= 18
+    team = teams.filter(pk=int(text_value)).first() if is_id else None
     team = team or teams.filter(name__iexact=text_value).first()
     if team is None:
         raise InvalidInput(f"Unknown team {value!r}.", fields={"team": "unknown"})
@@ -200,7 +201,7 @@ def _ticket_changes(actor: User, item: dict[str, Any]) -> dict[str, Any]:
     if "site_id" in item:
         changes["site"] = named(sites_visible_to(actor), item["site_id"], "site_id")
     if "user_id" in item:
-        changes["contact"] = named(end_users_visible_to(actor), item["user_id"], "user_id")
+        changes["contact"] = named(contacts_visible_to(actor), item["user_id"], "user_id")
     return changes
 
 
@@ -313,9 +314,7 @@ def _nonbillable(item: dict[str, Any], seconds: int) -> tuple[bool | None, int]:
 def _kind_and_outcome(item: dict[str, Any]) -> tuple[str | None, str | None]:
     kind = None
     if given(item.get("outcome_id")):
-        kind = OUTCOME_KINDS.get(whole_number(item["outcome_id"], "outcome_id"))
-        if kind is None:
-            raise InvalidInput("Unknown outcome_id.", fields={"outcome_id": "unknown"})
+        _, kind = outcome_for_id(whole_number(item["outcome_id"], "outcome_id"))
     outcome = str(item["outcome"]).strip()[:100] if "outcome" in item else None
     return kind, outcome
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.urls import URLPattern, re_path
 
-from tallyhour.halo import views
+from tallyhour.halo import directory, views
 from tallyhour.halo.openapi import openapi_route
 
 
@@ -24,14 +24,24 @@ def resource(name: str, view: Callable[..., Any], *, with_id: bool = True) -> li
 urlpatterns = [
     re_path(rf"^auth/{ci('token')}/?$", views.token, name="halo-token"),
     openapi_route,
-    re_path(rf"^api/{ci('agent')}/{ci('me')}/?$", views.agent_me),
-    *resource("agent", views.agents),
-    *resource("client", views.clients),
-    *resource("clientcontract", views.client_contracts),
+    re_path(rf"^api/{ci('agent')}/{ci('me')}/?$", directory.agent_me),
+    *resource("agent", directory.agents),
+    *resource("client", directory.clients),
+    *resource("clientcontract", directory.client_contracts),
     *resource("tickets", views.tickets),
     *resource("actions", views.actions),
     *resource("timesheet", views.timesheets, with_id=False),
     *resource("timesheetevent", views.timesheet_events),
     *resource("invoice", views.invoices),
-    *resource("lookup", views.lookup, with_id=False),
+    *resource("lookup", directory.lookup),
+    re_path(rf"^api/{ci('client')}/{ci('me')}/?$", directory.client_me),
+    re_path(rf"^api/{ci('authinfo')}/?$", directory.authinfo),
+    *resource("status", directory.status_list),
+    *resource("priority", directory.priorities),
+    *resource("outcome", directory.outcomes),
+    *resource("tickettype", directory.ticket_types),
+    *resource("team", directory.teams),
+    *resource("site", directory.sites),
+    *resource("users", directory.end_users),
+    *resource("projects", directory.projects),
 ]

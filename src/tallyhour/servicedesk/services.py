@@ -85,6 +85,13 @@ def _check_client_parts(ticket: Ticket) -> None:
         )
 
 
+def _check_site_open(site: Site | None) -> None:
+    if site is not None and not site.is_active:
+        raise InvalidInput(
+            "That site is closed: choose an open one.", fields={"site_id": "inactive"}
+        )
+
+
 def _check_assignee(assignee: User | None) -> None:
     # Portal contacts are users too, but tickets are worked by staff.
     if assignee is not None and assignee.is_contact:
@@ -136,6 +143,7 @@ def ticket_create(
     _check_project(project)
     _check_assignee(assignee)
     _check_client_parts(ticket)
+    _check_site_open(site)
     if project is not None and project.client_id != client.pk:
         raise InvalidInput(
             "A task belongs to a project of the same client.", fields={"project_id": "client"}
@@ -188,10 +196,13 @@ def ticket_update(
         )
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     before = snapshot(ticket, TICKET_FIELDS)
+    before_site = ticket.site_id
     for name in EDITABLE_TICKET_FIELDS & set(changes):
         setattr(ticket, name, changes[name])
     if "assignee" in changes:
         _check_assignee(ticket.assignee)
+    if "site" in changes and changes["site"] is not None and changes["site"].pk != before_site:
+        _check_site_open(ticket.site)
     if "summary" in changes:
         ticket.summary = (ticket.summary or "").strip()
     if "project" in changes:
