@@ -12,6 +12,9 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from tallyhour.halo import scopes as halo_scopes
+from tallyhour.halo.filters import DATE_FIELDS, ORDER_FIELDS
+
 BIGINT = 2**63 - 1
 Schema = dict[str, Any]
 
@@ -293,6 +296,7 @@ SCHEMAS: dict[str, Schema] = {
             "error": STR,
             "message": STR,
             "fields": {"type": "object"},
+            "index": {**INT, "description": "Which record of a batch POST failed (from 0)."},
             "error_description": {**STR, "description": "OAuth2 errors (401 and /auth/token)."},
         },
     },
@@ -316,9 +320,11 @@ SCHEMAS: dict[str, Schema] = {
 # Halo's scope names: `all`, or read/edit per area; a token never holds more than its agent.
 SCOPES = {
     "all": "Everything the agent may do.",
+    "all:standard": "Everything but administration.",
+    "admin": "Administration (agents, lookups).",
     **{
         f"{verb}:{area}": f"{verb.capitalize()} {area}."
-        for area in ("tickets", "timesheets", "customers", "invoices", "contracts", "agents")
+        for area in sorted(halo_scopes.AREA_WRITE_SCOPES)
         for verb in ("read", "edit")
     },
 }
@@ -326,11 +332,18 @@ SCOPES = {
 # --- paths -----------------------------------------------------------------------------------
 
 TICKET_FILTERS = [
-    *PAGING,
+    # Tickets sort by these fields only (any other `order` is a 422).
+    *(
+        query("order", {"enum": sorted(ORDER_FIELDS)}) if p["name"] == "order" else p
+        for p in PAGING
+    ),
     *ids("client_id", "site_id", "agent_id", "status_id", "tickettype_id", "requesttype_id"),
-    *ids("user_id", "team"),
+    *ids("user_id", "priority_id"),
+    query("team", STR, "Team names or ids, comma-separated."),
+    query("agent", STR, "Agent ids, comma-separated; 0 is unassigned."),
+    query("client_ids", STR, "Client ids, comma-separated."),
     *flags("open_only", "closed_only"),
-    query("datesearch", {"enum": ["dateoccurred", "datecreated", "lastactiondate", "dateclosed"]}),
+    query("datesearch", {"enum": sorted(DATE_FIELDS)}),
     query("startdate", DATE_PARAM),
     query("enddate", DATE_PARAM),
     query("domain", STR, "`reqs` for tickets, `prjs` for projects."),
