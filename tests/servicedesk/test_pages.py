@@ -283,7 +283,8 @@ def test_ticket_list_query_budget_does_not_grow(
     assert response.status_code == 200
 
 
-# Today 19: session, user, ticket, the capture write (organisation, agent lock, timer), header,
-# actions, timer, totals, form choices. Constant whatever the number of actions.
+# 15 today: session, user, ticket (its client, site and end user joined), header, timer,
+# organisation, totals, actions, and the forms' choices (charge types, assignees, teams, the
+# client's sites and end users, types, charge types). Constant whatever the number of actions.
 DETAIL_QUERY_BUDGET = 20
 LIST_QUERY_BUDGET = 7  # 6 today: session, user, header, clients, count, page

@@ -7,7 +7,8 @@ from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
 
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core.errors import NotFound
-from tallyhour.crm.models import Client
+from tallyhour.crm.models import Client, Contact, Site
+from tallyhour.crm.selectors import end_users_visible_to, sites_visible_to
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus, TicketType
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -16,7 +17,7 @@ OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOL
 def tickets_visible_to(actor: User) -> QuerySet[Ticket]:
     """Every staff user works every client's tickets (portal users will see only their own)."""
     return Ticket.objects.select_related(
-        "client", "assignee", "ticket_type", "charge_type", "project"
+        "client", "assignee", "team", "ticket_type", "charge_type", "project", "site", "contact"
     ).order_by("-id")
 
 
@@ -43,9 +44,10 @@ def tickets_filtered(
     status: str = "",
     search: str = "",
     assignee_id: int | None = None,
+    priority: int | None = None,
 ) -> QuerySet[Ticket]:
     """The ticket list: scope `mine` (assigned to me), `team` (assigned to my teams' agents)
-    or everything; then client, status, assignee and free-text search."""
+    or everything; then client, status, assignee, priority and free-text search."""
     tickets = tickets_visible_to(actor)
     if scope == "mine":
         tickets = tickets.filter(assignee=actor)
@@ -61,6 +63,8 @@ def tickets_filtered(
         tickets = tickets.filter(status=status)
     if assignee_id is not None:
         tickets = tickets.filter(assignee_id=assignee_id)
+    if priority is not None:
+        tickets = tickets.filter(priority=priority)
     search = search.strip()
     if search:
         text = Q(summary__icontains=search) | Q(client__name__icontains=search)
@@ -74,6 +78,32 @@ def tickets_for_list(actor: User, **filters: Any) -> QuerySet[Ticket]:
     """The ticket list page's tickets (`tickets_filtered`), work in hand first: open tickets,
     then resolved and closed ones, each most recently updated first."""
     return tickets_filtered(actor, **filters).order_by(_STATUS_RANK, "-updated_at", "-id")
+
+
+def ticket_sites(
+    actor: User, *, client: Client | None = None, keep: int | None = None
+) -> QuerySet[Site]:
+    """The sites a ticket may name: the active ones of `client`, else of every active client,
+    by client and name; `keep` is the ticket's own site, listed even once retired."""
+    return _current(sites_visible_to(actor), client, keep)
+
+
+def ticket_end_users(
+    actor: User, *, client: Client | None = None, keep: int | None = None
+) -> QuerySet[Contact]:
+    """The end users a ticket may name, chosen the way `ticket_sites` chooses sites."""
+    return _current(end_users_visible_to(actor), client, keep)
+
+
+def _current(parts: QuerySet[Any], client: Client | None, keep: int | None) -> QuerySet[Any]:
+    if client is not None:
+        parts = parts.filter(client=client)
+        active = Q(is_active=True)
+    else:
+        active = Q(is_active=True, client__is_active=True)
+    if keep is not None:
+        active |= Q(pk=keep)
+    return parts.filter(active).order_by("client__name", "name", "pk")
 
 
 def actions_visible_to(actor: User) -> QuerySet[Action]:

@@ -17,6 +17,7 @@ from tallyhour.core.audit import Audited, audit_record, snapshot
 from tallyhour.core.errors import Forbidden, InvalidInput, full_clean_or_invalid
 from tallyhour.crm.models import Client, Contact, Site
 from tallyhour.servicedesk import signals
+from tallyhour.servicedesk.customfields import custom_fields_problem
 from tallyhour.servicedesk.models import (
     Action,
     ActionKind,
@@ -79,10 +80,8 @@ def _check_client_parts(ticket: Ticket) -> None:
         raise InvalidInput("The site belongs to another client.", fields={"site_id": "client"})
     if ticket.contact is not None and ticket.contact.client_id != ticket.client_id:
         raise InvalidInput("The end user belongs to another client.", fields={"user_id": "client"})
-    if not isinstance(ticket.custom_fields, dict):
-        raise InvalidInput(
-            "Custom fields are a list of names and values.", fields={"customfields": "invalid"}
-        )
+    if problem := custom_fields_problem(ticket.custom_fields):
+        raise InvalidInput(f"Custom fields: {problem}.", fields={"customfields": problem})
 
 
 def _check_site_open(site: Site | None) -> None:

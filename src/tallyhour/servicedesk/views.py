@@ -10,217 +10,32 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tallyhour.accounts.models import Role, Team, User
 from tallyhour.accounts.requests import PageRequest
 from tallyhour.core import dates
 from tallyhour.core.errors import DomainError, InvalidInput
-from tallyhour.core.forms import BILLABLE_CHOICES, parse_duration
 from tallyhour.core.htmx import done, render_page
 from tallyhour.core.pageerrors import back_on_error, errors_as_page
-from tallyhour.crm.models import Client
 from tallyhour.servicedesk import selectors, services
-from tallyhour.servicedesk.forms import SEARCH_SUFFIX, TicketPicker
+from tallyhour.servicedesk.forms import (
+    SEARCH_SUFFIX,
+    ActionForm,
+    TicketEditForm,
+    TicketFilterForm,
+    TicketForm,
+    TicketPicker,
+    refusal_on_fields,
+)
 from tallyhour.servicedesk.holds import capture_held, capture_release
-from tallyhour.servicedesk.models import ActionKind, Ticket, TicketStatus, TicketType
+from tallyhour.servicedesk.models import ActionKind, Ticket, TicketPriority, TicketStatus
 
 TICKETS_PER_PAGE = 25
-SCOPES = [("mine", "Assigned to me"), ("team", "My team's"), ("", "All tickets")]
-STATUS_FILTERS = [("open", "Open (not resolved)"), ("", "Any status"), *TicketStatus.choices]
-
-
-def _staff() -> Any:
-    return (
-        User.objects.filter(is_active=True)
-        .exclude(role=Role.CONTACT)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-class TicketFilterForm(forms.Form):
-    """The ticket list's filters. A filter the query leaves out takes its default (`DEFAULTS`:
-    my open tickets), so the list opens on the work in hand and an empty value means "all"."""
-
-    DEFAULTS = {"scope": "mine", "status": "open"}
-
-    scope = forms.ChoiceField(choices=SCOPES, required=False, label="Show")
-    client = forms.ModelChoiceField(
-        queryset=Client.objects.none(), required=False, empty_label="All clients"
-    )
-    status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
-    q = forms.CharField(required=False, max_length=200, label="Search")
-
-    def __init__(self, query: QueryDict, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__({**self.DEFAULTS, **query.dict()}, **kwargs)
-        client_field = self.fields["client"]
-        assert isinstance(client_field, forms.ModelChoiceField)
-        client_field.queryset = Client.objects.order_by("name")
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": "Summary, client or #id"}
-        )
-
-
-class TicketForm(forms.Form):
-    """A new ticket: client, summary, type, assignee; tasks name their project."""
-
-    client = forms.ModelChoiceField(queryset=Client.objects.none())
-    summary = forms.CharField(max_length=200)
-    details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    ticket_type = forms.ModelChoiceField(
-        queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
-    )
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned"
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label="No team",
-        help_text="Whose queue holds it while nobody is assigned.",
-    )
-    charge_type = forms.ModelChoiceField(
-        queryset=selectors.ticket_charge_types().none(),
-        required=False,
-        empty_label="The type's default",
-        help_text="Wins over each agent's default charge type.",
-    )
-    project = forms.ModelChoiceField(
-        queryset=Ticket.objects.none(),
-        required=False,
-        empty_label="None",
-        help_text="Make this a task of a project; its time rolls up there.",
-    )
-    budget_hours = forms.DecimalField(
-        required=False, min_value=0, max_digits=8, decimal_places=2, label="Budget (hours)"
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        querysets = {
-            "client": Client.objects.filter(is_active=True).order_by("name"),
-            "ticket_type": selectors.ticket_types_active(),
-            "assignee": _staff(),
-            "team": Team.objects.order_by("name"),
-            "charge_type": selectors.ticket_charge_types(),
-            "project": selectors.projects_open(),
-        }
-        for name, queryset in querysets.items():
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = queryset
-
-
-class TicketEditForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned"
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label="No team",
-        help_text="Whose queue holds it while nobody is assigned.",
-    )
-    ticket_type = forms.ModelChoiceField(
-        queryset=TicketType.objects.none(), required=False, label="Type", empty_label="—"
-    )
-    charge_type = forms.ModelChoiceField(
-        queryset=selectors.ticket_charge_types().none(),
-        required=False,
-        empty_label="Agent's default",
-    )
-    budget_hours = forms.DecimalField(
-        required=False, min_value=0, max_digits=8, decimal_places=2, label="Budget (hours)"
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("auto_id", "edit_%s")
-        super().__init__(*args, **kwargs)
-        for name, queryset in {
-            "assignee": _staff(),
-            "team": Team.objects.order_by("name"),
-            "ticket_type": selectors.ticket_types_active(),
-            "charge_type": selectors.ticket_charge_types(),
-        }.items():
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = queryset
-
-
-VISIBILITY_CHOICES = [
-    ("", "Default for the kind"),
-    ("yes", "Shown to the client"),
-    ("no", "Internal only"),
-]
-
-
-class ActionForm(forms.Form):
-    """An action as typed on the ticket page; the time comes prefilled from the timer."""
-
-    kind = forms.ChoiceField(choices=ActionKind.choices, initial=ActionKind.NOTE)
-    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    new_status = forms.ChoiceField(
-        required=False, label="Status", choices=[("", "Unchanged"), *TicketStatus.choices]
-    )
-    time = forms.CharField(
-        required=False,
-        max_length=16,
-        label="Time",
-        help_text="From your timer; edit it if it is wrong (e.g. 0:25, 25m, 0.5h).",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    offered = forms.CharField(required=False, widget=forms.HiddenInput)
-    charge_type = forms.ModelChoiceField(
-        queryset=selectors.ticket_charge_types().none(),
-        required=False,
-        empty_label="Ticket's default",
-        label="Charge type",
-    )
-    billable = forms.ChoiceField(required=False, choices=BILLABLE_CHOICES)
-    client_visible = forms.ChoiceField(
-        required=False,
-        label="Client portal",
-        choices=VISIBILITY_CHOICES,
-        help_text="Whether the client's contacts see this action and its time. By default "
-        "replies and status changes are shown, notes are not.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("auto_id", "action_%s")
-        super().__init__(*args, **kwargs)
-        field = self.fields["charge_type"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = selectors.ticket_charge_types()
-
-    def clean_time(self) -> int | None:
-        return parse_duration(self.cleaned_data.get("time", ""))
-
-    def time_seconds(self) -> int | None:
-        """None (log what the timer counted) unless the person changed the offered time."""
-        data = self.cleaned_data
-        if (self.data.get("time") or "").strip() == (data.get("offered") or "").strip():
-            return None
-        minutes = data.get("time")
-        return 0 if minutes is None else minutes * 60
-
-    @property
-    def is_billable(self) -> bool | None:
-        return {"yes": True, "no": False}.get(self.cleaned_data.get("billable") or "")
-
-    @property
-    def visible_to_client(self) -> bool | None:
-        """None lets the action's kind decide (replies and status changes shown, notes not)."""
-        return {"yes": True, "no": False}.get(self.cleaned_data.get("client_visible") or "")
 
 
 def _int(value: str | None) -> int | None:
@@ -244,6 +59,7 @@ def ticket_list(request: PageRequest) -> HttpResponse:
         scope=filters.get("scope", ""),
         client_id=client.pk if client else None,
         status=filters.get("status", ""),
+        priority=filters.get("priority"),
         search=filters.get("q", ""),
     )
     page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
@@ -266,7 +82,7 @@ def ticket_new(request: PageRequest) -> HttpResponse:
     project = selectors.projects_open().filter(pk=project_id).first() if project_id else None
     if project is not None:
         initial.update(project=project.pk, client=project.client_id)
-    form = TicketForm(request.POST or None, initial=initial)
+    form = TicketForm(request.POST or None, initial=initial, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,6 +90,9 @@ def ticket_new(request: PageRequest) -> HttpResponse:
                 client=data["client"],
                 summary=data["summary"],
                 details=data.get("details", ""),
+                priority=data.get("priority") or TicketPriority.MEDIUM,
+                site=data.get("site"),
+                contact=data.get("contact"),
                 ticket_type=data.get("ticket_type"),
                 assignee=data.get("assignee"),
                 team=data.get("team"),
@@ -283,7 +102,7 @@ def ticket_new(request: PageRequest) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            refusal_on_fields(form, exc)
         else:
             return done(
                 request,
@@ -299,23 +118,28 @@ def ticket_new(request: PageRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: PageRequest, ticket: Ticket) -> dict[str, Any]:
+def _custom_field_rows(ticket: Ticket) -> list[tuple[str, str]]:
+    """The ticket's custom fields by name, as text (integrations send flags and numbers)."""
+    shown = {True: "Yes", False: "No", None: "–"}
+    return [
+        (name, shown[value] if value is None or isinstance(value, bool) else str(value))
+        for name, value in sorted(ticket.custom_fields.items(), key=lambda item: item[0].lower())
+    ]
+
+
+def _detail_context(
+    request: PageRequest, ticket: Ticket, edit_form: TicketEditForm | None = None
+) -> dict[str, Any]:
     # The time offered for the action comes with the timer (`ticket_capture` in the page).
     action_form = ActionForm(initial={"kind": request.GET.get("kind") or ActionKind.NOTE})
-    edit_form = TicketEditForm(
-        initial={
-            "assignee": ticket.assignee_id,
-            "team": ticket.team_id,
-            "ticket_type": ticket.ticket_type_id,
-            "charge_type": ticket.charge_type_id,
-            "budget_hours": ticket.budget_hours,
-        }
-    )
+    if edit_form is None:
+        edit_form = TicketEditForm(ticket=ticket, actor=request.user)
     return {
         "ticket": ticket,
         "actions": selectors.actions_for(actor=request.user, ticket=ticket),
         "action_form": action_form,
         "edit_form": edit_form,
+        "custom_fields": _custom_field_rows(ticket),
         "statuses": TicketStatus.choices,
     }
 
@@ -401,15 +225,21 @@ def action_add(request: PageRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_edit(request: PageRequest, ticket_id: int) -> HttpResponse:
+    """ "Assign or change": saved, or the ticket's page again with the form's errors on it."""
     back = _back(ticket_id)
     back_on_error(request, back)
-    form = TicketEditForm(request.POST)
     ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        raise InvalidInput(errors)
-    services.ticket_update(ticket=ticket, actor=request.user, changes=dict(form.cleaned_data))
-    return done(request, "Ticket updated.", back)
+    form = TicketEditForm(request.POST, ticket=ticket, actor=request.user)
+    if form.is_valid():
+        try:
+            services.ticket_update(ticket=ticket, actor=request.user, changes=form.changes())
+        except InvalidInput as exc:
+            refusal_on_fields(form, exc)
+        else:
+            return done(request, "Ticket updated.", back)
+    context = _detail_context(request, ticket, edit_form=form)
+    context["capture_held"] = capture_held(request, ticket.pk)
+    return render(request, "servicedesk/ticket_detail.html", context, status=422)
 
 
 @login_required

@@ -35,6 +35,7 @@ class ActionOut(Schema):
     old_status: str
     new_status: str
     client_visible: bool
+    outcome: str = Field(..., description='How the work was done ("Phone call"); may be empty.')
     created_at: dt.datetime
     time_entry: TimeEntryOut | None = Field(..., description="The time this action logged.")
 
@@ -56,6 +57,7 @@ class ActionIn(Schema):
         description="Shown in the client portal. Default from the kind: replies and status "
         "changes true, notes false.",
     )
+    outcome: Text = Field("", max_length=100, description='How the work was done: "Phone call".')
 
 
 @router.get(
@@ -110,6 +112,7 @@ def create_action(
             charge_type=charge_type_from(payload.charge_type_id),
             is_billable=payload.is_billable,
             client_visible=payload.client_visible,
+            outcome=payload.outcome,
         ),
     )
 
