@@ -93,7 +93,11 @@ def test_an_rmm_tool_moves_over_from_halo(
     mine.goto(f"{url}/tickets/{saved.pk}/")
     expect(mine.get_by_role("heading", name=re.compile("Disk space low on FS01"))).to_be_visible()
     expect(mine.get_by_text("Cleared old shadow copies")).to_be_visible()
-    expect(mine.get_by_text("Leeds office")).to_be_visible()
+    # The action is dated when its work ended, yesterday, not when the tool sent it.
+    expect(mine.get_by_text(f"{tuesday:%-d %b} 15:30")).to_be_visible()
+    facts = mine.get_by_role("region", name="Details")
+    expect(facts.get_by_role("definition").filter(has_text="Leeds office")).to_be_visible()
+    expect(facts.get_by_role("definition").filter(has_text="High")).to_be_visible()
     shot(mine, "halo-journey-04-ticket")
     mine.goto(f"{url}/day/{tuesday}/")
     expect(mine.get_by_text("Cleared old shadow copies").first).to_be_visible()

@@ -58,6 +58,8 @@ def test_arrival_and_completion_are_the_entry_and_land_on_their_day(
     entry = TimeEntry.objects.get()
     assert (entry.started_at, entry.ended_at) == (at(MONDAY, 9), at(MONDAY, 10, 30))
     assert entry.source == EntrySource.ACTION
+    # Without its own `datetime` the action is dated when its work ended.
+    assert record["datetime"] == "2026-11-16T10:30:00Z"
     # The native API agrees: the entry is Monday's, not "now".
     native = HttpClient().get(
         "/api/v1/time-entries",

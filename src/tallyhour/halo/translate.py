@@ -34,8 +34,6 @@ from tallyhour.timetracking.services import time_entry_update
 M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 
-MAX_CUSTOM_FIELDS = 100
-
 
 def whole_number(value: Any, field: str) -> int:
     try:
@@ -143,7 +141,8 @@ def team_named(actor: User, value: Any) -> Team | None:
 
 
 def custom_fields_from(value: Any, current: dict[str, Any]) -> dict[str, Any]:
-    """Halo's `customfields` — [{"id"|"name", "value"}] — merged into what the ticket holds."""
+    """Halo's `customfields` — [{"id"|"name", "value"}] — merged into what the ticket holds
+    (the service checks names and values, as it does on every path)."""
     if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
         raise InvalidInput(
             "customfields must be a list of objects with a name (or id) and a value.",
@@ -151,25 +150,7 @@ def custom_fields_from(value: Any, current: dict[str, Any]) -> dict[str, Any]:
         )
     merged = dict(current)
     for field in value:
-        key = str(field.get("name") or field.get("id") or "").strip()
-        if not key or len(key) > 100:
-            raise InvalidInput(
-                "Each custom field needs a name or id (up to 100 characters).",
-                fields={"customfields": "name"},
-            )
-        content = field.get("value")
-        if not isinstance(content, str | int | float | bool | type(None)):
-            raise InvalidInput(
-                f"Custom field {key!r} must hold text, a number or a boolean.",
-                fields={"customfields": "value"},
-            )
-        if isinstance(content, str) and len(content) > 4000:
-            raise InvalidInput(
-                f"Custom field {key!r} is too long.", fields={"customfields": "long"}
-            )
-        merged[key] = content
-    if len(merged) > MAX_CUSTOM_FIELDS:
-        raise InvalidInput("Too many custom fields.", fields={"customfields": "too many"})
+        merged[str(field.get("name") or field.get("id") or "").strip()] = field.get("value")
     return merged
 
 
@@ -358,7 +339,8 @@ def action_save(actor: User, item: dict[str, Any]) -> Action:
         span=span,
         capture=False,
         outcome=outcome or "",
-        dated=_when(item, "datetime"),
+        # The action is dated when sent, else when its work ended (where the UI dates it).
+        dated=_when(item, "datetime") or (span[1] if span else None),
     )
     return actions_visible_to(actor).select_related("agent", "time_entry").get(pk=action.pk)
 

@@ -6,7 +6,7 @@ from django.db.models import Model
 from tallyhour.accounts.models import User
 from tallyhour.core.apikit.lookups import one_or_invalid
 from tallyhour.crm.models import Contact, Site
-from tallyhour.crm.selectors import end_users_visible_to, sites_visible_to
+from tallyhour.crm.selectors import contacts_visible_to, sites_visible_to
 from tallyhour.servicedesk.models import Ticket
 from tallyhour.servicedesk.selectors import ticket_charge_types
 
@@ -26,4 +26,4 @@ def ticket_site_from(actor: User, pk: int | None, field: str = "site_id") -> Sit
 
 
 def ticket_end_user_from(actor: User, pk: int | None, field: str = "contact_id") -> Contact | None:
-    return one_or_invalid(lambda: end_users_visible_to(actor), pk, field, "end user")
+    return one_or_invalid(lambda: contacts_visible_to(actor), pk, field, "end user")

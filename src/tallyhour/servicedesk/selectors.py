@@ -8,7 +8,7 @@ from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
 from tallyhour.accounts.models import Agent, User
 from tallyhour.core.errors import NotFound
 from tallyhour.crm.models import Client, Contact, Site
-from tallyhour.crm.selectors import end_users_visible_to, sites_visible_to
+from tallyhour.crm.selectors import contacts_visible_to, sites_visible_to
 from tallyhour.servicedesk.models import Action, Ticket, TicketStatus, TicketType
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -92,7 +92,7 @@ def ticket_end_users(
     actor: User, *, client: Client | None = None, keep: int | None = None
 ) -> QuerySet[Contact]:
     """The end users a ticket may name, chosen the way `ticket_sites` chooses sites."""
-    return _current(end_users_visible_to(actor), client, keep)
+    return _current(contacts_visible_to(actor), client, keep)
 
 
 def _current(parts: QuerySet[Any], client: Client | None, keep: int | None) -> QuerySet[Any]:
