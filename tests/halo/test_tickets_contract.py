@@ -354,3 +354,12 @@ def test_ids_beyond_64_bits_are_bad_input_not_a_crash(halo, body, field):
 @pytest.mark.parametrize("params", [{"search": "9" * 30}, {"team": "9" * 30}, {"agent": "9" * 30}])
 def test_huge_numbers_in_filters_are_not_a_crash(halo, params):
     assert halo.get("/api/Tickets", **params).status_code in (200, 422)
+
+
+def test_nul_characters_are_bad_input_on_both_databases(halo, client_acme):
+    body = halo.post(
+        "/api/Tickets", [{"client_id": client_acme.pk, "summary": "x", "team": "a\x00"}]
+    )
+    assert body.status_code == 422 and "body" in body.json()["fields"]
+    query = halo.get("/api/Tickets", team="a\x00b")
+    assert query.status_code == 422 and "team" in query.json()["fields"]

@@ -98,6 +98,7 @@ def halo_endpoint(
             if kwargs["pk"] >= 2**63:
                 return error_response(NotFound("No record has that id."))
         try:
+            refuse_nul(request.GET)
             require_halo_scope(request)  # type: ignore[arg-type]
             scope = "read" if request.method in SAFE_METHODS else write_scope
             if scope is not None:
@@ -118,6 +119,24 @@ def halo_endpoint(
         return result if isinstance(result, HttpResponse) else JsonResponse(result, safe=False)
 
     return wrapper
+
+
+def _nul_in(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
+def refuse_nul(params: Any) -> None:
+    """PostgreSQL cannot hold NUL in text (nor compare with it): such input is refused whole,
+    on both databases, before anything reads it."""
+    for name, values in params.lists():
+        if _nul_in(name) or _nul_in(values):
+            raise InvalidInput(f"{name} must not contain NUL characters.", fields={name: "NUL"})
 
 
 def flag(request: HttpRequest, name: str, default: bool = False) -> bool:
@@ -191,6 +210,8 @@ def array_body(request: HttpRequest) -> list[dict[str, Any]]:
         raise InvalidInput("The body must be JSON.", fields={"body": "not JSON"}) from exc
     if isinstance(body, dict):
         body = [body]
+    if _nul_in(body):
+        raise InvalidInput("The body must not contain NUL characters.", fields={"body": "NUL"})
     if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
         raise InvalidInput("The body must be an array of objects.", fields={"body": "not an array"})
     return body

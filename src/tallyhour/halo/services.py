@@ -218,10 +218,14 @@ def halo_token_issue(
     _check_token_rate(client_id or "", remote_addr)
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.", 400)
+    # Client ids are UUIDs: one with NUL (which PostgreSQL cannot compare) names no application.
+    known = client_id and "\x00" not in client_id
     app = (
         ApiApplication.objects.select_related("agent", "created_by")
-        .filter(client_id=client_id or "")
+        .filter(client_id=client_id)
         .first()
+        if known
+        else None
     )
     valid = app is not None and hmac.compare_digest(app.secret_digest, _digest(client_secret or ""))
     if app is None or not valid or not app.is_active or not app.agent.is_active:
