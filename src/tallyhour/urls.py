@@ -4,12 +4,16 @@ from django.urls import include, path
 
 from tallyhour.accounts.settings_views import settings_invoicing, settings_overview
 from tallyhour.billing.views import brand_stylesheet
+from tallyhour.core import health
 from tallyhour.halo import pages as halo_pages
 from tallyhour.timesheets.views.home import home
 
 urlpatterns = [
     # First: every API call walks the patterns above its own, and the pages' list is long.
     path("api/v1/", include("tallyhour.api.urls", namespace="api")),
+    # For load balancers: liveness and readiness, no session.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", home, name="home"),
     path("", include("tallyhour.timesheets.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),

@@ -443,6 +443,8 @@ EXCLUDED_PAGES = {
 
 PAGES: dict[str, Entry] = {
     # sign in and out
+    "GET /healthz": E(PUBLIC),
+    "GET /readyz": E(PUBLIC),
     "GET /login/": E(PUBLIC),
     "POST /login/": E(PUBLIC, body={"username": "nobody", "password": "wrong"}),
     "POST /logout/": E(PUBLIC),
