@@ -55,3 +55,10 @@ def test_a_cache_that_keeps_nothing_is_down(monkeypatch):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_only_get(path):
     assert HttpClient().post(path).status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_over_plain_http_are_not_redirected(settings, path):
+    settings.SECURE_SSL_REDIRECT = True
+    assert HttpClient().get(path).status_code == 200
+    assert HttpClient().get("/login/").status_code == 301  # everything else goes to HTTPS
