@@ -62,3 +62,16 @@ def test_probes_over_plain_http_are_not_redirected(settings, path):
     settings.SECURE_SSL_REDIRECT = True
     assert HttpClient().get(path).status_code == 200
     assert HttpClient().get("/login/").status_code == 301  # everything else goes to HTTPS
+
+
+def test_a_cache_client_error_of_its_own_kind_is_down_not_a_crash(monkeypatch):
+    class RedisConnectionError(Exception):
+        """Like redis-py's, which is no builtin ConnectionError."""
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RedisConnectionError("Error 111 connecting to 10.0.0.7:6379")
+
+    monkeypatch.setattr(cache, "set", refuse)
+    answer = HttpClient().get("/readyz")
+    assert answer.status_code == 503 and answer.json()["cache"] == {"status": "down"}
+    assert b"10.0.0.7" not in answer.content

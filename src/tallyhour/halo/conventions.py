@@ -153,12 +153,10 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name)
-    if value in (None, ""):
-        return None
+def _whole(text: str, name: str) -> int:
+    """A query parameter's whole number, within a 64-bit row id."""
     try:
-        number = int(value)
+        number = int(text)
     except ValueError as exc:
         raise InvalidInput(
             f"{name} must be a whole number.", fields={name: "not a number"}
@@ -166,6 +164,17 @@ def int_param(request: HttpRequest, name: str) -> int | None:
     if not 0 <= number < 2**63:
         raise InvalidInput(f"{name} is out of range.", fields={name: "out of range"})
     return number
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name)
+    return None if value in (None, "") else _whole(value, name)
+
+
+def int_list_param(request: HttpRequest, name: str) -> list[int] | None:
+    """A whole number or a comma-separated list of them (Halo's arrays of ids)."""
+    value = request.GET.get(name)
+    return None if value in (None, "") else [_whole(part, name) for part in value.split(",")]
 
 
 def date_param(request: HttpRequest, name: str) -> dt.datetime | None:

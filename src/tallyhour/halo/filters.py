@@ -50,24 +50,6 @@ def with_time_taken(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets_with_worked_seconds(tickets, "halo_worked_seconds")
 
 
-def _ids(request: halo.HaloRequest, name: str) -> list[int] | None:
-    """A whole number or a comma-separated list of them."""
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return None
-    ids = []
-    for part in raw.split(","):
-        try:
-            ids.append(int(part))
-        except ValueError as exc:
-            raise InvalidInput(
-                f"{name} must be whole numbers.", fields={name: "not a number"}
-            ) from exc
-    if any(not 0 <= i < 2**63 for i in ids):
-        raise InvalidInput(f"{name} is out of range.", fields={name: "out of range"})
-    return ids
-
-
 def _teams(request: halo.HaloRequest, raw: str) -> list[int]:
     wanted = [part.strip() for part in raw.split(",") if part.strip()]
     ids = [int(w) for w in wanted if w.isascii() and w.isdigit()]
@@ -105,10 +87,10 @@ def tickets_filtered(request: halo.HaloRequest, tickets: QuerySet[Ticket]) -> Qu
         ("user_id", "contact_id"),
         ("priority_id", "priority"),
     ):
-        if (ids := _ids(request, name)) is not None:
+        if (ids := halo.int_list_param(request, name)) is not None:
             tickets = tickets.filter(**{f"{column}__in": ids})
-    agents = _ids(request, "agent_id")
-    if (more := _ids(request, "agent")) is not None:
+    agents = halo.int_list_param(request, "agent_id")
+    if (more := halo.int_list_param(request, "agent")) is not None:
         agents = (agents or []) + more
     if agents is not None:
         # Agent 0 is Halo's "unassigned".

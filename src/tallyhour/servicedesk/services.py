@@ -200,7 +200,7 @@ def ticket_update(
         setattr(ticket, name, changes[name])
     if "assignee" in changes:
         _check_assignee(ticket.assignee)
-    if "site" in changes and changes["site"] is not None and changes["site"].pk != before_site:
+    if ticket.site_id != before_site:
         _check_site_open(ticket.site)
     if "summary" in changes:
         ticket.summary = (ticket.summary or "").strip()
